@@ -1,0 +1,4 @@
+package seckill;
+
+/** Marker for messages and events serialized with Jackson CBOR (bound in serialization.conf). */
+public interface CborSerializable {}

@@ -1,0 +1,65 @@
+package seckill;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import seckill.admin.AdminRoutes;
+import seckill.auth.BuyerTokens;
+import seckill.auth.DevTokenRoutes;
+import seckill.demo.DemoSale;
+import seckill.http.HttpServer;
+import seckill.journal.Journal;
+import seckill.sale.Sale;
+import seckill.sale.SaleRoutes;
+
+/** Starts a seckill node: journal, cluster, sale entities, HTTP front, and the demo sale when enabled. */
+public final class Main {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Config config = Journal.config(ConfigFactory.load());
+    Journal.prepare(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "seckill", config);
+    start(system).whenComplete((binding, failure) -> {
+      if (failure != null) {
+        log.error("could not start: {}", failure.getMessage());
+        system.terminate();
+      }
+    });
+  }
+
+  /** Wires every feature into {@code system} and binds HTTP; tests call this with their own config. */
+  public static CompletionStage<ServerBinding> start(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    if (config.getBoolean("seckill.cluster.join-self")) {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    Sale.init(system);
+
+    BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));
+    Route routes = Directives.concat(
+        new SaleRoutes(system, tokens).routes(),
+        new AdminRoutes(system).routes(),
+        config.getBoolean("seckill.auth.dev-mode") ? new DevTokenRoutes(system, tokens).routes() : Directives.reject());
+
+    return new HttpServer(system).start(routes).thenApply(binding -> {
+      String baseUrl = "http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort();
+      log.info("HTTP bound at {}", baseUrl);
+      if (config.getBoolean("seckill.demo.enabled")) DemoSale.start(system, tokens, baseUrl);
+      return binding;
+    });
+  }
+}

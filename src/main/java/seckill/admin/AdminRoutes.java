@@ -1,0 +1,102 @@
+package seckill.admin;
+
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import seckill.http.JsonDirectives;
+import seckill.sale.Sale;
+import seckill.sale.SaleJson.AdminSaleView;
+import seckill.sale.SaleJson.PaymentRequest;
+import seckill.sale.SaleJson.ReservationView;
+import seckill.sale.SaleJson.SaleRequest;
+import seckill.sale.SaleJson.StockRequest;
+import seckill.sale.Sales;
+
+/** The operator API under {@code /admin}, behind the admin bearer token; works from any node for any sale. */
+public final class AdminRoutes extends JsonDirectives {
+
+  private static final int MAX_PAYMENT_ID = 100;
+
+  private final Sales sales;
+  private final String adminToken;
+
+  public AdminRoutes(ActorSystem<?> system) {
+    super(system);
+    this.sales = new Sales(system);
+    this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
+  }
+
+  public Route routes() {
+    return pathPrefix("admin", () -> admin(adminToken, () -> concat(
+        pathPrefix(PathMatchers.segment("sales").slash(PathMatchers.segment()), saleId -> concat(
+            pathEndOrSingleSlash(() -> concat(
+                put(() -> define(saleId)),
+                get(() -> counters(saleId)))),
+            path("open", () -> post(() -> confirm(saleId, Sale.Open::new))),
+            path("pause", () -> post(() -> confirm(saleId, Sale.Pause::new))),
+            path("close", () -> post(() -> confirm(saleId, Sale.Close::new))),
+            path("stock", () -> post(() -> addStock(saleId))))),
+        pathPrefix(PathMatchers.segment("reservations").slash(PathMatchers.segment()), rid -> concat(
+            pathEnd(() -> concat(
+                get(() -> reservation(rid, r -> new Sale.GetReservation(rid, null, r))),
+                delete(() -> reservation(rid, r -> new Sale.Cancel(rid, null, r))))),
+            path("payment", () -> post(() -> payment(rid))))))));
+  }
+
+  private Route define(String saleId) {
+    return jsonBody(SaleRequest.class, body -> {
+      if (!Sale.isValidSaleId(saleId))
+        return error(StatusCodes.BAD_REQUEST, "invalid_sale_id", "sale id must be 1 to 64 of A-Z a-z 0-9 _ -");
+      String missing = body.missingField();
+      if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_definition", missing + " is required");
+      return confirm(saleId, r -> new Sale.Define(body.toDefinition(), r));
+    });
+  }
+
+  private Route addStock(String saleId) {
+    return jsonBody(StockRequest.class, body -> body.units() == null
+        ? error(StatusCodes.BAD_REQUEST, "invalid_stock", "units is required")
+        : confirm(saleId, r -> new Sale.AddStock(body.units(), r)));
+  }
+
+  private Route confirm(String saleId, Function<ActorRef<Sale.Confirmation>, Sale.Command> command) {
+    if (!Sale.isValidSaleId(saleId)) return saleNotFound(saleId);
+    return onSuccess(sales.ask(saleId, command), reply -> reply instanceof Sale.Accepted accepted
+        ? json(StatusCodes.OK, AdminSaleView.of(accepted.status()))
+        : rejected((Sale.Rejected) reply));
+  }
+
+  private Route counters(String saleId) {
+    if (!Sale.isValidSaleId(saleId)) return saleNotFound(saleId);
+    return onSuccess(sales.status(saleId), status -> status.definition() == null
+        ? saleNotFound(saleId)
+        : json(StatusCodes.OK, AdminSaleView.of(status)));
+  }
+
+  private Route payment(String reservationId) {
+    return jsonBody(PaymentRequest.class, body -> {
+      String paymentId = body.paymentId();
+      if (paymentId == null || paymentId.isBlank() || paymentId.length() > MAX_PAYMENT_ID)
+        return error(StatusCodes.BAD_REQUEST, "invalid_payment_id", "paymentId must be 1 to " + MAX_PAYMENT_ID + " characters");
+      return reservation(reservationId, r -> new Sale.ConfirmPayment(reservationId, paymentId, r));
+    });
+  }
+
+  private Route reservation(String reservationId, Function<ActorRef<Sale.ReservationReply>, Sale.Command> command) {
+    var saleId = Sale.saleIdOf(reservationId);
+    if (saleId.isEmpty())
+      return error(StatusCodes.NOT_FOUND, "reservation_not_found", "no reservation " + reservationId);
+    CompletionStage<Sale.ReservationReply> reply = sales.ask(saleId.get(), command);
+    return onSuccess(reply, r -> r instanceof Sale.ReservationResult found
+        ? json(StatusCodes.OK, ReservationView.of(found.reservation()))
+        : rejected((Sale.Rejected) r));
+  }
+
+  private Route saleNotFound(String saleId) {
+    return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
+  }
+}

@@ -1,0 +1,94 @@
+package seckill.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import com.typesafe.config.Config;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Verifies buyer JWTs (sub = buyer id, exp required) and, for dev mode, mints HS256 ones. */
+public final class BuyerTokens {
+
+  private static final Pattern BUYER = Pattern.compile("[A-Za-z0-9_.@:-]{1,128}");
+
+  private final DefaultJWTProcessor<SecurityContext> processor;
+  private final MACSigner signer;
+
+  private BuyerTokens(DefaultJWTProcessor<SecurityContext> processor, MACSigner signer) {
+    this.processor = processor;
+    this.signer = signer;
+  }
+
+  /** From {@code seckill.auth}: RS256 when a public key is set, HS256 with the shared secret otherwise. */
+  public static BuyerTokens fromConfig(Config auth) {
+    DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(null, null, Set.of("sub", "exp")));
+    String pem = auth.getString("rs256-public-key").trim();
+    try {
+      if (!pem.isEmpty()) {
+        JWK key = JWK.parseFromPEMEncodedObjects(pem);
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, new ImmutableJWKSet<>(new JWKSet(key))));
+        return new BuyerTokens(processor, null);
+      }
+      byte[] secret = auth.getString("hs256-secret").getBytes(StandardCharsets.UTF_8);
+      if (secret.length < 32) throw new IllegalArgumentException("seckill.auth.hs256-secret must be at least 32 bytes");
+      processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(secret)));
+      return new BuyerTokens(processor, new MACSigner(secret));
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("invalid buyer token key: " + e.getMessage(), e);
+    }
+  }
+
+  public static boolean isValidBuyer(String buyer) {
+    return buyer != null && BUYER.matcher(buyer).matches();
+  }
+
+  /** The buyer id of a valid token, or empty for anything else (bad signature, expired, no sub). */
+  public Optional<String> buyerOf(String token) {
+    try {
+      String sub = processor.process(token, null).getSubject();
+      return isValidBuyer(sub) ? Optional.of(sub) : Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  public boolean canMint() {
+    return signer != null;
+  }
+
+  /** An HS256 token for {@code buyer}, valid for {@code ttl}. */
+  public String mint(String buyer, Duration ttl) {
+    if (signer == null) throw new IllegalStateException("tokens can only be minted with an HS256 secret");
+    Instant now = Instant.now();
+    JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        .subject(buyer)
+        .issueTime(Date.from(now))
+        .expirationTime(Date.from(now.plus(ttl)))
+        .build();
+    try {
+      SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+      jwt.sign(signer);
+      return jwt.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

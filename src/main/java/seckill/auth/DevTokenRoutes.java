@@ -1,0 +1,37 @@
+package seckill.auth;
+
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+import seckill.http.JsonDirectives;
+
+/** {@code POST /dev/tokens}: mints a buyer token for trying the API. Only bound in dev mode. */
+public final class DevTokenRoutes extends JsonDirectives {
+
+  /** Request body. */
+  public record TokenRequest(String buyer) {}
+
+  /** Answer: the bearer token and when it expires. */
+  public record TokenResponse(String buyer, String token, Instant expiresAt) {}
+
+  private final BuyerTokens tokens;
+  private final Duration ttl;
+
+  public DevTokenRoutes(ActorSystem<?> system, BuyerTokens tokens) {
+    super(system);
+    this.tokens = tokens;
+    this.ttl = system.settings().config().getDuration("seckill.auth.dev-token-ttl");
+  }
+
+  public Route routes() {
+    return path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("dev").slash("tokens"), () -> post(() -> jsonBody(TokenRequest.class, body -> {
+      if (!BuyerTokens.isValidBuyer(body.buyer()))
+        return error(StatusCodes.BAD_REQUEST, "invalid_buyer", "buyer must be 1 to 128 of A-Z a-z 0-9 _ . @ : -");
+      if (!tokens.canMint())
+        return error(StatusCodes.CONFLICT, "not_available", "dev tokens need an HS256 secret, but RS256 is configured");
+      return json(StatusCodes.CREATED, new TokenResponse(body.buyer(), tokens.mint(body.buyer(), ttl), Instant.now().plus(ttl)));
+    })));
+  }
+}

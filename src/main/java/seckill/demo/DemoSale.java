@@ -1,0 +1,81 @@
+package seckill.demo;
+
+import com.typesafe.config.Config;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import seckill.auth.BuyerTokens;
+import seckill.sale.Sale;
+import seckill.sale.Sales;
+
+/** Creates the demo sale on first start and prints how to try it. */
+public final class DemoSale {
+
+  private static final Logger log = LoggerFactory.getLogger(DemoSale.class);
+
+  private DemoSale() {}
+
+  public static CompletionStage<Sale.Status> start(ActorSystem<?> system, BuyerTokens tokens, String baseUrl) {
+    Config demo = system.settings().config().getConfig("seckill.demo");
+    String saleId = demo.getString("sale-id");
+    Sales sales = new Sales(system);
+    return sales.status(saleId)
+        .thenCompose(status -> status.definition() != null
+            ? java.util.concurrent.CompletableFuture.completedFuture(status)
+            : sales.<Sale.Confirmation>ask(saleId, r -> new Sale.Define(definition(demo), r))
+                .thenCompose(reply -> sales.status(saleId)))
+        .whenComplete((status, failure) -> {
+          if (failure != null) log.error("could not create the demo sale", failure);
+          else log.info(instructions(system, tokens, baseUrl, demo, status));
+        });
+  }
+
+  private static Sale.Definition definition(Config demo) {
+    Instant startsAt = Instant.now().plus(demo.getDuration("opens-after")).truncatedTo(ChronoUnit.SECONDS);
+    return new Sale.Definition(
+        demo.getString("item"),
+        demo.getString("description"),
+        new BigDecimal(demo.getString("price")),
+        demo.getString("currency"),
+        demo.getInt("stock"),
+        startsAt,
+        startsAt.plus(demo.getDuration("lasts")),
+        demo.getInt("per-buyer-limit"),
+        Sale.DeductionMode.valueOf(demo.getString("mode")),
+        demo.getDuration("hold"));
+  }
+
+  private static String instructions(ActorSystem<?> system, BuyerTokens tokens, String baseUrl, Config demo, Sale.Status s) {
+    Config auth = system.settings().config().getConfig("seckill.auth");
+    String sale = baseUrl + "/api/sales/" + s.saleId();
+    StringBuilder out = new StringBuilder("\n\n  seckill is up at ").append(baseUrl).append("\n\n");
+    Sale.Definition d = s.definition();
+    out.append(String.format("  Demo sale '%s': %s, %d units, %d per buyer, mode %s, %s%n",
+        s.saleId(), d.item(), d.stock(), d.perBuyerLimit(), d.mode(), describe(s)));
+    out.append("    status:   curl ").append(sale).append("/status\n");
+    out.append("    counters: curl -H 'Authorization: Bearer ").append(auth.getString("admin-token")).append("' ")
+        .append(baseUrl).append("/admin/sales/").append(s.saleId()).append('\n');
+    if (auth.getBoolean("dev-mode") && tokens.canMint()) {
+      String buyer = demo.getString("sample-buyer");
+      out.append("    token for buyer '").append(buyer).append("' (dev mode; more from POST /dev/tokens):\n");
+      out.append("      TOKEN=").append(tokens.mint(buyer, auth.getDuration("dev-token-ttl"))).append('\n');
+      out.append("    reserve:  curl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n")
+          .append("                -d '{\"requestId\":\"r1\",\"quantity\":1}' ").append(sale).append("/reservations\n");
+    }
+    return out.toString();
+  }
+
+  private static String describe(Sale.Status s) {
+    return switch (s.phase()) {
+      case UPCOMING -> "opens at " + s.definition().startsAt() + " (in "
+          + Math.max(0, Duration.between(s.serverTime(), s.definition().startsAt()).toSeconds()) + " s)";
+      case OPEN -> "open until " + s.definition().endsAt() + ", " + s.available() + " available";
+      default -> "now " + s.phase() + " (delete ./data for a fresh demo sale)";
+    };
+  }
+}

@@ -1,0 +1,105 @@
+package seckill.http;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Binds the HTTP front; every answer it gives for an error, ours or Pekko HTTP's, is a JSON body. */
+public final class HttpServer extends AllDirectives {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+  private final ActorSystem<?> system;
+
+  public HttpServer(ActorSystem<?> system) {
+    this.system = system;
+  }
+
+  public CompletionStage<ServerBinding> start(Route routes) {
+    var http = system.settings().config().getConfig("seckill.http");
+    Route sealed = handleExceptions(exceptions(http.getDuration("retry-after").toSeconds()),
+        () -> handleRejections(rejections(), () -> routes));
+    return Http.get(system)
+        .newServerAt(http.getString("interface"), http.getInt("port"))
+        .bind(sealed)
+        .thenApply(binding -> binding.addToCoordinatedShutdown(http.getDuration("shutdown-deadline"), system));
+  }
+
+  private static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(HttpServer::asJson);
+  }
+
+  private ExceptionHandler exceptions(long retryAfterSeconds) {
+    return ExceptionHandler.newBuilder()
+        .matchAny(e -> {
+          Throwable cause = unwrap(e);
+          if (cause instanceof EntityStreamSizeException) {
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large");
+          }
+          if (cause instanceof IllegalRequestException bad) {
+            return error(bad.status(), codeOf(bad.status()), bad.info().summary());
+          }
+          if (cause instanceof TimeoutException) {
+            return complete(HttpResponse.create()
+                .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
+                .addHeader(RetryAfter.create(Math.max(1, retryAfterSeconds)))
+                .withEntity(body("unavailable", "the sale did not answer in time; retry with the same requestId")));
+          }
+          log.error("unexpected error in a route", cause);
+          return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected error");
+        })
+        .build();
+  }
+
+  private Route error(StatusCode status, String code, String message) {
+    return complete(HttpResponse.create().withStatus(status).withEntity(body(code, message)));
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) t = t.getCause();
+    return t;
+  }
+
+  /** Pekko HTTP's own rejections (404 path, 405 method, 413 ...) arrive as text: re-wrap them as our JSON error. */
+  private static HttpResponse asJson(HttpResponse response) {
+    HttpEntity entity = response.entity();
+    if (entity.getContentType().equals(ContentTypes.APPLICATION_JSON) || !(entity instanceof HttpEntity.Strict strict)) {
+      return response;
+    }
+    String code = codeOf(response.status());
+    String message = strict.getData().utf8String();
+    return response.withEntity(body(code, message.isBlank() ? response.status().reason() : message));
+  }
+
+  private static String codeOf(StatusCode status) {
+    return status.reason().toLowerCase().replaceAll("[^a-z]+", "_");
+  }
+
+  private static HttpEntity.Strict body(String code, String message) {
+    try {
+      return HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(new ApiError(code, message)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

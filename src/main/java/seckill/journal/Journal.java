@@ -1,0 +1,60 @@
+package seckill.journal;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
+
+/** Picks the journal's database from {@code seckill.db.url} and creates the schema where we own it (H2). */
+public final class Journal {
+
+  private Journal() {}
+
+  /** The config with the PostgreSQL profile and driver laid over it when the URL is a PostgreSQL one. */
+  public static Config config(Config config) {
+    if (isPostgres(config)) {
+      return ConfigFactory.parseResources("persistence-postgres.conf").withFallback(config).resolve();
+    }
+    return config;
+  }
+
+  public static boolean isPostgres(Config config) {
+    return config.getString("seckill.db.url").startsWith("jdbc:postgresql:");
+  }
+
+  /** Creates the H2 schema if it is missing; PostgreSQL's is applied by ops from ddl/postgres.sql. */
+  public static void prepare(Config config) {
+    if (!isPostgres(config)) apply(config, "ddl/h2.sql");
+  }
+
+  /** Runs each statement of a DDL resource on its own, in autocommit. */
+  public static void apply(Config config, String resource) {
+    try (Connection c = DriverManager.getConnection(
+            config.getString("seckill.db.url"),
+            config.getString("seckill.db.user"),
+            config.getString("seckill.db.password"));
+        Statement st = c.createStatement()) {
+      for (String sql : statements(resource)) st.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create the journal schema from " + resource + ": " + e.getMessage(), e);
+    }
+  }
+
+  static List<String> statements(String resource) {
+    try (InputStream in = Journal.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) throw new IllegalStateException("missing resource " + resource);
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String withoutComments = text.lines().filter(l -> !l.trim().startsWith("--")).reduce("", (a, b) -> a + b + "\n");
+      return Arrays.stream(withoutComments.split(";")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + resource, e);
+    }
+  }
+}

@@ -1,0 +1,756 @@
+package seckill.sale;
+
+import com.typesafe.config.Config;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import seckill.CborSerializable;
+
+/**
+ * One flash sale, sharded by sale id. It guards {@code available >= 0},
+ * {@code sold + held + available == stock}, units per buyer {@code <= limit}, and answers a
+ * reservation only after the event holding it is persisted.
+ */
+public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Command, Sale.Event, Sale.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Sale");
+
+  /** Fixed list: projections run one instance per tag, so changing it needs a migration. */
+  public static final List<String> TAGS = List.of("sale-0", "sale-1", "sale-2", "sale-3");
+
+  private static final Pattern SALE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final String EXPIRY_TIMER = "expiry";
+
+  public static void init(ActorSystem<?> system) {
+    Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.sale"));
+    ClusterSharding.get(system)
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings)));
+  }
+
+  public static Behavior<Command> create(String saleId, Settings settings) {
+    return Behaviors.setup(
+        ctx -> Behaviors.withTimers(timers -> new Sale(saleId, settings, timers, Clock.systemUTC())));
+  }
+
+  public static String tagFor(String saleId) {
+    return TAGS.get(Math.floorMod(saleId.hashCode(), TAGS.size()));
+  }
+
+  public static boolean isValidSaleId(String saleId) {
+    return saleId != null && SALE_ID.matcher(saleId).matches();
+  }
+
+  /** Reservation ids are "{saleId}.{random}"; sale ids never hold a dot, so the owner is found without a lookup. */
+  public static Optional<String> saleIdOf(String reservationId) {
+    int dot = reservationId == null ? -1 : reservationId.indexOf('.');
+    if (dot <= 0) return Optional.empty();
+    String saleId = reservationId.substring(0, dot);
+    return isValidSaleId(saleId) ? Optional.of(saleId) : Optional.empty();
+  }
+
+  /** Entity settings from {@code seckill.sale}. */
+  public record Settings(
+      int snapshotEvery, int keepSnapshots, Duration expiryTick, Duration backoffMin, Duration backoffMax) {
+    public static Settings fromConfig(Config c) {
+      return new Settings(
+          c.getInt("snapshot-every"),
+          c.getInt("keep-snapshots"),
+          c.getDuration("expiry-tick"),
+          c.getDuration("persist-failure-backoff.min"),
+          c.getDuration("persist-failure-backoff.max"));
+    }
+  }
+
+  // ---------------------------------------------------------------- protocol: definition
+
+  /** The course's three stock-deduction strategies. */
+  public enum DeductionMode {
+    /** 下单减库存: a reservation takes the unit for good. */
+    ON_ORDER,
+    /** 预扣库存: a reservation holds the unit until paid or until the hold expires. */
+    HOLD,
+    /** 付款减库存: orders take no stock; payment takes it or fails when none is left. */
+    ON_PAYMENT
+  }
+
+  /** Persisted lifecycle; what buyers see also depends on the clock, see {@link Phase}. */
+  public enum Lifecycle { NEW, SCHEDULED, OPEN, PAUSED, CLOSED }
+
+  /** What a buyer sees at a given instant. */
+  public enum Phase { NOT_DEFINED, UPCOMING, OPEN, PAUSED, ENDED, CLOSED }
+
+  public enum ReservationStatus {
+    HELD, CONFIRMED, PENDING_PAYMENT, PAID, CANCELLED, EXPIRED, PAYMENT_FAILED;
+
+    /** Counts against the buyer's limit. */
+    public boolean live() {
+      return this == HELD || this == CONFIRMED || this == PENDING_PAYMENT || this == PAID;
+    }
+
+    /** Waits for a payment and expires without one. */
+    public boolean awaitsPayment() {
+      return this == HELD || this == PENDING_PAYMENT;
+    }
+  }
+
+  /** Why a command was refused; the HTTP layer maps each to one status code. */
+  public enum Reason {
+    SALE_NOT_FOUND, INVALID_DEFINITION, ALREADY_STARTED, NOT_OPEN, PAUSED, ENDED, CLOSED,
+    SOLD_OUT, LIMIT_REACHED, INVALID_QUANTITY, INVALID_STOCK, RESERVATION_NOT_FOUND,
+    NOT_CANCELLABLE, RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED
+  }
+
+  /** What an operator defines; only changeable before the sale opens. */
+  public record Definition(
+      String item,
+      String description,
+      BigDecimal price,
+      String currency,
+      int stock,
+      Instant startsAt,
+      Instant endsAt,
+      int perBuyerLimit,
+      DeductionMode mode,
+      Duration hold)
+      implements CborSerializable {
+
+    public static final int MAX_STOCK = 10_000_000;
+    public static final int MAX_LIMIT = 1_000;
+
+    /** The first thing wrong with this definition at {@code now}, or empty when it is valid. */
+    public Optional<String> problem(Instant now) {
+      if (item == null || item.isBlank() || item.length() > 200) return Optional.of("item must be 1 to 200 characters");
+      if (description != null && description.length() > 10_000) return Optional.of("description is over 10000 characters");
+      if (price == null || price.signum() < 0) return Optional.of("price must be 0 or more");
+      if (currency == null || !currency.matches("[A-Z]{3}")) return Optional.of("currency must be a 3-letter ISO code");
+      if (stock < 0 || stock > MAX_STOCK) return Optional.of("stock must be between 0 and " + MAX_STOCK);
+      if (startsAt == null || endsAt == null) return Optional.of("startsAt and endsAt are required");
+      if (!startsAt.isBefore(endsAt)) return Optional.of("startsAt must be before endsAt");
+      if (!endsAt.isAfter(now)) return Optional.of("endsAt is in the past");
+      if (perBuyerLimit < 1 || perBuyerLimit > MAX_LIMIT) return Optional.of("perBuyerLimit must be between 1 and " + MAX_LIMIT);
+      if (mode == null) return Optional.of("mode must be one of ON_ORDER, HOLD, ON_PAYMENT");
+      if (mode != DeductionMode.ON_ORDER && (hold == null || hold.isNegative() || hold.isZero()))
+        return Optional.of("hold must be positive for mode " + mode);
+      return Optional.empty();
+    }
+  }
+
+  // ---------------------------------------------------------------- protocol: commands
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Define a new sale or change it before it opens. */
+  public record Define(Definition definition, ActorRef<Confirmation> replyTo) implements Command {}
+
+  public record Open(ActorRef<Confirmation> replyTo) implements Command {}
+
+  public record Pause(ActorRef<Confirmation> replyTo) implements Command {}
+
+  public record Close(ActorRef<Confirmation> replyTo) implements Command {}
+
+  public record AddStock(int units, ActorRef<Confirmation> replyTo) implements Command {}
+
+  /** One buyer's request inside a {@link ReserveBatch}. */
+  public record Reserve(String buyer, String requestId, int quantity, ActorRef<ReserveReply> replyTo)
+      implements CborSerializable {}
+
+  /** Many reserves, one persisted event for all accepted ones, one reply per request. */
+  public record ReserveBatch(List<Reserve> requests) implements Command {}
+
+  public record ConfirmPayment(String reservationId, String paymentId, ActorRef<ReservationReply> replyTo)
+      implements Command {}
+
+  /** Cancel a reservation; {@code buyer} is null when an operator cancels. */
+  public record Cancel(String reservationId, String buyer, ActorRef<ReservationReply> replyTo) implements Command {}
+
+  /** Look a reservation up; {@code buyer} is null when an operator asks. */
+  public record GetReservation(String reservationId, String buyer, ActorRef<ReservationReply> replyTo)
+      implements Command {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** Expire every hold whose deadline has passed; sent by the entity's own timer. */
+  public enum ExpireHolds implements Command { INSTANCE }
+
+  // ---------------------------------------------------------------- protocol: replies
+
+  public sealed interface Confirmation extends CborSerializable {}
+
+  public sealed interface ReserveReply extends CborSerializable {}
+
+  public sealed interface ReservationReply extends CborSerializable {}
+
+  public record Accepted(Status status) implements Confirmation {}
+
+  /** {@code replayed} is true when the same (buyer, request id) had already been answered. */
+  public record Reserved(Reservation reservation, boolean replayed) implements ReserveReply {}
+
+  public record ReservationResult(Reservation reservation) implements ReservationReply {}
+
+  public record Rejected(Reason reason, String message)
+      implements Confirmation, ReserveReply, ReservationReply {}
+
+  public record Reservation(
+      String id,
+      String buyer,
+      String requestId,
+      int quantity,
+      ReservationStatus status,
+      Instant createdAt,
+      Instant expiresAt,
+      String paymentId)
+      implements CborSerializable {
+
+    Reservation with(ReservationStatus newStatus, String newPaymentId) {
+      return new Reservation(id, buyer, requestId, quantity, newStatus, createdAt, expiresAt, newPaymentId);
+    }
+
+    boolean dueAt(Instant now) {
+      return status.awaitsPayment() && expiresAt != null && !expiresAt.isAfter(now);
+    }
+  }
+
+  public record Status(
+      String saleId,
+      Definition definition,
+      Phase phase,
+      int stock,
+      int available,
+      int held,
+      int sold,
+      int pending,
+      int reservations,
+      int buyers,
+      Instant serverTime)
+      implements CborSerializable {}
+
+  // ---------------------------------------------------------------- events
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record SaleDefined(Definition definition, Instant at) implements Event {}
+
+  public record SaleOpened(Instant at) implements Event {}
+
+  public record SalePaused(Instant at) implements Event {}
+
+  public record SaleClosed(Instant at) implements Event {}
+
+  public record StockAdded(int units, Instant at) implements Event {}
+
+  /** The accepted part of one {@link ReserveBatch}: group commit, one event for many buyers. */
+  public record ReservationsPlaced(List<Reservation> reservations, Instant at) implements Event {}
+
+  public record PaymentConfirmed(String reservationId, String paymentId, Instant at) implements Event {}
+
+  public record PaymentFailed(String reservationId, String paymentId, Instant at) implements Event {}
+
+  public record ReservationCancelled(String reservationId, Instant at) implements Event {}
+
+  public record ReservationsExpired(List<String> reservationIds, Instant at) implements Event {}
+
+  // ---------------------------------------------------------------- state
+
+  /**
+   * The sale's state. Its maps are updated in place by the event handler: copying them for every
+   * event would cost O(reservations) on the hottest path. Nothing outside the entity sees them
+   * (replies carry immutable records), and the snapshot adapter copies them because the snapshot
+   * store serializes on another thread.
+   */
+  public record State(
+      Definition definition,
+      Lifecycle lifecycle,
+      int stock,
+      int available,
+      int held,
+      int sold,
+      int pending,
+      Map<String, Reservation> reservations,
+      Map<String, String> requests,
+      Map<String, Integer> unitsByBuyer,
+      Map<String, Instant> deadlines)
+      implements CborSerializable {
+
+    static State empty() {
+      return new State(null, Lifecycle.NEW, 0, 0, 0, 0, 0, new HashMap<>(), new HashMap<>(), new HashMap<>(), new HashMap<>());
+    }
+
+    State copy() {
+      return new State(definition, lifecycle, stock, available, held, sold, pending,
+          new HashMap<>(reservations), new HashMap<>(requests), new HashMap<>(unitsByBuyer), new HashMap<>(deadlines));
+    }
+
+    public Phase phase(Instant now) {
+      if (lifecycle == Lifecycle.NEW) return Phase.NOT_DEFINED;
+      if (lifecycle == Lifecycle.CLOSED) return Phase.CLOSED;
+      if (!now.isBefore(definition.endsAt())) return Phase.ENDED;
+      if (lifecycle == Lifecycle.PAUSED) return Phase.PAUSED;
+      if (lifecycle == Lifecycle.SCHEDULED && now.isBefore(definition.startsAt())) return Phase.UPCOMING;
+      return Phase.OPEN;
+    }
+
+    public int unitsOf(String buyer) {
+      return unitsByBuyer.getOrDefault(buyer, 0);
+    }
+
+    Optional<Reservation> byRequest(String buyer, String requestId) {
+      String id = requests.get(requestKey(buyer, requestId));
+      return id == null ? Optional.empty() : Optional.of(reservations.get(id));
+    }
+
+    Optional<Instant> earliestDeadline() {
+      return deadlines.values().stream().min(Instant::compareTo);
+    }
+
+    List<String> dueAt(Instant now) {
+      List<String> due = new ArrayList<>();
+      deadlines.forEach((id, deadline) -> {
+        if (!deadline.isAfter(now)) due.add(id);
+      });
+      return due;
+    }
+
+    Status status(String saleId, Instant now) {
+      return new Status(saleId, definition, phase(now), stock, available, held, sold, pending,
+          reservations.size(), unitsByBuyer.size(), now);
+    }
+
+    State defined(Definition d) {
+      return new State(d, Lifecycle.SCHEDULED, d.stock(), d.stock(), 0, 0, 0, reservations, requests, unitsByBuyer, deadlines);
+    }
+
+    State withLifecycle(Lifecycle next) {
+      return new State(definition, next, stock, available, held, sold, pending, reservations, requests, unitsByBuyer, deadlines);
+    }
+
+    State stockAdded(int units) {
+      return new State(definition, lifecycle, stock + units, available + units, held, sold, pending,
+          reservations, requests, unitsByBuyer, deadlines);
+    }
+
+    State placed(List<Reservation> placed) {
+      int avail = available, h = held, s = sold, p = pending;
+      for (Reservation r : placed) {
+        reservations.put(r.id(), r);
+        requests.put(requestKey(r.buyer(), r.requestId()), r.id());
+        unitsByBuyer.merge(r.buyer(), r.quantity(), Integer::sum);
+        if (r.expiresAt() != null) deadlines.put(r.id(), r.expiresAt());
+        switch (r.status()) {
+          case HELD -> { avail -= r.quantity(); h += r.quantity(); }
+          case CONFIRMED -> { avail -= r.quantity(); s += r.quantity(); }
+          case PENDING_PAYMENT -> p += r.quantity();
+          default -> { }
+        }
+      }
+      return new State(definition, lifecycle, stock, avail, h, s, p, reservations, requests, unitsByBuyer, deadlines);
+    }
+
+    State paid(String reservationId, String paymentId) {
+      Reservation r = reservations.get(reservationId);
+      int q = r.quantity();
+      reservations.put(reservationId, r.with(ReservationStatus.PAID, paymentId));
+      deadlines.remove(reservationId);
+      return switch (r.status()) {
+        case HELD -> new State(definition, lifecycle, stock, available, held - q, sold + q, pending,
+            reservations, requests, unitsByBuyer, deadlines);
+        case PENDING_PAYMENT -> new State(definition, lifecycle, stock, available - q, held, sold + q, pending - q,
+            reservations, requests, unitsByBuyer, deadlines);
+        default -> this;
+      };
+    }
+
+    /** The reservation ends without a sale (cancelled, expired, payment failed): its units go back. */
+    State released(String reservationId, ReservationStatus end) {
+      Reservation r = reservations.get(reservationId);
+      if (r == null || !r.status().awaitsPayment()) return this;
+      int q = r.quantity();
+      reservations.put(reservationId, r.with(end, r.paymentId()));
+      deadlines.remove(reservationId);
+      unitsByBuyer.computeIfPresent(r.buyer(), (b, units) -> units - q == 0 ? null : units - q);
+      return r.status() == ReservationStatus.HELD
+          ? new State(definition, lifecycle, stock, available + q, held - q, sold, pending,
+              reservations, requests, unitsByBuyer, deadlines)
+          : new State(definition, lifecycle, stock, available, held, sold, pending - q,
+              reservations, requests, unitsByBuyer, deadlines);
+    }
+
+    State expired(List<String> reservationIds) {
+      State s = this;
+      for (String id : reservationIds) s = s.released(id, ReservationStatus.EXPIRED);
+      return s;
+    }
+
+    private static String requestKey(String buyer, String requestId) {
+      return buyer + '\n' + requestId;
+    }
+  }
+
+  // ---------------------------------------------------------------- behavior
+
+  private final String saleId;
+  private final Settings settings;
+  private final TimerScheduler<Command> timers;
+  private final Clock clock;
+  private Instant expiryArmedFor;
+  private Instant lastExpiry = Instant.EPOCH;
+
+  private Sale(String saleId, Settings settings, TimerScheduler<Command> timers, Clock clock) {
+    super(
+        PersistenceId.of(ENTITY_KEY.name(), saleId),
+        SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
+    this.saleId = saleId;
+    this.settings = settings;
+    this.timers = timers;
+    this.clock = clock;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(tagFor(saleId));
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+  }
+
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(State state) {
+        return state.copy();
+      }
+
+      @Override
+      public State fromJournal(Object from) {
+        return (State) from;
+      }
+    };
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::armExpiry).build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+
+    builder.forState(s -> s.lifecycle() == Lifecycle.NEW)
+        .onCommand(Define.class, this::onDefine)
+        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(ExpireHolds.class, (s, c) -> Effect().noReply())
+        .onAnyCommand(c -> reject(c, Reason.SALE_NOT_FOUND, "no sale " + saleId));
+
+    builder.forState(s -> s.lifecycle() == Lifecycle.CLOSED)
+        .onCommand(Close.class, (s, c) -> Effect().reply(c.replyTo(), new Accepted(s.status(saleId, now()))))
+        .onCommand(Define.class, c -> reject(c, Reason.CLOSED, "sale is closed"))
+        .onCommand(Open.class, c -> reject(c, Reason.CLOSED, "sale is closed"))
+        .onCommand(Pause.class, c -> reject(c, Reason.CLOSED, "sale is closed"))
+        .onCommand(AddStock.class, c -> reject(c, Reason.CLOSED, "sale is closed"));
+
+    builder.forAnyState()
+        .onCommand(Define.class, this::onDefine)
+        .onCommand(Open.class, this::onOpen)
+        .onCommand(Pause.class, this::onPause)
+        .onCommand(Close.class, this::onClose)
+        .onCommand(AddStock.class, this::onAddStock)
+        .onCommand(ReserveBatch.class, this::onReserveBatch)
+        .onCommand(ConfirmPayment.class, this::onConfirmPayment)
+        .onCommand(Cancel.class, this::onCancel)
+        .onCommand(GetReservation.class, this::onGetReservation)
+        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(ExpireHolds.class, this::onExpireHolds);
+
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> onDefine(State state, Define cmd) {
+    Instant now = now();
+    Optional<String> problem = cmd.definition().problem(now);
+    if (problem.isPresent()) return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID_DEFINITION, problem.get()));
+    if (state.lifecycle() != Lifecycle.NEW && state.phase(now) != Phase.UPCOMING)
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.ALREADY_STARTED, "a sale can only be changed before it opens"));
+    if (cmd.definition().equals(state.definition()))
+      return Effect().reply(cmd.replyTo(), new Accepted(state.status(saleId, now)));
+    return Effect().persist(new SaleDefined(cmd.definition(), now))
+        .thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+  }
+
+  private ReplyEffect<Event, State> onOpen(State state, Open cmd) {
+    Instant now = now();
+    Phase phase = state.phase(now);
+    if (phase == Phase.ENDED) return Effect().reply(cmd.replyTo(), new Rejected(Reason.ENDED, "sale has ended"));
+    if (state.lifecycle() == Lifecycle.OPEN) return Effect().reply(cmd.replyTo(), new Accepted(state.status(saleId, now)));
+    return Effect().persist(new SaleOpened(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+  }
+
+  private ReplyEffect<Event, State> onPause(State state, Pause cmd) {
+    Instant now = now();
+    if (state.lifecycle() == Lifecycle.PAUSED) return Effect().reply(cmd.replyTo(), new Accepted(state.status(saleId, now)));
+    return Effect().persist(new SalePaused(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+  }
+
+  private ReplyEffect<Event, State> onClose(State state, Close cmd) {
+    Instant now = now();
+    return Effect().persist(new SaleClosed(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+  }
+
+  private ReplyEffect<Event, State> onAddStock(State state, AddStock cmd) {
+    Instant now = now();
+    if (cmd.units() <= 0 || (long) state.stock() + cmd.units() > Definition.MAX_STOCK)
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID_STOCK,
+          "units must be positive and total stock at most " + Definition.MAX_STOCK));
+    return Effect().persist(new StockAdded(cmd.units(), now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+  }
+
+  private ReplyEffect<Event, State> onReserveBatch(State state, ReserveBatch batch) {
+    Instant now = now();
+    Definition def = state.definition();
+    Phase phase = state.phase(now);
+    List<Reservation> placed = new ArrayList<>();
+    Map<String, Reservation> placedByRequest = new HashMap<>();
+    Map<String, Integer> batchUnits = new HashMap<>();
+    Set<String> batchIds = new HashSet<>();
+    List<Runnable> replies = new ArrayList<>(batch.requests().size());
+    int available = state.available();
+
+    for (Reserve r : batch.requests()) {
+      Optional<Reservation> earlier = state.byRequest(r.buyer(), r.requestId());
+      Reservation sameBatch = placedByRequest.get(r.buyer() + '\n' + r.requestId());
+      if (earlier.isPresent() || sameBatch != null) {
+        Reservation first = earlier.orElse(sameBatch);
+        replies.add(() -> r.replyTo().tell(new Reserved(first, true)));
+        continue;
+      }
+      Rejected rejected = null;
+      if (r.quantity() <= 0) {
+        rejected = new Rejected(Reason.INVALID_QUANTITY, "quantity must be at least 1");
+      } else if (phase != Phase.OPEN) {
+        rejected = notOpen(phase);
+      } else if (r.quantity() > def.perBuyerLimit()) {
+        rejected = new Rejected(Reason.INVALID_QUANTITY, "quantity is above the limit of " + def.perBuyerLimit() + " per buyer");
+      } else if (state.unitsOf(r.buyer()) + batchUnits.getOrDefault(r.buyer(), 0) + r.quantity() > def.perBuyerLimit()) {
+        rejected = new Rejected(Reason.LIMIT_REACHED, "limit of " + def.perBuyerLimit() + " per buyer reached");
+      } else if (available < r.quantity()) {
+        rejected = new Rejected(Reason.SOLD_OUT, available == 0 ? "sold out" : "only " + available + " left");
+      }
+      if (rejected != null) {
+        Rejected answer = rejected;
+        replies.add(() -> r.replyTo().tell(answer));
+        continue;
+      }
+      ReservationStatus status = switch (def.mode()) {
+        case ON_ORDER -> ReservationStatus.CONFIRMED;
+        case HOLD -> ReservationStatus.HELD;
+        case ON_PAYMENT -> ReservationStatus.PENDING_PAYMENT;
+      };
+      // ON_PAYMENT orders take no stock, but never more orders per buyer than the limit allows
+      if (def.mode() != DeductionMode.ON_PAYMENT) available -= r.quantity();
+      Instant expiresAt = def.mode() == DeductionMode.ON_ORDER ? null : now.plus(def.hold());
+      Reservation reservation = new Reservation(
+          newReservationId(state, batchIds), r.buyer(), r.requestId(), r.quantity(), status, now, expiresAt, null);
+      placed.add(reservation);
+      placedByRequest.put(r.buyer() + '\n' + r.requestId(), reservation);
+      batchUnits.merge(r.buyer(), r.quantity(), Integer::sum);
+      replies.add(() -> r.replyTo().tell(new Reserved(reservation, false)));
+    }
+
+    if (placed.isEmpty()) return Effect().none().thenRun(s -> replies.forEach(Runnable::run)).thenNoReply();
+    return Effect().persist(new ReservationsPlaced(List.copyOf(placed), now))
+        .thenRun(s -> {
+          replies.forEach(Runnable::run);
+          armExpiry(s);
+        })
+        .thenNoReply();
+  }
+
+  private static Rejected notOpen(Phase phase) {
+    return switch (phase) {
+      case NOT_DEFINED -> new Rejected(Reason.SALE_NOT_FOUND, "no such sale");
+      case UPCOMING -> new Rejected(Reason.NOT_OPEN, "sale has not opened yet");
+      case PAUSED -> new Rejected(Reason.PAUSED, "sale is paused");
+      case ENDED -> new Rejected(Reason.ENDED, "sale has ended");
+      case CLOSED -> new Rejected(Reason.CLOSED, "sale is closed");
+      case OPEN -> throw new IllegalArgumentException("sale is open");
+    };
+  }
+
+  private String newReservationId(State state, Set<String> batchIds) {
+    while (true) {
+      String id = saleId + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+      if (!state.reservations().containsKey(id) && batchIds.add(id)) return id;
+    }
+  }
+
+  private ReplyEffect<Event, State> onConfirmPayment(State state, ConfirmPayment cmd) {
+    Instant now = now();
+    Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null) return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
+    if (r.dueAt(now)) return expireAndReject(r, cmd.replyTo(), now);
+    return switch (r.status()) {
+      case PAID -> r.paymentId().equals(cmd.paymentId())
+          ? Effect().reply(cmd.replyTo(), new ReservationResult(r))
+          : Effect().reply(cmd.replyTo(), new Rejected(Reason.ALREADY_PAID, "reservation was paid by another payment"));
+      case CANCELLED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.RESERVATION_CANCELLED, "reservation was cancelled"));
+      case EXPIRED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.RESERVATION_EXPIRED, "reservation has expired"));
+      case PAYMENT_FAILED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_FAILED, "payment already failed"));
+      case PENDING_PAYMENT -> state.available() < r.quantity()
+          ? Effect().persist(new PaymentFailed(r.id(), cmd.paymentId(), now))
+              .thenReply(cmd.replyTo(), s -> new Rejected(Reason.PAYMENT_FAILED, "sold out before payment"))
+          : paid(r, cmd, now);
+      case HELD, CONFIRMED -> paid(r, cmd, now);
+    };
+  }
+
+  private ReplyEffect<Event, State> paid(Reservation r, ConfirmPayment cmd, Instant now) {
+    return Effect().persist(new PaymentConfirmed(r.id(), cmd.paymentId(), now))
+        .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
+  }
+
+  private ReplyEffect<Event, State> onCancel(State state, Cancel cmd) {
+    Instant now = now();
+    Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null || (cmd.buyer() != null && !cmd.buyer().equals(r.buyer())))
+      return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
+    if (r.dueAt(now)) return expireAndReject(r, cmd.replyTo(), now);
+    return switch (r.status()) {
+      case HELD, PENDING_PAYMENT -> Effect().persist(new ReservationCancelled(r.id(), now))
+          .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
+      case CANCELLED -> Effect().reply(cmd.replyTo(), new ReservationResult(r));
+      case EXPIRED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.RESERVATION_EXPIRED, "reservation has expired"));
+      case CONFIRMED, PAID, PAYMENT_FAILED -> Effect().reply(cmd.replyTo(),
+          new Rejected(Reason.NOT_CANCELLABLE, "a " + r.status() + " reservation cannot be cancelled"));
+    };
+  }
+
+  /** A deadline passed before the timer fired: expire now, so a late payment never sells a returned unit. */
+  private ReplyEffect<Event, State> expireAndReject(Reservation r, ActorRef<ReservationReply> replyTo, Instant now) {
+    return Effect().persist(new ReservationsExpired(List.of(r.id()), now))
+        .thenRun(this::armExpiry)
+        .thenReply(replyTo, s -> new Rejected(Reason.RESERVATION_EXPIRED, "reservation has expired"));
+  }
+
+  private ReplyEffect<Event, State> onGetReservation(State state, GetReservation cmd) {
+    Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null || (cmd.buyer() != null && !cmd.buyer().equals(r.buyer())))
+      return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
+    return Effect().reply(cmd.replyTo(), new ReservationResult(r));
+  }
+
+  private ReplyEffect<Event, State> onGetStatus(State state, GetStatus cmd) {
+    return Effect().reply(cmd.replyTo(), state.status(saleId, now()));
+  }
+
+  private ReplyEffect<Event, State> onExpireHolds(State state, ExpireHolds cmd) {
+    Instant now = now();
+    expiryArmedFor = null;
+    lastExpiry = now;
+    List<String> due = state.dueAt(now);
+    if (due.isEmpty()) {
+      armExpiry(state);
+      return Effect().noReply();
+    }
+    return Effect().persist(new ReservationsExpired(due, now)).thenRun(this::armExpiry).thenNoReply();
+  }
+
+  /** Keeps one timer on the earliest deadline, at most one firing per expiry tick. */
+  private void armExpiry(State state) {
+    Optional<Instant> next = state.earliestDeadline();
+    if (next.isEmpty()) {
+      timers.cancel(EXPIRY_TIMER);
+      expiryArmedFor = null;
+      return;
+    }
+    if (expiryArmedFor != null && !next.get().isBefore(expiryArmedFor)) return;
+    Instant fireAt = next.get().isBefore(lastExpiry.plus(settings.expiryTick()))
+        ? lastExpiry.plus(settings.expiryTick())
+        : next.get();
+    Duration delay = Duration.between(now(), fireAt);
+    timers.startSingleTimer(EXPIRY_TIMER, ExpireHolds.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
+    expiryArmedFor = fireAt;
+  }
+
+  private ReplyEffect<Event, State> reject(Command cmd, Reason reason, String message) {
+    Rejected rejected = new Rejected(reason, message);
+    if (cmd instanceof ReserveBatch batch) {
+      return Effect().none().thenRun(s -> batch.requests().forEach(r -> r.replyTo().tell(rejected))).thenNoReply();
+    }
+    ActorRef<? super Rejected> replyTo = replyToOf(cmd);
+    if (replyTo == null) return Effect().noReply();
+    return Effect().reply(replyTo, rejected);
+  }
+
+  private static ActorRef<? super Rejected> replyToOf(Command cmd) {
+    if (cmd instanceof Define c) return c.replyTo();
+    if (cmd instanceof Open c) return c.replyTo();
+    if (cmd instanceof Pause c) return c.replyTo();
+    if (cmd instanceof Close c) return c.replyTo();
+    if (cmd instanceof AddStock c) return c.replyTo();
+    if (cmd instanceof ConfirmPayment c) return c.replyTo();
+    if (cmd instanceof Cancel c) return c.replyTo();
+    if (cmd instanceof GetReservation c) return c.replyTo();
+    return null;
+  }
+
+  private static Rejected notFound(String reservationId) {
+    return new Rejected(Reason.RESERVATION_NOT_FOUND, "no reservation " + reservationId);
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(SaleDefined.class, (s, e) -> s.defined(e.definition()))
+        .onEvent(SaleOpened.class, (s, e) -> s.withLifecycle(Lifecycle.OPEN))
+        .onEvent(SalePaused.class, (s, e) -> s.withLifecycle(Lifecycle.PAUSED))
+        .onEvent(SaleClosed.class, (s, e) -> s.withLifecycle(Lifecycle.CLOSED))
+        .onEvent(StockAdded.class, (s, e) -> s.stockAdded(e.units()))
+        .onEvent(ReservationsPlaced.class, (s, e) -> s.placed(e.reservations()))
+        .onEvent(PaymentConfirmed.class, (s, e) -> s.paid(e.reservationId(), e.paymentId()))
+        .onEvent(PaymentFailed.class, (s, e) -> s.released(e.reservationId(), ReservationStatus.PAYMENT_FAILED))
+        .onEvent(ReservationCancelled.class, (s, e) -> s.released(e.reservationId(), ReservationStatus.CANCELLED))
+        .onEvent(ReservationsExpired.class, (s, e) -> s.expired(e.reservationIds()))
+        .build();
+  }
+}

@@ -1,0 +1,121 @@
+package seckill.sale;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import seckill.sale.Sale.DeductionMode;
+
+/** The HTTP API's JSON records for sales and reservations; never the entity's own commands or events. */
+public final class SaleJson {
+
+  private SaleJson() {}
+
+  /** {@code PUT /admin/sales/{id}}. Boxed fields so a missing one is reported, not read as 0. */
+  public record SaleRequest(
+      String item,
+      String description,
+      BigDecimal price,
+      String currency,
+      Integer stock,
+      Instant startsAt,
+      Instant endsAt,
+      Integer perBuyerLimit,
+      DeductionMode mode,
+      Long holdSeconds) {
+
+    /** The first missing field's name, or null. */
+    public String missingField() {
+      if (item == null) return "item";
+      if (price == null) return "price";
+      if (currency == null) return "currency";
+      if (stock == null) return "stock";
+      if (startsAt == null) return "startsAt";
+      if (endsAt == null) return "endsAt";
+      if (perBuyerLimit == null) return "perBuyerLimit";
+      if (mode == null) return "mode";
+      if (holdSeconds == null && mode != DeductionMode.ON_ORDER) return "holdSeconds";
+      return null;
+    }
+
+    public Sale.Definition toDefinition() {
+      return new Sale.Definition(item, description == null ? "" : description, price, currency, stock, startsAt, endsAt,
+          perBuyerLimit, mode, holdSeconds == null ? null : java.time.Duration.ofSeconds(holdSeconds));
+    }
+  }
+
+  /** A sale's public definition. */
+  public record SaleView(
+      String id,
+      String item,
+      String description,
+      BigDecimal price,
+      String currency,
+      int stock,
+      Instant startsAt,
+      Instant endsAt,
+      int perBuyerLimit,
+      DeductionMode mode,
+      Long holdSeconds) {
+
+    public static SaleView of(String id, Sale.Definition d) {
+      return new SaleView(id, d.item(), d.description(), d.price(), d.currency(), d.stock(), d.startsAt(), d.endsAt(),
+          d.perBuyerLimit(), d.mode(), d.hold() == null ? null : d.hold().toSeconds());
+    }
+  }
+
+  /** {@code GET /api/sales/{id}/status}: small and cheap, polled by the sale page. */
+  public record StatusView(String state, int available, Instant serverTime) {
+
+    public static StatusView of(Sale.Status s) {
+      boolean soldOut = s.phase() == Sale.Phase.OPEN && s.available() == 0;
+      return new StatusView(soldOut ? "SOLD_OUT" : s.phase().name(), s.available(), s.serverTime());
+    }
+  }
+
+  /** {@code GET /admin/sales/{id}}: every counter, and whether the stock invariant holds. */
+  public record AdminSaleView(
+      SaleView sale,
+      Sale.Phase phase,
+      int stock,
+      int available,
+      int held,
+      int sold,
+      int pending,
+      int reservations,
+      int buyers,
+      boolean stockBalanced,
+      Instant serverTime) {
+
+    public static AdminSaleView of(Sale.Status s) {
+      return new AdminSaleView(SaleView.of(s.saleId(), s.definition()), s.phase(), s.stock(), s.available(), s.held(),
+          s.sold(), s.pending(), s.reservations(), s.buyers(), s.sold() + s.held() + s.available() == s.stock(),
+          s.serverTime());
+    }
+  }
+
+  /** {@code POST /api/sales/{id}/reservations}. */
+  public record ReserveRequest(String requestId, Integer quantity) {}
+
+  /** A reservation as its buyer and operators see it. */
+  public record ReservationView(
+      String reservationId,
+      String saleId,
+      String buyer,
+      String requestId,
+      int quantity,
+      Sale.ReservationStatus status,
+      Instant createdAt,
+      Instant expiresAt,
+      String paymentId) {
+
+    public static ReservationView of(Sale.Reservation r) {
+      return new ReservationView(r.id(), Sale.saleIdOf(r.id()).orElseThrow(), r.buyer(), r.requestId(), r.quantity(),
+          r.status(), r.createdAt(), r.expiresAt(), r.paymentId());
+    }
+  }
+
+  /** {@code POST /admin/sales/{id}/stock}. */
+  public record StockRequest(Integer units) {}
+
+  /** {@code POST /admin/reservations/{rid}/payment}. */
+  public record PaymentRequest(String paymentId) {}
+}
