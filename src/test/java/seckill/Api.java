@@ -1,0 +1,112 @@
+package seckill;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import seckill.http.Json;
+
+/** A blocking JSON client for a node's HTTP API, as a buyer or an operator would call it. */
+public final class Api {
+
+  public static final String ADMIN_TOKEN = "dev-admin-token";
+  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private final String base;
+
+  public Api(String base) {
+    this.base = base;
+  }
+
+  /** Status, parsed body (null when empty or not JSON), headers and raw text. */
+  public record Response(int status, JsonNode json, HttpHeaders headers, String text) {
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
+    public String error() {
+      return json == null || json.get("error") == null ? null : json.get("error").asText();
+    }
+  }
+
+  public Response send(String method, String path, String token, String body, Map<String, String> headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) b.header("Content-Type", "application/json");
+    if (token != null) b.header("Authorization", "Bearer " + token);
+    headers.forEach(b::header);
+    try {
+      HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      JsonNode json = null;
+      if (r.headers().firstValue("Content-Type").orElse("").startsWith("application/json") && !r.body().isEmpty()) {
+        json = Json.MAPPER.readTree(r.body());
+      }
+      return new Response(r.statusCode(), json, r.headers(), r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException(method + " " + path + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public Response get(String path, String token) {
+    return send("GET", path, token, null, Map.of());
+  }
+
+  public Response post(String path, String token, String body) {
+    return send("POST", path, token, body, Map.of());
+  }
+
+  public Response put(String path, String token, String body) {
+    return send("PUT", path, token, body, Map.of());
+  }
+
+  public Response delete(String path, String token) {
+    return send("DELETE", path, token, null, Map.of());
+  }
+
+  public String token(String buyer) {
+    Response r = post("/dev/tokens", null, "{\"buyer\":\"" + buyer + "\"}");
+    if (r.status() != 201) throw new IllegalStateException("no token: " + r.text());
+    return r.json().get("token").asText();
+  }
+
+  public Response reserve(String saleId, String token, String requestId, int quantity) {
+    return post("/api/sales/" + saleId + "/reservations", token,
+        "{\"requestId\":\"" + requestId + "\",\"quantity\":" + quantity + "}");
+  }
+
+  public Response admin(String method, String path, String body) {
+    return send(method, path, ADMIN_TOKEN, body, Map.of());
+  }
+
+  /** A sale definition as JSON, open from a second ago for an hour unless changed. */
+  public static ObjectNode sale(int stock, int limit, String mode, Long holdSeconds) {
+    ObjectNode n = Json.MAPPER.createObjectNode();
+    n.put("item", "Test item");
+    n.put("description", "for tests");
+    n.put("price", 10.5);
+    n.put("currency", "EUR");
+    n.put("stock", stock);
+    n.put("startsAt", Instant.now().minusSeconds(1).toString());
+    n.put("endsAt", Instant.now().plusSeconds(3600).toString());
+    n.put("perBuyerLimit", limit);
+    n.put("mode", mode);
+    if (holdSeconds != null) n.put("holdSeconds", holdSeconds);
+    return n;
+  }
+
+  /** Defines a sale through the admin API and fails unless it is accepted. */
+  public void defineSale(String saleId, ObjectNode sale) {
+    Response r = admin("PUT", "/admin/sales/" + saleId, sale.toString());
+    if (r.status() != 200) throw new IllegalStateException("define failed: " + r.status() + " " + r.text());
+  }
+}

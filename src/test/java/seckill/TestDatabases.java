@@ -1,0 +1,63 @@
+package seckill;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import seckill.journal.Journal;
+
+/** Real journals for tests: an H2 file in a temp folder, or a fresh database on an embedded PostgreSQL. */
+public final class TestDatabases {
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static EmbeddedPostgres postgres;
+
+  private TestDatabases() {}
+
+  /** A new, empty H2 file database; the node creates its schema at start like the embedded default. */
+  public static Config h2() {
+    try {
+      Path dir = Files.createTempDirectory("seckill-h2-");
+      return ConfigFactory.parseMap(Map.of(
+          "seckill.db.url", "jdbc:h2:file:" + dir.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE",
+          "seckill.db.user", "sa",
+          "seckill.db.password", ""));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A new database on the shared embedded PostgreSQL, with ddl/postgres.sql applied as ops would. */
+  public static synchronized Config postgres() {
+    try {
+      if (postgres == null) {
+        postgres = EmbeddedPostgres.builder().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            postgres.close();
+          } catch (IOException ignored) {
+            // the JVM is going away
+          }
+        }));
+      }
+      String name = "seckill_" + COUNTER.incrementAndGet();
+      try (Connection c = postgres.getPostgresDatabase().getConnection()) {
+        c.createStatement().execute("CREATE DATABASE " + name);
+      }
+      Config config = ConfigFactory.parseMap(Map.of(
+          "seckill.db.url", "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + name,
+          "seckill.db.user", "postgres",
+          "seckill.db.password", "postgres"));
+      Journal.apply(config, "ddl/postgres.sql");
+      return config;
+    } catch (IOException | SQLException e) {
+      throw new IllegalStateException("cannot start embedded PostgreSQL", e);
+    }
+  }
+}

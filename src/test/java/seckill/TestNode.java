@@ -1,0 +1,69 @@
+package seckill;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import seckill.journal.Journal;
+
+/** A whole seckill node started through {@link Main#start}, on free ports, against the given journal. */
+public final class TestNode implements AutoCloseable {
+
+  private static final Config TEST_DEFAULTS = ConfigFactory.parseString("""
+      pekko.remote.artery.canonical.port = 0
+      pekko.coordinated-shutdown.exit-jvm = off
+      pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+      seckill.http.port = 0
+      seckill.demo.enabled = off
+      """);
+
+  public final ActorSystem<Void> system;
+  public final String baseUrl;
+  public final Config config;
+
+  private TestNode(ActorSystem<Void> system, String baseUrl, Config config) {
+    this.system = system;
+    this.baseUrl = baseUrl;
+    this.config = config;
+  }
+
+  /** Full config of a test node: overrides, then the journal, then our application.conf. */
+  public static Config config(Config db, Config overrides) {
+    Config merged = overrides.withFallback(TEST_DEFAULTS).withFallback(db)
+        .withFallback(ConfigFactory.parseResources("application.conf"));
+    return Journal.config(ConfigFactory.load(merged));
+  }
+
+  public static TestNode start(Config db) {
+    return start(db, ConfigFactory.empty());
+  }
+
+  public static TestNode start(Config db, Config overrides) {
+    Config config = config(db, overrides);
+    Journal.prepare(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "seckill", config);
+    try {
+      ServerBinding binding = Main.start(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return new TestNode(system, "http://127.0.0.1:" + binding.localAddress().getPort(), config);
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("node did not start", e);
+    }
+  }
+
+  public Api api() {
+    return new Api(baseUrl);
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("node did not stop", e);
+    }
+  }
+}

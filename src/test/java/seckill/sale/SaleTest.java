@@ -1,0 +1,516 @@
+package seckill.sale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import seckill.sale.Sale.*;
+
+@ExtendWith(LogCapturingExtension.class)
+class SaleTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("serialization.conf")));
+  private static final Settings SETTINGS =
+      new Settings(4, 2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200));
+
+  private EventSourcedBehaviorTestKit<Command, Event, State> sale;
+  private int saleNo;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void newSale() {
+    sale = newSale(SETTINGS);
+  }
+
+  private EventSourcedBehaviorTestKit<Command, Event, State> newSale(Settings settings) {
+    return EventSourcedBehaviorTestKit.create(testKit.system(), Sale.create("s" + (++saleNo), settings));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static Definition definition(int stock, int limit, DeductionMode mode, Duration hold, Instant startsAt, Instant endsAt) {
+    return new Definition("Phone", "a phone", new BigDecimal("99.00"), "EUR", stock, startsAt, endsAt, limit, mode, hold);
+  }
+
+  static Definition openNow(int stock, int limit, DeductionMode mode, Duration hold) {
+    Instant now = Instant.now();
+    return definition(stock, limit, mode, hold, now.minusSeconds(1), now.plusSeconds(3600));
+  }
+
+  private Status define(Definition d) {
+    CommandResultWithReply<Command, Event, State, Confirmation> r = sale.runCommand(replyTo -> new Define(d, replyTo));
+    return assertInstanceOf(Accepted.class, r.reply(), () -> "define rejected: " + r.reply()).status();
+  }
+
+  private ReserveReply reserve(String buyer, String requestId, int quantity) {
+    TestProbe<ReserveReply> probe = testKit.createTestProbe();
+    sale.runCommand(new ReserveBatch(List.of(new Reserve(buyer, requestId, quantity, probe.ref()))));
+    return probe.receiveMessage();
+  }
+
+  private Reservation reserved(String buyer, String requestId, int quantity) {
+    ReserveReply reply = reserve(buyer, requestId, quantity);
+    return assertInstanceOf(Reserved.class, reply, () -> "not reserved: " + reply).reservation();
+  }
+
+  private Reason rejection(ReserveReply reply) {
+    return assertInstanceOf(Rejected.class, reply, () -> "expected a rejection, got " + reply).reason();
+  }
+
+  private Status status() {
+    return sale.runCommand(GetStatus::new).reply();
+  }
+
+  private ReservationReply pay(String reservationId, String paymentId) {
+    return sale.<ReservationReply>runCommand(r -> new ConfirmPayment(reservationId, paymentId, r)).reply();
+  }
+
+  private ReservationReply cancel(String reservationId, String buyer) {
+    return sale.<ReservationReply>runCommand(r -> new Cancel(reservationId, buyer, r)).reply();
+  }
+
+  private Reason confirmationRejection(java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<Confirmation>, Command> cmd) {
+    Confirmation reply = sale.runCommand(cmd::apply).reply();
+    return assertInstanceOf(Rejected.class, reply, () -> "expected a rejection, got " + reply).reason();
+  }
+
+  private static void assertBalanced(Status s) {
+    assertEquals(s.stock(), s.sold() + s.held() + s.available(), () -> "unbalanced: " + s);
+    assertTrue(s.available() >= 0, () -> "negative available: " + s);
+  }
+
+  private void awaitStatus(java.util.function.Predicate<Status> until) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!until.test(status())) {
+      if (System.nanoTime() > deadline) throw new AssertionError("condition not met, status " + status());
+      Thread.sleep(20);
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  @Test
+  void undefinedSaleAnswersNotFoundToEveryCommand() {
+    assertEquals(Phase.NOT_DEFINED, status().phase());
+    assertEquals(Reason.SALE_NOT_FOUND, confirmationRejection(Open::new));
+    assertEquals(Reason.SALE_NOT_FOUND, confirmationRejection(Pause::new));
+    assertEquals(Reason.SALE_NOT_FOUND, confirmationRejection(Close::new));
+    assertEquals(Reason.SALE_NOT_FOUND, confirmationRejection(r -> new AddStock(5, r)));
+    assertEquals(Reason.SALE_NOT_FOUND, rejection(reserve("alice", "r1", 1)));
+    assertEquals(Reason.SALE_NOT_FOUND, ((Rejected) pay("x.1", "p1")).reason());
+    assertEquals(Reason.SALE_NOT_FOUND, ((Rejected) cancel("x.1", "alice")).reason());
+    ReservationReply get = sale.<ReservationReply>runCommand(r -> new GetReservation("x.1", null, r)).reply();
+    assertEquals(Reason.SALE_NOT_FOUND, ((Rejected) get).reason());
+    assertTrue(sale.runCommand(ExpireHolds.INSTANCE).hasNoEvents());
+  }
+
+  @Test
+  void definesAnUpcomingSaleAndUpdatesItOnlyBeforeItOpens() {
+    Instant now = Instant.now();
+    Definition d = definition(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5), now.plusSeconds(60), now.plusSeconds(600));
+    Status s = define(d);
+    assertEquals(Phase.UPCOMING, s.phase());
+    assertEquals(10, s.available());
+    assertEquals(Reason.NOT_OPEN, rejection(reserve("alice", "r1", 1)));
+
+    Definition bigger = definition(20, 2, DeductionMode.HOLD, Duration.ofMinutes(5), now.plusSeconds(60), now.plusSeconds(600));
+    assertEquals(20, define(bigger).stock());
+    CommandResultWithReply<Command, Event, State, Confirmation> same = sale.runCommand(r -> new Define(bigger, r));
+    assertTrue(same.hasNoEvents(), "redefining with the same definition persists nothing");
+
+    sale.runCommand(Open::new);
+    assertEquals(Phase.OPEN, status().phase());
+    assertEquals(Reason.ALREADY_STARTED, confirmationRejection(r -> new Define(d, r)));
+  }
+
+  @Test
+  void rejectsInvalidDefinitions() {
+    Instant now = Instant.now();
+    List<Definition> bad = List.of(
+        definition(-1, 2, DeductionMode.ON_ORDER, null, now, now.plusSeconds(60)),
+        definition(10, 0, DeductionMode.ON_ORDER, null, now, now.plusSeconds(60)),
+        definition(10, 2, DeductionMode.HOLD, null, now, now.plusSeconds(60)),
+        definition(10, 2, DeductionMode.ON_PAYMENT, Duration.ZERO, now, now.plusSeconds(60)),
+        definition(10, 2, DeductionMode.ON_ORDER, null, now.plusSeconds(60), now.plusSeconds(30)),
+        definition(10, 2, DeductionMode.ON_ORDER, null, now.minusSeconds(60), now.minusSeconds(30)),
+        definition(10, 2, null, null, now, now.plusSeconds(60)),
+        new Definition(" ", "", BigDecimal.ONE, "EUR", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null),
+        new Definition("x", "", BigDecimal.ONE.negate(), "EUR", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null),
+        new Definition("x", "", BigDecimal.ONE, "euro", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null));
+    for (Definition d : bad) {
+      CommandResultWithReply<Command, Event, State, Confirmation> r = sale.runCommand(replyTo -> new Define(d, replyTo));
+      assertEquals(Reason.INVALID_DEFINITION, assertInstanceOf(Rejected.class, r.reply(), d::toString).reason());
+      assertTrue(r.hasNoEvents());
+    }
+    assertEquals(Phase.NOT_DEFINED, status().phase());
+  }
+
+  @Test
+  void pauseStopsReservesAndOpenResumes() {
+    define(openNow(10, 2, DeductionMode.ON_ORDER, null));
+    assertInstanceOf(SalePaused.class, sale.runCommand(Pause::new).event());
+    assertEquals(Phase.PAUSED, status().phase());
+    assertEquals(Reason.PAUSED, rejection(reserve("alice", "r1", 1)));
+    assertTrue(sale.runCommand(Pause::new).hasNoEvents(), "pausing twice persists nothing");
+    assertInstanceOf(SaleOpened.class, sale.runCommand(Open::new).event());
+    reserved("alice", "r1", 1);
+  }
+
+  @Test
+  void rejectsReservesAfterTheEnd() throws InterruptedException {
+    Instant now = Instant.now();
+    define(definition(10, 2, DeductionMode.ON_ORDER, null, now.minusSeconds(1), now.plusMillis(300)));
+    reserved("alice", "r1", 1);
+    Thread.sleep(400);
+    assertEquals(Phase.ENDED, status().phase());
+    assertEquals(Reason.ENDED, rejection(reserve("bob", "r1", 1)));
+    assertEquals(Reason.ENDED, confirmationRejection(Open::new));
+  }
+
+  @Test
+  void closedSaleRefusesChangesButStillTakesPaymentsForHolds() {
+    define(openNow(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    Reservation held = reserved("alice", "r1", 1);
+    assertInstanceOf(SaleClosed.class, sale.runCommand(Close::new).event());
+    assertEquals(Phase.CLOSED, status().phase());
+    assertTrue(sale.runCommand(Close::new).hasNoEvents(), "closing twice persists nothing");
+    assertEquals(Reason.CLOSED, rejection(reserve("bob", "r1", 1)));
+    assertEquals(Reason.CLOSED, confirmationRejection(Open::new));
+    assertEquals(Reason.CLOSED, confirmationRejection(Pause::new));
+    assertEquals(Reason.CLOSED, confirmationRejection(r -> new AddStock(1, r)));
+    assertEquals(Reason.CLOSED, confirmationRejection(r -> new Define(openNow(5, 1, DeductionMode.ON_ORDER, null), r)));
+    assertEquals(ReservationStatus.PAID, ((ReservationResult) pay(held.id(), "p1")).reservation().status());
+    assertEquals(1, status().sold());
+  }
+
+  @Test
+  void addStockRaisesStockAndAvailable() {
+    define(openNow(1, 2, DeductionMode.ON_ORDER, null));
+    reserved("alice", "r1", 1);
+    assertEquals(Reason.SOLD_OUT, rejection(reserve("bob", "r1", 1)));
+    Status s = assertInstanceOf(Accepted.class, sale.<Confirmation>runCommand(r -> new AddStock(3, r)).reply()).status();
+    assertEquals(4, s.stock());
+    assertEquals(3, s.available());
+    reserved("bob", "r1", 1);
+    assertEquals(Reason.INVALID_STOCK, confirmationRejection(r -> new AddStock(0, r)));
+    assertEquals(Reason.INVALID_STOCK, confirmationRejection(r -> new AddStock(-5, r)));
+    assertEquals(Reason.INVALID_STOCK, confirmationRejection(r -> new AddStock(Definition.MAX_STOCK, r)));
+  }
+
+  // ---------------------------------------------------------------- deduction modes
+
+  @Test
+  void onOrderReservationIsFinal() {
+    define(openNow(5, 2, DeductionMode.ON_ORDER, null));
+    Reservation r = reserved("alice", "r1", 2);
+    assertEquals(ReservationStatus.CONFIRMED, r.status());
+    assertEquals(null, r.expiresAt());
+    Status s = status();
+    assertEquals(2, s.sold());
+    assertEquals(3, s.available());
+    assertEquals(Reason.NOT_CANCELLABLE, ((Rejected) cancel(r.id(), "alice")).reason());
+    assertEquals(ReservationStatus.PAID, ((ReservationResult) pay(r.id(), "p1")).reservation().status());
+    assertEquals(2, status().sold(), "paying an ON_ORDER reservation takes no more stock");
+    assertBalanced(status());
+  }
+
+  @Test
+  void holdModeHoldsUntilPaidAndCancelReturnsStock() {
+    define(openNow(5, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    Reservation a = reserved("alice", "r1", 2);
+    Reservation b = reserved("bob", "r1", 1);
+    assertEquals(ReservationStatus.HELD, a.status());
+    assertTrue(a.expiresAt().isAfter(Instant.now().plusSeconds(250)));
+    assertEquals(3, status().held());
+    assertEquals(2, status().available());
+
+    ReservationResult paid = assertInstanceOf(ReservationResult.class, pay(a.id(), "p1"));
+    assertEquals(ReservationStatus.PAID, paid.reservation().status());
+    assertEquals("p1", paid.reservation().paymentId());
+    assertEquals(ReservationResult.class, pay(a.id(), "p1").getClass(), "the same payment again is idempotent");
+    assertEquals(Reason.ALREADY_PAID, ((Rejected) pay(a.id(), "p2")).reason());
+
+    assertEquals(Reason.RESERVATION_NOT_FOUND, ((Rejected) cancel(b.id(), "alice")).reason(), "not alice's to cancel");
+    assertEquals(ReservationStatus.CANCELLED, ((ReservationResult) cancel(b.id(), "bob")).reservation().status());
+    assertEquals(ReservationResult.class, cancel(b.id(), "bob").getClass(), "cancelling twice is idempotent");
+    assertEquals(Reason.RESERVATION_CANCELLED, ((Rejected) pay(b.id(), "p3")).reason());
+    Status s = status();
+    assertEquals(2, s.sold());
+    assertEquals(0, s.held());
+    assertEquals(3, s.available());
+    assertBalanced(s);
+    assertEquals(0, sale.getState().unitsOf("bob"), "a cancelled hold frees the buyer's limit");
+  }
+
+  @Test
+  void holdExpiresAndStockReturns() throws InterruptedException {
+    define(openNow(3, 2, DeductionMode.HOLD, Duration.ofMillis(300)));
+    Reservation r = reserved("alice", "r1", 2);
+    assertEquals(1, status().available());
+    awaitStatus(s -> s.available() == 3);
+    Status s = status();
+    assertEquals(0, s.held());
+    assertBalanced(s);
+    ReservationReply got = sale.<ReservationReply>runCommand(x -> new GetReservation(r.id(), "alice", x)).reply();
+    assertEquals(ReservationStatus.EXPIRED, ((ReservationResult) got).reservation().status());
+    assertEquals(Reason.RESERVATION_EXPIRED, ((Rejected) pay(r.id(), "late")).reason());
+    assertEquals(0, status().sold(), "a late payment never sells a returned unit");
+    reserved("alice", "r2", 2);
+  }
+
+  @Test
+  void latePaymentIsRejectedEvenBeforeTheExpiryTimerFires() throws InterruptedException {
+    // a long tick keeps the timer from firing right at the second hold's deadline
+    sale = newSale(new Settings(100, 2, Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(200)));
+    define(openNow(3, 2, DeductionMode.HOLD, Duration.ofMillis(200)));
+    reserved("alice", "r1", 1);
+    awaitStatus(s -> s.held() == 0);
+    Reservation second = reserved("bob", "r1", 1);
+    Thread.sleep(300);
+    assertEquals(1, status().held(), "the timer has not fired yet");
+    CommandResultWithReply<Command, Event, State, ReservationReply> late =
+        sale.runCommand(x -> new ConfirmPayment(second.id(), "late", x));
+    assertEquals(Reason.RESERVATION_EXPIRED, ((Rejected) late.reply()).reason());
+    assertInstanceOf(ReservationsExpired.class, late.event());
+    assertEquals(3, status().available());
+    assertEquals(0, status().sold());
+  }
+
+  @Test
+  void onPaymentModeTakesStockAtPaymentAndFailsWhenNoneIsLeft() {
+    define(openNow(1, 1, DeductionMode.ON_PAYMENT, Duration.ofMinutes(5)));
+    Reservation a = reserved("alice", "r1", 1);
+    Reservation b = reserved("bob", "r1", 1);
+    assertEquals(ReservationStatus.PENDING_PAYMENT, a.status());
+    Status s = status();
+    assertEquals(1, s.available(), "orders take no stock");
+    assertEquals(2, s.pending());
+
+    assertEquals(ReservationStatus.PAID, ((ReservationResult) pay(a.id(), "p1")).reservation().status());
+    assertEquals(0, status().available());
+    assertEquals(1, status().sold());
+
+    CommandResultWithReply<Command, Event, State, ReservationReply> failed =
+        sale.runCommand(x -> new ConfirmPayment(b.id(), "p2", x));
+    assertEquals(Reason.PAYMENT_FAILED, ((Rejected) failed.reply()).reason());
+    assertInstanceOf(PaymentFailed.class, failed.event());
+    assertEquals(0, sale.getState().unitsOf("bob"), "a failed payment frees the buyer's limit");
+    assertEquals(Reason.PAYMENT_FAILED, ((Rejected) pay(b.id(), "p2")).reason());
+    assertEquals(Reason.SOLD_OUT, rejection(reserve("carol", "r1", 1)));
+    assertBalanced(status());
+    assertEquals(0, status().pending());
+  }
+
+  @Test
+  void unpaidOnPaymentOrderExpires() throws InterruptedException {
+    define(openNow(5, 1, DeductionMode.ON_PAYMENT, Duration.ofMillis(200)));
+    Reservation a = reserved("alice", "r1", 1);
+    awaitStatus(s -> s.pending() == 0);
+    assertEquals(Reason.RESERVATION_EXPIRED, ((Rejected) pay(a.id(), "p1")).reason());
+    assertEquals(5, status().available());
+  }
+
+  // ---------------------------------------------------------------- reserve rules
+
+  @Test
+  void rejectsBadQuantitiesAndEnforcesTheBuyerLimit() {
+    define(openNow(10, 2, DeductionMode.ON_ORDER, null));
+    assertEquals(Reason.INVALID_QUANTITY, rejection(reserve("alice", "r0", 0)));
+    assertEquals(Reason.INVALID_QUANTITY, rejection(reserve("alice", "r0", -1)));
+    assertEquals(Reason.INVALID_QUANTITY, rejection(reserve("alice", "r0", 3)));
+    reserved("alice", "r1", 1);
+    assertEquals(Reason.LIMIT_REACHED, rejection(reserve("alice", "r2", 2)));
+    reserved("alice", "r3", 1);
+    assertEquals(Reason.LIMIT_REACHED, rejection(reserve("alice", "r4", 1)));
+    assertEquals(2, sale.getState().unitsOf("alice"));
+    assertEquals(8, status().available());
+  }
+
+  @Test
+  void soldOutExactlyAtZeroAndPartialStockIsNotOversold() {
+    define(openNow(3, 2, DeductionMode.ON_ORDER, null));
+    reserved("alice", "r1", 2);
+    ReserveReply tooMany = reserve("bob", "r1", 2);
+    assertEquals(Reason.SOLD_OUT, rejection(tooMany));
+    assertEquals("only 1 left", ((Rejected) tooMany).message());
+    reserved("bob", "r2", 1);
+    assertEquals(Reason.SOLD_OUT, rejection(reserve("carol", "r1", 1)));
+    Status s = status();
+    assertEquals(0, s.available());
+    assertEquals(3, s.sold());
+  }
+
+  @Test
+  void batchPersistsOneEventForItsAcceptedRequestsAndAnswersEachOne() {
+    define(openNow(5, 1, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    List<TestProbe<ReserveReply>> probes = new ArrayList<>();
+    List<Reserve> requests = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      TestProbe<ReserveReply> p = testKit.createTestProbe();
+      probes.add(p);
+      requests.add(new Reserve("buyer" + i, "r1", 1, p.ref()));
+    }
+    // the same buyer twice in one batch: the limit counts both
+    TestProbe<ReserveReply> extra = testKit.createTestProbe();
+    requests.add(new Reserve("buyer0", "r2", 1, extra.ref()));
+    var result = sale.runCommand(new ReserveBatch(requests));
+    assertEquals(1, result.events().size(), "one event for the whole batch");
+    assertEquals(5, ((ReservationsPlaced) result.event()).reservations().size());
+    int reserved = 0, soldOut = 0;
+    for (TestProbe<ReserveReply> p : probes) {
+      ReserveReply reply = p.receiveMessage();
+      if (reply instanceof Reserved) reserved++;
+      else if (((Rejected) reply).reason() == Reason.SOLD_OUT) soldOut++;
+    }
+    assertEquals(5, reserved);
+    assertEquals(5, soldOut);
+    assertEquals(Reason.LIMIT_REACHED, rejection(extra.receiveMessage()));
+    assertEquals(0, status().available());
+  }
+
+  @Test
+  void batchWithNothingAcceptedPersistsNothing() {
+    define(openNow(0, 1, DeductionMode.ON_ORDER, null));
+    TestProbe<ReserveReply> p = testKit.createTestProbe();
+    assertTrue(sale.runCommand(new ReserveBatch(List.of(new Reserve("a", "r1", 1, p.ref())))).hasNoEvents());
+    assertEquals(Reason.SOLD_OUT, rejection(p.receiveMessage()));
+  }
+
+  @Test
+  void replayOfTheSameRequestReturnsTheFirstAnswer() {
+    define(openNow(5, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    Reservation first = reserved("alice", "r1", 1);
+    TestProbe<ReserveReply> p = testKit.createTestProbe();
+    var replay = sale.runCommand(new ReserveBatch(List.of(new Reserve("alice", "r1", 2, p.ref()))));
+    assertTrue(replay.hasNoEvents());
+    Reserved again = assertInstanceOf(Reserved.class, p.receiveMessage());
+    assertTrue(again.replayed());
+    assertEquals(first.id(), again.reservation().id());
+    assertEquals(1, again.reservation().quantity());
+    assertEquals(Reason.LIMIT_REACHED.name(), Reason.valueOf("LIMIT_REACHED").name());
+
+    // the same request id of another buyer is another request
+    Reservation bobs = reserved("bob", "r1", 1);
+    assertFalse(bobs.id().equals(first.id()));
+
+    // twice in one batch: one reservation, both answered with it
+    TestProbe<ReserveReply> p1 = testKit.createTestProbe();
+    TestProbe<ReserveReply> p2 = testKit.createTestProbe();
+    var batch = sale.runCommand(new ReserveBatch(List.of(
+        new Reserve("carol", "x", 1, p1.ref()), new Reserve("carol", "x", 1, p2.ref()))));
+    assertEquals(1, ((ReservationsPlaced) batch.event()).reservations().size());
+    Reserved r1 = assertInstanceOf(Reserved.class, p1.receiveMessage());
+    Reserved r2 = assertInstanceOf(Reserved.class, p2.receiveMessage());
+    assertEquals(r1.reservation().id(), r2.reservation().id());
+    assertTrue(r2.replayed());
+    assertEquals(1, sale.getState().unitsOf("carol"));
+
+    // replay still answers after the sale closed
+    sale.runCommand(Close::new);
+    assertEquals(first.id(), assertInstanceOf(Reserved.class, reserve("alice", "r1", 1)).reservation().id());
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  @Test
+  void restartKeepsStateAndIdempotency() {
+    define(openNow(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    Reservation a = reserved("alice", "r1", 2);
+    Reservation b = reserved("bob", "r1", 1);
+    pay(a.id(), "p1");
+    cancel(b.id(), "bob");
+    State before = sale.getState();
+    State after = sale.restart().state();
+    assertEquals(before, after);
+    Reserved replay = assertInstanceOf(Reserved.class, reserve("alice", "r1", 1));
+    assertEquals(a.id(), replay.reservation().id());
+    assertEquals(ReservationStatus.PAID, replay.reservation().status());
+    assertBalanced(status());
+  }
+
+  @Test
+  void recoversFromASnapshotPlusLaterEvents() {
+    // SETTINGS snapshot every 4 events: 1 define + 9 reserves = snapshots at 4 and 8, then 2 more events
+    define(openNow(20, 1, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    for (int i = 0; i < 9; i++) reserved("b" + i, "r", 1);
+    State before = sale.getState();
+    State after = sale.restart().state();
+    assertEquals(before, after);
+    assertEquals(9, after.held());
+    assertEquals(9, after.reservations().size());
+  }
+
+  @Test
+  void holdExpiryIsReArmedAfterRecovery() throws InterruptedException {
+    define(openNow(2, 1, DeductionMode.HOLD, Duration.ofMillis(400)));
+    reserved("alice", "r1", 1);
+    sale.restart();
+    awaitStatus(s -> s.held() == 0 && s.available() == 2);
+  }
+
+  // ---------------------------------------------------------------- invariants
+
+  @Test
+  void invariantsHoldUnderRandomOperations() {
+    Random random = new Random(42);
+    define(openNow(30, 3, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    Map<String, Integer> liveUnits = new HashMap<>();
+    List<Reservation> live = new ArrayList<>();
+    for (int step = 0; step < 400; step++) {
+      int op = random.nextInt(10);
+      if (op < 6) {
+        List<TestProbe<ReserveReply>> probes = new ArrayList<>();
+        List<Reserve> batch = new ArrayList<>();
+        for (int i = 0, n = 1 + random.nextInt(8); i < n; i++) {
+          TestProbe<ReserveReply> p = testKit.createTestProbe();
+          probes.add(p);
+          batch.add(new Reserve("b" + random.nextInt(20), "r" + random.nextInt(6), 1 + random.nextInt(3), p.ref()));
+        }
+        sale.runCommand(new ReserveBatch(batch));
+        for (TestProbe<ReserveReply> p : probes) {
+          if (p.receiveMessage() instanceof Reserved r && !r.replayed()) live.add(r.reservation());
+        }
+      } else if (op < 8 && !live.isEmpty()) {
+        Reservation r = live.remove(random.nextInt(live.size()));
+        pay(r.id(), "p" + step);
+      } else if (!live.isEmpty()) {
+        Reservation r = live.remove(random.nextInt(live.size()));
+        cancel(r.id(), r.buyer());
+      } else if (random.nextInt(4) == 0) {
+        sale.<Confirmation>runCommand(r -> new AddStock(2, r));
+      }
+      Status s = status();
+      assertBalanced(s);
+      State state = sale.getState();
+      liveUnits.clear();
+      state.reservations().values().stream().filter(r -> r.status().live())
+          .forEach(r -> liveUnits.merge(r.buyer(), r.quantity(), Integer::sum));
+      liveUnits.forEach((buyer, units) -> assertTrue(units <= 3, buyer + " holds " + units));
+      assertEquals(liveUnits, state.unitsByBuyer());
+    }
+  }
+}
