@@ -55,6 +55,10 @@ public final class HttpServer extends AllDirectives {
           if (cause instanceof EntityStreamSizeException) {
             return error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large");
           }
+          if (cause instanceof IllegalRequestException bad && bad.info().summary().contains("too large")) {
+            // a chunked body without Content-Length that outgrew the limit while being read
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", bad.info().detail());
+          }
           if (cause instanceof IllegalRequestException bad) {
             return error(bad.status(), codeOf(bad.status()), bad.info().summary());
           }

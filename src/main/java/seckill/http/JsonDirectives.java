@@ -37,6 +37,12 @@ public abstract class JsonDirectives extends AllDirectives {
 
   /** Parses the body as {@code type}; malformed JSON or wrong types answer 400, oversize bodies 413. */
   protected <T> Route jsonBody(Class<T> type, Function<T, Route> inner) {
+    return extractRequestEntity(declared -> declared.getContentLengthOption().orElse(0L) > maxBodyBytes
+        ? error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "request body is over " + maxBodyBytes + " bytes")
+        : parsed(type, inner));
+  }
+
+  private <T> Route parsed(Class<T> type, Function<T, Route> inner) {
     return extractStrictEntity(askTimeout, maxBodyBytes, entity -> {
       T value;
       try {
