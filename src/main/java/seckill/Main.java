@@ -13,6 +13,10 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.admin.AdminRoutes;
+import seckill.admission.Admission;
+import seckill.admission.AdmissionRoutes;
+import seckill.admission.EdgeGuards;
+import seckill.admission.SaleViews;
 import seckill.auth.BuyerTokens;
 import seckill.auth.DevTokenRoutes;
 import seckill.demo.DemoSale;
@@ -20,6 +24,7 @@ import seckill.http.HttpServer;
 import seckill.journal.Journal;
 import seckill.sale.Sale;
 import seckill.sale.SaleRoutes;
+import seckill.web.WebRoutes;
 
 /** Starts a seckill node: journal, cluster, sale entities, HTTP front, and the demo sale when enabled. */
 public final class Main {
@@ -47,12 +52,17 @@ public final class Main {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    Sale.init(system);
+    SaleViews views = SaleViews.start(system);
+    Sale.init(system, views.publisher());
 
     BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));
+    Admission admission = new Admission(system);
+    EdgeGuards guards = new EdgeGuards(config.getConfig("seckill.admission"));
     Route routes = Directives.concat(
+        new AdmissionRoutes(system, views, admission, guards, tokens).routes(),
         new SaleRoutes(system, tokens).routes(),
-        new AdminRoutes(system).routes(),
+        new AdminRoutes(system, admission).routes(),
+        new WebRoutes(system).routes(),
         config.getBoolean("seckill.auth.dev-mode") ? new DevTokenRoutes(system, tokens).routes() : Directives.reject());
 
     return new HttpServer(system).start(routes).thenApply(binding -> {

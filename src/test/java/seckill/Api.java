@@ -79,9 +79,34 @@ public final class Api {
     return r.json().get("token").asText();
   }
 
+  /**
+   * Reserves at the path the sale's status publishes while it is open; before that (or for an
+   * unknown sale) at a made-up path, which the edge refuses for the sale's state first.
+   */
   public Response reserve(String saleId, String token, String requestId, int quantity) {
-    return post("/api/sales/" + saleId + "/reservations", token,
-        "{\"requestId\":\"" + requestId + "\",\"quantity\":" + quantity + "}");
+    return post(reservePath(saleId), token, "{\"requestId\":\"" + requestId + "\",\"quantity\":" + quantity + "}");
+  }
+
+  public String reservePath(String saleId) {
+    Response status = get("/api/sales/" + saleId + "/status", null);
+    JsonNode path = status.json() == null ? null : status.json().get("reservePath");
+    return path == null ? "/api/sales/" + saleId + "/reservations/unknown" : path.asText();
+  }
+
+  /** Waits until this node's view of the sale shows {@code state} (views follow the entity within ms). */
+  public void awaitState(String saleId, String state) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      Response r = get("/api/sales/" + saleId + "/status", null);
+      if (r.status() == 200 && state.equals(r.json().get("state").asText())) return;
+      if (System.nanoTime() > deadline) throw new IllegalStateException(saleId + " never became " + state + ": " + r.text());
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   public Response admin(String method, String path, String body) {
@@ -104,9 +129,18 @@ public final class Api {
     return n;
   }
 
-  /** Defines a sale through the admin API and fails unless it is accepted. */
+  /** Defines a sale through the admin API, fails unless accepted, and waits for this node's view of it. */
   public void defineSale(String saleId, ObjectNode sale) {
     Response r = admin("PUT", "/admin/sales/" + saleId, sale.toString());
     if (r.status() != 200) throw new IllegalStateException("define failed: " + r.status() + " " + r.text());
+    awaitState(saleId, r.json().get("phase").asText().equals("OPEN") && r.json().get("available").asInt() == 0
+        ? "SOLD_OUT" : r.json().get("phase").asText());
+  }
+
+  /** An admin lifecycle command (open, pause, close), then waits for the view to follow. */
+  public Response lifecycle(String saleId, String action, String expectedState) {
+    Response r = admin("POST", "/admin/sales/" + saleId + "/" + action, null);
+    if (r.status() == 200) awaitState(saleId, expectedState);
+    return r;
   }
 }

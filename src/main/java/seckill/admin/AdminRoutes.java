@@ -7,6 +7,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import seckill.admission.Admission;
 import seckill.http.JsonDirectives;
 import seckill.sale.Sale;
 import seckill.sale.SaleJson.AdminSaleView;
@@ -22,16 +23,19 @@ public final class AdminRoutes extends JsonDirectives {
   private static final int MAX_PAYMENT_ID = 100;
 
   private final Sales sales;
+  private final Admission admission;
   private final String adminToken;
 
-  public AdminRoutes(ActorSystem<?> system) {
+  public AdminRoutes(ActorSystem<?> system, Admission admission) {
     super(system);
     this.sales = new Sales(system);
+    this.admission = admission;
     this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
   }
 
   public Route routes() {
     return pathPrefix("admin", () -> admin(adminToken, () -> concat(
+        path("admission", () -> get(() -> json(StatusCodes.OK, admission.stats()))),
         pathPrefix(PathMatchers.segment("sales").slash(PathMatchers.segment()), saleId -> concat(
             pathEndOrSingleSlash(() -> concat(
                 put(() -> define(saleId)),

@@ -57,15 +57,18 @@ public final class DemoSale {
     Sale.Definition d = s.definition();
     out.append(String.format("  Demo sale '%s': %s, %d units, %d per buyer, mode %s, %s%n",
         s.saleId(), d.item(), d.stock(), d.perBuyerLimit(), d.mode(), describe(s)));
-    out.append("    status:   curl ").append(sale).append("/status\n");
-    out.append("    counters: curl -H 'Authorization: Bearer ").append(auth.getString("admin-token")).append("' ")
+    out.append("    sale page: ").append(baseUrl).append("/sales/").append(s.saleId()).append('\n');
+    out.append("    status:    curl ").append(sale).append("/status\n");
+    out.append("    counters:  curl -H 'Authorization: Bearer ").append(auth.getString("admin-token")).append("' ")
         .append(baseUrl).append("/admin/sales/").append(s.saleId()).append('\n');
     if (auth.getBoolean("dev-mode") && tokens.canMint()) {
       String buyer = demo.getString("sample-buyer");
       out.append("    token for buyer '").append(buyer).append("' (dev mode; more from POST /dev/tokens):\n");
       out.append("      TOKEN=").append(tokens.mint(buyer, auth.getDuration("dev-token-ttl"))).append('\n');
-      out.append("    reserve:  curl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n")
-          .append("                -d '{\"requestId\":\"r1\",\"quantity\":1}' ").append(sale).append("/reservations\n");
+      out.append("    reserve, once open, at the reservePath the status publishes then:\n");
+      out.append("      P=$(curl -s ").append(sale).append("/status | sed -n 's/.*\"reservePath\":\"\\([^\"]*\\)\".*/\\1/p')\n");
+      out.append("      curl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n")
+          .append("        -d '{\"requestId\":\"r1\",\"quantity\":1}' ").append(baseUrl).append("$P\n");
     }
     return out.toString();
   }

@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -28,6 +29,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -50,15 +52,26 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   private static final Pattern SALE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final String EXPIRY_TIMER = "expiry";
 
-  public static void init(ActorSystem<?> system) {
+  /** Starts sharding for sales; each entity tells {@code views} how it looks after every change. */
+  public static void init(ActorSystem<?> system, ActorRef<ViewChanged> views) {
     Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.sale"));
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings)));
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, views)));
   }
 
-  public static Behavior<Command> create(String saleId, Settings settings) {
-    return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new Sale(saleId, settings, timers, Clock.systemUTC())));
+  public static Behavior<Command> create(String saleId, Settings settings, ActorRef<ViewChanged> views) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new Sale(saleId, settings, timers, Clock.systemUTC(), ctx, views)));
+  }
+
+  /** Where a phase stands at {@code now}; the edge computes it from its view the same way. */
+  public static Phase phaseOf(Lifecycle lifecycle, Definition definition, Instant now) {
+    if (lifecycle == Lifecycle.NEW || definition == null) return Phase.NOT_DEFINED;
+    if (lifecycle == Lifecycle.CLOSED) return Phase.CLOSED;
+    if (!now.isBefore(definition.endsAt())) return Phase.ENDED;
+    if (lifecycle == Lifecycle.PAUSED) return Phase.PAUSED;
+    if (lifecycle == Lifecycle.SCHEDULED && now.isBefore(definition.startsAt())) return Phase.UPCOMING;
+    return Phase.OPEN;
   }
 
   public static String tagFor(String saleId) {
@@ -198,6 +211,9 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
+  /** A buyer's reservations in this sale, e.g. to learn the outcome of a request whose answer was lost. */
+  public record GetBuyerReservations(String buyer, ActorRef<BuyerReservations> replyTo) implements Command {}
+
   /** Expire every hold whose deadline has passed; sent by the entity's own timer. */
   public enum ExpireHolds implements Command { INSTANCE }
 
@@ -215,6 +231,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record Reserved(Reservation reservation, boolean replayed) implements ReserveReply {}
 
   public record ReservationResult(Reservation reservation) implements ReservationReply {}
+
+  public record BuyerReservations(List<Reservation> reservations) implements CborSerializable {}
 
   public record Rejected(Reason reason, String message)
       implements Confirmation, ReserveReply, ReservationReply {}
@@ -251,6 +269,13 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       int reservations,
       int buyers,
       Instant serverTime)
+      implements CborSerializable {}
+
+  /**
+   * How the sale looks after a change, told to the node's sale views (the edge's local copy).
+   * {@code version} is the entity's sequence number, so a newer view always wins.
+   */
+  public record ViewChanged(String saleId, Definition definition, Lifecycle lifecycle, int available, long version)
       implements CborSerializable {}
 
   // ---------------------------------------------------------------- events
@@ -310,12 +335,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     public Phase phase(Instant now) {
-      if (lifecycle == Lifecycle.NEW) return Phase.NOT_DEFINED;
-      if (lifecycle == Lifecycle.CLOSED) return Phase.CLOSED;
-      if (!now.isBefore(definition.endsAt())) return Phase.ENDED;
-      if (lifecycle == Lifecycle.PAUSED) return Phase.PAUSED;
-      if (lifecycle == Lifecycle.SCHEDULED && now.isBefore(definition.startsAt())) return Phase.UPCOMING;
-      return Phase.OPEN;
+      return phaseOf(lifecycle, definition, now);
     }
 
     public int unitsOf(String buyer) {
@@ -420,10 +440,13 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   private final Settings settings;
   private final TimerScheduler<Command> timers;
   private final Clock clock;
+  private final ActorContext<Command> context;
+  private final ActorRef<ViewChanged> views;
   private Instant expiryArmedFor;
   private Instant lastExpiry = Instant.EPOCH;
 
-  private Sale(String saleId, Settings settings, TimerScheduler<Command> timers, Clock clock) {
+  private Sale(String saleId, Settings settings, TimerScheduler<Command> timers, Clock clock,
+      ActorContext<Command> context, ActorRef<ViewChanged> views) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), saleId),
         SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
@@ -431,6 +454,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     this.settings = settings;
     this.timers = timers;
     this.clock = clock;
+    this.context = context;
+    this.views = views;
   }
 
   @Override
@@ -465,7 +490,10 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   @Override
   public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::armExpiry).build();
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+      armExpiry(state);
+      publishView(state);
+    }).build();
   }
 
   @Override
@@ -475,6 +503,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     builder.forState(s -> s.lifecycle() == Lifecycle.NEW)
         .onCommand(Define.class, this::onDefine)
         .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(GetBuyerReservations.class, (s, c) -> Effect().reply(c.replyTo(), new BuyerReservations(List.of())))
         .onCommand(ExpireHolds.class, (s, c) -> Effect().noReply())
         .onAnyCommand(c -> reject(c, Reason.SALE_NOT_FOUND, "no sale " + saleId));
 
@@ -496,6 +525,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(GetReservation.class, this::onGetReservation)
         .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(GetBuyerReservations.class, this::onGetBuyerReservations)
         .onCommand(ExpireHolds.class, this::onExpireHolds);
 
     return builder.build();
@@ -509,7 +539,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.ALREADY_STARTED, "a sale can only be changed before it opens"));
     if (cmd.definition().equals(state.definition()))
       return Effect().reply(cmd.replyTo(), new Accepted(state.status(saleId, now)));
-    return Effect().persist(new SaleDefined(cmd.definition(), now))
+    return persist(new SaleDefined(cmd.definition(), now))
         .thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
   }
 
@@ -518,18 +548,18 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     Phase phase = state.phase(now);
     if (phase == Phase.ENDED) return Effect().reply(cmd.replyTo(), new Rejected(Reason.ENDED, "sale has ended"));
     if (state.lifecycle() == Lifecycle.OPEN) return Effect().reply(cmd.replyTo(), new Accepted(state.status(saleId, now)));
-    return Effect().persist(new SaleOpened(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+    return persist(new SaleOpened(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
   }
 
   private ReplyEffect<Event, State> onPause(State state, Pause cmd) {
     Instant now = now();
     if (state.lifecycle() == Lifecycle.PAUSED) return Effect().reply(cmd.replyTo(), new Accepted(state.status(saleId, now)));
-    return Effect().persist(new SalePaused(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+    return persist(new SalePaused(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
   }
 
   private ReplyEffect<Event, State> onClose(State state, Close cmd) {
     Instant now = now();
-    return Effect().persist(new SaleClosed(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+    return persist(new SaleClosed(now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
   }
 
   private ReplyEffect<Event, State> onAddStock(State state, AddStock cmd) {
@@ -537,7 +567,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     if (cmd.units() <= 0 || (long) state.stock() + cmd.units() > Definition.MAX_STOCK)
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID_STOCK,
           "units must be positive and total stock at most " + Definition.MAX_STOCK));
-    return Effect().persist(new StockAdded(cmd.units(), now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
+    return persist(new StockAdded(cmd.units(), now)).thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
   }
 
   private ReplyEffect<Event, State> onReserveBatch(State state, ReserveBatch batch) {
@@ -593,7 +623,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     if (placed.isEmpty()) return Effect().none().thenRun(s -> replies.forEach(Runnable::run)).thenNoReply();
-    return Effect().persist(new ReservationsPlaced(List.copyOf(placed), now))
+    return persist(new ReservationsPlaced(List.copyOf(placed), now))
         .thenRun(s -> {
           replies.forEach(Runnable::run);
           armExpiry(s);
@@ -632,7 +662,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       case EXPIRED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.RESERVATION_EXPIRED, "reservation has expired"));
       case PAYMENT_FAILED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_FAILED, "payment already failed"));
       case PENDING_PAYMENT -> state.available() < r.quantity()
-          ? Effect().persist(new PaymentFailed(r.id(), cmd.paymentId(), now))
+          ? persist(new PaymentFailed(r.id(), cmd.paymentId(), now))
               .thenReply(cmd.replyTo(), s -> new Rejected(Reason.PAYMENT_FAILED, "sold out before payment"))
           : paid(r, cmd, now);
       case HELD, CONFIRMED -> paid(r, cmd, now);
@@ -640,7 +670,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   }
 
   private ReplyEffect<Event, State> paid(Reservation r, ConfirmPayment cmd, Instant now) {
-    return Effect().persist(new PaymentConfirmed(r.id(), cmd.paymentId(), now))
+    return persist(new PaymentConfirmed(r.id(), cmd.paymentId(), now))
         .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
   }
 
@@ -651,7 +681,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
     if (r.dueAt(now)) return expireAndReject(r, cmd.replyTo(), now);
     return switch (r.status()) {
-      case HELD, PENDING_PAYMENT -> Effect().persist(new ReservationCancelled(r.id(), now))
+      case HELD, PENDING_PAYMENT -> persist(new ReservationCancelled(r.id(), now))
           .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
       case CANCELLED -> Effect().reply(cmd.replyTo(), new ReservationResult(r));
       case EXPIRED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.RESERVATION_EXPIRED, "reservation has expired"));
@@ -662,7 +692,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   /** A deadline passed before the timer fired: expire now, so a late payment never sells a returned unit. */
   private ReplyEffect<Event, State> expireAndReject(Reservation r, ActorRef<ReservationReply> replyTo, Instant now) {
-    return Effect().persist(new ReservationsExpired(List.of(r.id()), now))
+    return persist(new ReservationsExpired(List.of(r.id()), now))
         .thenRun(this::armExpiry)
         .thenReply(replyTo, s -> new Rejected(Reason.RESERVATION_EXPIRED, "reservation has expired"));
   }
@@ -678,6 +708,14 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     return Effect().reply(cmd.replyTo(), state.status(saleId, now()));
   }
 
+  private ReplyEffect<Event, State> onGetBuyerReservations(State state, GetBuyerReservations cmd) {
+    List<Reservation> mine = state.reservations().values().stream()
+        .filter(r -> r.buyer().equals(cmd.buyer()))
+        .sorted(java.util.Comparator.comparing(Reservation::createdAt))
+        .toList();
+    return Effect().reply(cmd.replyTo(), new BuyerReservations(mine));
+  }
+
   private ReplyEffect<Event, State> onExpireHolds(State state, ExpireHolds cmd) {
     Instant now = now();
     expiryArmedFor = null;
@@ -687,7 +725,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       armExpiry(state);
       return Effect().noReply();
     }
-    return Effect().persist(new ReservationsExpired(due, now)).thenRun(this::armExpiry).thenNoReply();
+    return persist(new ReservationsExpired(due, now)).thenRun(this::armExpiry).thenNoReply();
   }
 
   /** Keeps one timer on the earliest deadline, at most one firing per expiry tick. */
@@ -705,6 +743,16 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     Duration delay = Duration.between(now(), fireAt);
     timers.startSingleTimer(EXPIRY_TIMER, ExpireHolds.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
     expiryArmedFor = fireAt;
+  }
+
+  /** Every write goes through here, so the views learn about every change once it is in the journal. */
+  private EffectBuilder<Event, State> persist(Event event) {
+    return Effect().persist(event).thenRun(this::publishView);
+  }
+
+  private void publishView(State state) {
+    if (state.definition() == null) return;
+    views.tell(new ViewChanged(saleId, state.definition(), state.lifecycle(), state.available(), lastSequenceNumber(context)));
   }
 
   private ReplyEffect<Event, State> reject(Command cmd, Reason reason, String message) {

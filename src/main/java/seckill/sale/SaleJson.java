@@ -62,15 +62,6 @@ public final class SaleJson {
     }
   }
 
-  /** {@code GET /api/sales/{id}/status}: small and cheap, polled by the sale page. */
-  public record StatusView(String state, int available, Instant serverTime) {
-
-    public static StatusView of(Sale.Status s) {
-      boolean soldOut = s.phase() == Sale.Phase.OPEN && s.available() == 0;
-      return new StatusView(soldOut ? "SOLD_OUT" : s.phase().name(), s.available(), s.serverTime());
-    }
-  }
-
   /** {@code GET /admin/sales/{id}}: every counter, and whether the stock invariant holds. */
   public record AdminSaleView(
       SaleView sale,

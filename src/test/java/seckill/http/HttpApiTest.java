@@ -102,10 +102,13 @@ class HttpApiTest {
     Instant serverTime = Instant.parse(r.json().get("serverTime").asText());
     assertTrue(Duration.between(serverTime, Instant.now()).abs().toSeconds() < 5);
 
-    api.admin("POST", "/admin/sales/" + id + "/open", null);
-    assertEquals("OPEN", api.get("/api/sales/" + id + "/status", null).json().get("state").asText());
+    assertNull(r.json().get("reservePath"), "the reserve path stays hidden until the sale opens");
+    api.lifecycle(id, "open", "OPEN");
+    Response open = api.get("/api/sales/" + id + "/status", null);
+    assertTrue(open.json().get("reservePath").asText().startsWith("/api/sales/" + id + "/reservations/"));
+    assertEquals("public, max-age=1", open.header("Cache-Control"));
     assertEquals(201, api.reserve(id, alice, "r1", 1).status());
-    assertEquals("SOLD_OUT", api.get("/api/sales/" + id + "/status", null).json().get("state").asText());
+    api.awaitState(id, "SOLD_OUT");
   }
 
   @Test
@@ -144,7 +147,9 @@ class HttpApiTest {
   @Test
   void reserveRejectsBadRequestsWithoutChangingAnything() {
     String id = newSale(Api.sale(5, 2, "ON_ORDER", null));
-    String path = "/api/sales/" + id + "/reservations";
+    String path = api.reservePath(id);
+    assertError(api.post("/api/sales/" + id + "/reservations", alice, "{\"requestId\":\"a\"}"), 404, "reserve_path_unknown");
+    assertError(api.post("/api/sales/" + id + "/reservations/guessed", alice, "{\"requestId\":\"a\"}"), 404, "reserve_path_unknown");
     assertError(api.post(path, null, "{\"requestId\":\"a\"}"), 401, "unauthorized");
     assertEquals("Bearer realm=\"seckill\"", api.post(path, null, "{\"requestId\":\"a\"}").header("WWW-Authenticate"));
     assertError(api.post(path, "not-a-jwt", "{\"requestId\":\"a\"}"), 401, "unauthorized");
@@ -179,16 +184,16 @@ class HttpApiTest {
     upcoming.put("startsAt", Instant.now().plusSeconds(60).toString());
     String id = newSale(upcoming);
     assertError(api.reserve(id, alice, "r1", 1), 409, "not_open");
-    api.admin("POST", "/admin/sales/" + id + "/open", null);
+    api.lifecycle(id, "open", "OPEN");
     assertEquals(201, api.reserve(id, alice, "r1", 1).status());
     assertError(api.reserve(id, alice, "r2", 1), 409, "limit_reached");
     assertEquals(201, api.reserve(id, bob, "r1", 1).status());
     assertError(api.reserve(id, api.token("carol"), "r1", 1), 410, "sold_out");
 
     String paused = newSale(Api.sale(2, 1, "ON_ORDER", null));
-    api.admin("POST", "/admin/sales/" + paused + "/pause", null);
+    api.lifecycle(paused, "pause", "PAUSED");
     assertError(api.reserve(paused, alice, "r1", 1), 409, "paused");
-    api.admin("POST", "/admin/sales/" + paused + "/close", null);
+    api.lifecycle(paused, "close", "CLOSED");
     assertError(api.reserve(paused, alice, "r1", 1), 409, "closed");
     assertEquals(0, counters(paused).get("reservations").asInt());
   }
@@ -338,7 +343,7 @@ class HttpApiTest {
   }
 
   @Test
-  void devModeOffHasNoTokenEndpointAndAnUnreachableSaleAnswers503() {
+  void devModeOffHasNoTokenEndpointAndAnUnansweredAskIs503() {
     // join-self off: the node never joins a cluster, so no shard can be allocated and every ask times out
     try (TestNode lonely = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
         seckill.auth.dev-mode = off
@@ -347,7 +352,7 @@ class HttpApiTest {
         """))) {
       Api other = lonely.api();
       assertError(other.post("/dev/tokens", null, "{\"buyer\":\"x\"}"), 404, "not_found");
-      Response r = other.reserve("any", alice, "r1", 1);
+      Response r = other.get("/api/reservations/any.thing", alice);
       assertError(r, 503, "unavailable");
       assertEquals("1", r.header("Retry-After"));
     }

@@ -70,7 +70,7 @@ abstract class SaleJournalContract {
   }
 
   private ActorRef<Command> spawn(String saleId) {
-    return testKit.spawn(Sale.create(saleId, SETTINGS));
+    return testKit.spawn(Sale.create(saleId, SETTINGS, testKit.system().ignoreRef()));
   }
 
   private <T> T ask(ActorRef<Command> sale, java.util.function.Function<ActorRef<T>, Command> cmd) {

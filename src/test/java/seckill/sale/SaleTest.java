@@ -34,6 +34,7 @@ class SaleTest {
       new Settings(4, 2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200));
 
   private EventSourcedBehaviorTestKit<Command, Event, State> sale;
+  private TestProbe<ViewChanged> views;
   private int saleNo;
 
   @AfterAll
@@ -47,7 +48,8 @@ class SaleTest {
   }
 
   private EventSourcedBehaviorTestKit<Command, Event, State> newSale(Settings settings) {
-    return EventSourcedBehaviorTestKit.create(testKit.system(), Sale.create("s" + (++saleNo), settings));
+    views = testKit.createTestProbe();
+    return EventSourcedBehaviorTestKit.create(testKit.system(), Sale.create("s" + (++saleNo), settings, views.ref()));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -470,6 +472,27 @@ class SaleTest {
     reserved("alice", "r1", 1);
     sale.restart();
     awaitStatus(s -> s.held() == 0 && s.available() == 2);
+  }
+
+  @Test
+  void publishesItsViewAfterEveryPersistedChangeAndAfterRecovery() {
+    views.expectNoMessage(Duration.ofMillis(50));
+    define(openNow(5, 5, DeductionMode.ON_ORDER, null));
+    ViewChanged defined = views.receiveMessage();
+    assertEquals(Lifecycle.SCHEDULED, defined.lifecycle());
+    assertEquals(5, defined.available());
+    reserved("alice", "r1", 2);
+    ViewChanged afterReserve = views.receiveMessage();
+    assertEquals(3, afterReserve.available());
+    assertTrue(afterReserve.version() > defined.version(), "versions grow with the journal");
+    assertEquals(Reason.SOLD_OUT, rejection(reserve("bob", "r1", 4)));
+    views.expectNoMessage(Duration.ofMillis(50));
+    sale.runCommand(Pause::new);
+    assertEquals(Lifecycle.PAUSED, views.receiveMessage().lifecycle());
+    sale.restart();
+    ViewChanged recovered = views.receiveMessage();
+    assertEquals(Lifecycle.PAUSED, recovered.lifecycle());
+    assertEquals(3, recovered.available());
   }
 
   // ---------------------------------------------------------------- invariants

@@ -1,0 +1,157 @@
+package seckill.admission;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.PromiseRef;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.Supervision;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.Timeout;
+import scala.jdk.javaapi.FutureConverters;
+import seckill.sale.Sale;
+
+/**
+ * The node's bounded admission queue. Reserves wait here, are grouped per sale and sent as one
+ * {@link Sale.ReserveBatch} (one persisted event for the batch); each lane has one batch in flight,
+ * so later requests wait in the stream, never in an entity's mailbox. A full queue, or a request
+ * queued past its budget, is answered {@link Busy} at once and never reaches the sale.
+ */
+public final class Admission {
+
+  /** How a request left the queue. */
+  public sealed interface Outcome {}
+
+  /** The sale answered (reserved or refused). */
+  public record Answered(Sale.ReserveReply reply) implements Outcome {}
+
+  /** Not sent, or not answered in time: the buyer should retry later with the same request id. */
+  public record Busy(String message) implements Outcome {}
+
+  /** Counters for operators and benchmarks. */
+  public record Stats(int queued, int capacity, long batches, long dispatched, double meanBatch,
+      long rejectedFull, long rejectedOverBudget, long unanswered) {}
+
+  private static final int QUEUED = 0;
+  private static final int DISPATCHED = 1;
+  private static final int EXPIRED = 2;
+
+  private static final class Pending {
+    final String saleId;
+    final Sale.Reserve template;
+    final CompletableFuture<Outcome> answer = new CompletableFuture<>();
+    final AtomicInteger state = new AtomicInteger(QUEUED);
+    volatile Cancellable budgetTimer;
+
+    Pending(String saleId, String buyer, String requestId, int quantity) {
+      this.saleId = saleId;
+      this.template = new Sale.Reserve(buyer, requestId, quantity, null);
+    }
+  }
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final BoundedSourceQueue<Pending> queue;
+  private final int capacity;
+  private final Duration waitBudget;
+  private final Timeout askTimeout;
+  private final LongAdder batches = new LongAdder();
+  private final LongAdder dispatched = new LongAdder();
+  private final LongAdder rejectedFull = new LongAdder();
+  private final LongAdder rejectedOverBudget = new LongAdder();
+  private final LongAdder unanswered = new LongAdder();
+
+  public Admission(ActorSystem<?> system) {
+    Config c = system.settings().config().getConfig("seckill.admission");
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.capacity = c.getInt("queue-size");
+    this.waitBudget = c.getDuration("wait-budget");
+    this.askTimeout = Timeout.create(system.settings().config().getDuration("seckill.http.ask-timeout"));
+    int lanes = c.getInt("lanes");
+    this.queue = Source.<Pending>queue(capacity)
+        .groupBy(lanes, p -> Math.floorMod(p.saleId.hashCode(), lanes))
+        .groupedWithin(c.getInt("batch-size"), c.getDuration("batch-window"))
+        .mapAsync(1, this::dispatch)
+        .mergeSubstreams()
+        .withAttributes(ActorAttributes.withSupervisionStrategy(Supervision.getResumingDecider()))
+        .to(Sink.ignore())
+        .run(system);
+  }
+
+  /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
+  public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity) {
+    Pending p = new Pending(saleId, buyer, requestId, quantity);
+    if (queue.offer(p) != QueueOfferResult.enqueued()) {
+      rejectedFull.increment();
+      return CompletableFuture.completedFuture(new Busy("too many requests are waiting; try again shortly"));
+    }
+    p.budgetTimer = system.scheduler().scheduleOnce(waitBudget, () -> {
+      if (p.state.compareAndSet(QUEUED, EXPIRED)) {
+        rejectedOverBudget.increment();
+        p.answer.complete(new Busy("waited too long in the queue; try again shortly"));
+      }
+    }, system.executionContext());
+    return p.answer;
+  }
+
+  public Stats stats() {
+    long b = batches.sum();
+    long d = dispatched.sum();
+    return new Stats(queue.size(), capacity, b, d, b == 0 ? 0 : (double) d / b,
+        rejectedFull.sum(), rejectedOverBudget.sum(), unanswered.sum());
+  }
+
+  /** Sends one lane's batch, one ReserveBatch per sale, and completes when every request is answered. */
+  private CompletionStage<Done> dispatch(List<Pending> batch) {
+    Map<String, List<Pending>> bySale = new LinkedHashMap<>();
+    for (Pending p : batch) {
+      if (!p.state.compareAndSet(QUEUED, DISPATCHED)) continue; // its budget ran out while it waited
+      Cancellable timer = p.budgetTimer;
+      if (timer != null) timer.cancel();
+      bySale.computeIfAbsent(p.saleId, k -> new ArrayList<>()).add(p);
+    }
+    List<CompletableFuture<Outcome>> answers = new ArrayList<>(batch.size());
+    bySale.forEach((saleId, pending) -> {
+      List<Sale.Reserve> reserves = new ArrayList<>(pending.size());
+      for (Pending p : pending) {
+        reserves.add(new Sale.Reserve(p.template.buyer(), p.template.requestId(), p.template.quantity(), replyTo(p)));
+        answers.add(p.answer);
+      }
+      batches.increment();
+      dispatched.add(pending.size());
+      sharding.entityRefFor(Sale.ENTITY_KEY, saleId).tell(new Sale.ReserveBatch(reserves));
+    });
+    return CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).thenApply(x -> Done.getInstance());
+  }
+
+  /** A one-off reply target per request: the entity answers each request of a batch on its own. */
+  private ActorRef<Sale.ReserveReply> replyTo(Pending p) {
+    PromiseRef<Object> promise = PromiseRef.apply(Adapter.toClassic(system), askTimeout);
+    FutureConverters.asJava(promise.future()).whenComplete((reply, failure) -> {
+      if (failure != null) {
+        unanswered.increment();
+        p.answer.complete(new Busy("the sale did not answer in time; retry with the same requestId"));
+      } else {
+        p.answer.complete(new Answered((Sale.ReserveReply) reply));
+      }
+    });
+    return Adapter.toTyped(promise.ref());
+  }
+}

@@ -1,0 +1,154 @@
+package seckill.admission;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
+import org.apache.pekko.http.javadsl.model.headers.EntityTag;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import seckill.auth.BuyerTokens;
+import seckill.http.Json;
+import seckill.http.JsonDirectives;
+import seckill.sale.Sale;
+import seckill.sale.SaleJson.ReservationView;
+import seckill.sale.SaleJson.ReserveRequest;
+import seckill.sale.SaleJson.SaleView;
+
+/**
+ * The buyer's way in: sale definition and status from the local views, and the reserve endpoint
+ * with its filters, cheapest first: token, sale known and open, hidden path, sold out, node rate
+ * limit, the buyer's request already in flight, then the bounded admission queue.
+ */
+public final class AdmissionRoutes extends JsonDirectives {
+
+  private static final int MAX_REQUEST_ID = 100;
+
+  /** {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. */
+  public record StatusView(String state, int available, Instant serverTime, Instant startsAt, Instant endsAt,
+      String reservePath) {}
+
+  private final SaleViews views;
+  private final Admission admission;
+  private final EdgeGuards guards;
+  private final BuyerTokens tokens;
+  private final long saleMaxAge;
+  private final long statusMaxAge;
+
+  public AdmissionRoutes(ActorSystem<?> system, SaleViews views, Admission admission, EdgeGuards guards,
+      BuyerTokens tokens) {
+    super(system);
+    this.views = views;
+    this.admission = admission;
+    this.guards = guards;
+    this.tokens = tokens;
+    this.saleMaxAge = system.settings().config().getDuration("seckill.http.sale-max-age").toSeconds();
+    this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
+  }
+
+  public Route routes() {
+    return pathPrefix(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()), saleId -> concat(
+        pathEndOrSingleSlash(() -> get(() -> sale(saleId))),
+        path("status", () -> get(() -> status(saleId))),
+        path(PathMatchers.segment("reservations").slash(PathMatchers.segment()),
+            key -> post(() -> buyer(tokens, buyer -> reserve(saleId, key, buyer)))),
+        path("reservations", () -> post(() -> error(StatusCodes.NOT_FOUND, "reserve_path_unknown",
+            "reserve at the reservePath the sale's status publishes once the sale is open")))));
+  }
+
+  private Route sale(String saleId) {
+    Optional<SaleViews.View> view = views.get(saleId);
+    if (view.isEmpty()) return saleNotFound(saleId);
+    SaleView body = SaleView.of(saleId, view.get().definition());
+    return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(saleMaxAge)),
+        () -> conditional(EntityTag.create(etagOf(body), false), () -> json(StatusCodes.OK, body)));
+  }
+
+  private Route status(String saleId) {
+    Optional<SaleViews.View> found = views.get(saleId);
+    if (found.isEmpty()) return saleNotFound(saleId);
+    SaleViews.View view = found.get();
+    Instant now = Instant.now();
+    Sale.Phase phase = view.phase(now);
+    boolean open = phase == Sale.Phase.OPEN;
+    String state = open && view.available() == 0 ? "SOLD_OUT" : phase.name();
+    String reservePath = open ? reservePath(saleId, view) : null;
+    return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(statusMaxAge)),
+        () -> json(StatusCodes.OK, new StatusView(state, view.available(), now, view.definition().startsAt(),
+            view.definition().endsAt(), reservePath)));
+  }
+
+  private String reservePath(String saleId, SaleViews.View view) {
+    return "/api/sales/" + saleId + "/reservations/" + guards.saleKey(saleId, view.definition().startsAt());
+  }
+
+  private Route reserve(String saleId, String key, String buyer) {
+    Optional<SaleViews.View> found = views.get(saleId);
+    if (found.isEmpty()) return saleNotFound(saleId);
+    SaleViews.View view = found.get();
+    Sale.Phase phase = view.phase(Instant.now());
+    if (phase != Sale.Phase.OPEN) return closedAtTheEdge(phase);
+    if (!guards.isSaleKey(saleId, view.definition().startsAt(), key))
+      return error(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path");
+    if (view.available() == 0) return error(StatusCodes.GONE, "sold_out", "sold out");
+    OptionalLong wait = guards.rateLimited();
+    if (wait.isPresent()) {
+      return respondWithHeader(RetryAfter.create(wait.getAsLong()),
+          () -> error(StatusCodes.TOO_MANY_REQUESTS, "rate_limited", "too many requests on this node; try again shortly"));
+    }
+    return jsonBody(ReserveRequest.class, body -> {
+      String requestId = body.requestId();
+      if (requestId == null || requestId.isBlank() || requestId.length() > MAX_REQUEST_ID)
+        return error(StatusCodes.BAD_REQUEST, "invalid_request_id", "requestId must be 1 to " + MAX_REQUEST_ID + " characters");
+      int quantity = body.quantity() == null ? 1 : body.quantity();
+      if (quantity <= 0) return error(StatusCodes.BAD_REQUEST, "invalid_quantity", "quantity must be at least 1");
+      if (quantity > view.definition().perBuyerLimit())
+        return error(StatusCodes.BAD_REQUEST, "invalid_quantity",
+            "quantity is above the limit of " + view.definition().perBuyerLimit() + " per buyer");
+      return onSuccess(guards.joinInFlight(saleId, buyer, () -> admission.offer(saleId, buyer, requestId, quantity)),
+          this::answer);
+    });
+  }
+
+  private Route answer(Admission.Outcome outcome) {
+    if (outcome instanceof Admission.Busy busy) return unavailable(busy.message());
+    Sale.ReserveReply reply = ((Admission.Answered) outcome).reply();
+    if (reply instanceof Sale.Reserved reserved) {
+      ReservationView view = ReservationView.of(reserved.reservation());
+      return respondWithHeader(Location.create("/api/reservations/" + view.reservationId()),
+          () -> json(StatusCodes.CREATED, view));
+    }
+    return rejected((Sale.Rejected) reply);
+  }
+
+  private Route closedAtTheEdge(Sale.Phase phase) {
+    return switch (phase) {
+      case UPCOMING -> error(StatusCodes.CONFLICT, "not_open", "sale has not opened yet");
+      case PAUSED -> error(StatusCodes.CONFLICT, "paused", "sale is paused");
+      case ENDED -> error(StatusCodes.CONFLICT, "ended", "sale has ended");
+      case CLOSED -> error(StatusCodes.CONFLICT, "closed", "sale is closed");
+      case NOT_DEFINED, OPEN -> error(StatusCodes.NOT_FOUND, "sale_not_found", "no such sale");
+    };
+  }
+
+  private Route saleNotFound(String saleId) {
+    return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
+  }
+
+  private static String etagOf(Object view) {
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(Json.MAPPER.writeValueAsBytes(view));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(hash).substring(0, 22);
+    } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package seckill.admission;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.LWWMapKey;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import seckill.CborSerializable;
+import seckill.sale.Sale;
+
+/**
+ * Every node's local copy of every sale's definition, lifecycle and available units, replicated
+ * with Distributed Data from what the sale entities tell it. The edge answers status requests and
+ * early rejects from here without asking an entity; the numbers may lag the entity by a moment.
+ */
+public final class SaleViews {
+
+  /** A replicated entry; one type for both maps, so one replicator adapter serves both keys. */
+  public sealed interface Entry extends CborSerializable {
+    long version();
+  }
+
+  /** What changes rarely: the definition and the lifecycle. */
+  public record Listing(Sale.Definition definition, Sale.Lifecycle lifecycle, long version) implements Entry {}
+
+  /** What changes with every batch: the units left. */
+  public record Stock(int available, long version) implements Entry {}
+
+  /** One sale as this node sees it. */
+  public record View(String saleId, Sale.Definition definition, Sale.Lifecycle lifecycle, int available) {
+    public Sale.Phase phase(Instant now) {
+      return Sale.phaseOf(lifecycle, definition, now);
+    }
+  }
+
+  static final Key<LWWMap<String, Entry>> LISTINGS = LWWMapKey.create("sale-listings");
+  static final Key<LWWMap<String, Entry>> STOCK = LWWMapKey.create("sale-stock");
+
+  private final Map<String, Listing> listings = new ConcurrentHashMap<>();
+  private final Map<String, Stock> available = new ConcurrentHashMap<>();
+  private final ActorRef<Sale.ViewChanged> publisher;
+
+  private SaleViews(ActorSystem<?> system) {
+    this.publisher = system.systemActorOf(behavior(), "sale-views", Props.empty()).narrow();
+  }
+
+  public static SaleViews start(ActorSystem<?> system) {
+    return new SaleViews(system);
+  }
+
+  /** Where sale entities on this node send their changes. */
+  public ActorRef<Sale.ViewChanged> publisher() {
+    return publisher;
+  }
+
+  public Optional<View> get(String saleId) {
+    Listing listing = listings.get(saleId);
+    if (listing == null) return Optional.empty();
+    Stock stock = available.get(saleId);
+    return Optional.of(new View(saleId, listing.definition(), listing.lifecycle(),
+        stock == null ? listing.definition().stock() : stock.available()));
+  }
+
+  // ---------------------------------------------------------------- the replicating actor
+
+  /** The actor takes Sale.ViewChanged from entities and its own replicator answers. */
+  private interface Msg {}
+
+  private record Replicated(Replicator.SubscribeResponse<LWWMap<String, Entry>> response) implements Msg {}
+
+  private record Ignored(Object response) implements Msg {}
+
+  /** Version is the entity's sequence number: newer always wins, whichever node wrote it. */
+  private static final LWWRegister.Clock<Entry> VERSION = (current, value) -> value.version();
+
+  private Behavior<Object> behavior() {
+    Behavior<Object> inner = Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
+        (ReplicatorMessageAdapter<Object, LWWMap<String, Entry>> replicator) -> {
+          SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+          replicator.subscribe(LISTINGS, Replicated::new);
+          replicator.subscribe(STOCK, Replicated::new);
+          Map<String, Listing> lastListing = new HashMap<>();
+          Map<String, Long> lastStockVersion = new HashMap<>();
+          return Behaviors.receive(Object.class)
+              .onMessage(Sale.ViewChanged.class, v -> {
+                Listing listing = new Listing(v.definition(), v.lifecycle(), v.version());
+                Listing previous = lastListing.get(v.saleId());
+                if (previous == null || !previous.definition().equals(listing.definition())
+                    || previous.lifecycle() != listing.lifecycle()) {
+                  lastListing.put(v.saleId(), listing);
+                  listings.merge(v.saleId(), listing, SaleViews::newer); // seen here at once; other nodes by gossip
+                  write(replicator, self, LISTINGS, v.saleId(), listing);
+                }
+                Long seen = lastStockVersion.get(v.saleId());
+                if (seen == null || seen < v.version()) {
+                  lastStockVersion.put(v.saleId(), v.version());
+                  Stock stock = new Stock(v.available(), v.version());
+                  available.merge(v.saleId(), stock, SaleViews::newer);
+                  write(replicator, self, STOCK, v.saleId(), stock);
+                }
+                return Behaviors.same();
+              })
+              .onMessage(Replicated.class, r -> {
+                if (r.response() instanceof Replicator.Changed<LWWMap<String, Entry>> changed) {
+                  changed.dataValue().getEntries().forEach((id, entry) -> {
+                    if (entry instanceof Listing l) listings.merge(id, l, SaleViews::newer);
+                    if (entry instanceof Stock st) available.merge(id, st, SaleViews::newer);
+                  });
+                }
+                return Behaviors.same();
+              })
+              .onMessage(Ignored.class, i -> Behaviors.same())
+              .build();
+        }));
+    return Behaviors.supervise(inner).onFailure(SupervisorStrategy.restart());
+  }
+
+  /** A replicated value may be older than one this node just wrote itself: keep the newer. */
+  private static <E extends Entry> E newer(E current, E candidate) {
+    return candidate.version() >= current.version() ? candidate : current;
+  }
+
+  private static void write(ReplicatorMessageAdapter<Object, LWWMap<String, Entry>> replicator, SelfUniqueAddress self,
+      Key<LWWMap<String, Entry>> key, String saleId, Entry entry) {
+    replicator.askUpdate(
+        replyTo -> new Replicator.Update<>(key, LWWMap.empty(), Replicator.writeLocal(), replyTo,
+            map -> map.put(self, saleId, entry, VERSION)),
+        Ignored::new);
+  }
+}

@@ -1,0 +1,73 @@
+package seckill.web;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
+import org.apache.pekko.http.javadsl.model.headers.EntityTag;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The static layer: the sale page and its script and style, read once at start and served as the
+ * same bytes to everyone (public cache, ETag, no cookies), so a CDN or the browser can answer them.
+ */
+public final class WebRoutes extends AllDirectives {
+
+  /** One pre-rendered file. */
+  private record Asset(HttpEntity.Strict entity, EntityTag etag) {}
+
+  private final Asset page;
+  private final Asset script;
+  private final Asset style;
+  private final long maxAge;
+  private final String demoSale;
+
+  public WebRoutes(ActorSystem<?> system) {
+    var config = system.settings().config();
+    this.maxAge = config.getDuration("seckill.http.static-max-age").toSeconds();
+    this.demoSale = config.getBoolean("seckill.demo.enabled") ? config.getString("seckill.demo.sale-id") : null;
+    this.page = load("web/sale.html", ContentTypes.TEXT_HTML_UTF8);
+    this.script = load("web/sale.js", ContentTypes.create(MediaTypes.APPLICATION_JAVASCRIPT, HttpCharsets.UTF_8));
+    this.style = load("web/sale.css", ContentTypes.create(MediaTypes.TEXT_CSS, HttpCharsets.UTF_8));
+  }
+
+  public Route routes() {
+    return concat(
+        pathSingleSlash(() -> get(() -> demoSale == null ? reject() : redirect(
+            org.apache.pekko.http.javadsl.model.Uri.create("/sales/" + demoSale), StatusCodes.TEMPORARY_REDIRECT))),
+        path(PathMatchers.segment("sales").slash(PathMatchers.segment()), id -> get(() -> serve(page))),
+        path(PathMatchers.segment("static").slash("sale.js"), () -> get(() -> serve(script))),
+        path(PathMatchers.segment("static").slash("sale.css"), () -> get(() -> serve(style))));
+  }
+
+  private Route serve(Asset asset) {
+    return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(maxAge)),
+        () -> conditional(asset.etag(), () -> complete(
+            org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(asset.entity()))));
+  }
+
+  private static Asset load(String resource, ContentType type) {
+    try (InputStream in = WebRoutes.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) throw new IllegalStateException("missing resource " + resource);
+      byte[] bytes = in.readAllBytes();
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(bytes);
+      String tag = Base64.getUrlEncoder().withoutPadding().encodeToString(hash).substring(0, 22);
+      return new Asset(HttpEntities.create(type, bytes), EntityTag.create(tag, false));
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException("cannot load " + resource, e);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// The sale page: static bytes, the same for every sale and buyer. Everything live comes from two
+// small JSON calls: the sale's definition (cacheable) and its status (polled with jitter).
+(function () {
+  "use strict";
+  const saleId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
+  const $ = (id) => document.getElementById(id);
+  const tokenKey = "seckill.token";
+  let offsetMs = 0;            // server clock minus ours, from the status's serverTime
+  let status = null;
+  let busy = false;
+  let pendingRequestId = null; // kept across retries so a retry can never buy twice
+
+  function fmtMoney(amount, currency) {
+    try { return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount); }
+    catch (e) { return amount + " " + currency; }
+  }
+
+  function fmtDuration(ms) {
+    const s = Math.max(0, Math.ceil(ms / 1000));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return (h ? h + "h " : "") + (h || m ? m + "m " : "") + sec + "s";
+  }
+
+  function say(text, kind) {
+    const el = $("outcome");
+    el.textContent = text;
+    el.className = "outcome " + (kind || "");
+  }
+
+  function newRequestId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  async function loadSale() {
+    const r = await fetch("/api/sales/" + encodeURIComponent(saleId));
+    if (!r.ok) { $("item").textContent = "No sale '" + saleId + "'"; return false; }
+    const sale = await r.json();
+    document.title = sale.item + " – seckill";
+    $("item").textContent = sale.item;
+    $("description").textContent = sale.description || "";
+    $("price").textContent = fmtMoney(sale.price, sale.currency);
+    $("limit").textContent = "· at most " + sale.perBuyerLimit + " per buyer";
+    return true;
+  }
+
+  async function poll() {
+    try {
+      const r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/status", { cache: "no-store" });
+      if (r.ok) {
+        status = await r.json();
+        offsetMs = Date.parse(status.serverTime) - Date.now();
+        render();
+      }
+    } catch (e) { /* keep the last status; the next poll tries again */ }
+    // far from the start poll slowly; near it and while open poll faster, always with jitter
+    const untilStart = status ? Date.parse(status.startsAt) - (Date.now() + offsetMs) : 0;
+    const base = status && status.state === "UPCOMING" && untilStart > 30000 ? 5000 : 2000;
+    setTimeout(poll, base + Math.random() * 1000);
+  }
+
+  function render() {
+    if (!status) return;
+    const now = Date.now() + offsetMs;
+    const labels = { UPCOMING: "Not open yet", OPEN: "Open", SOLD_OUT: "Sold out", PAUSED: "Paused",
+      ENDED: "Ended", CLOSED: "Closed" };
+    $("state").textContent = labels[status.state] || status.state;
+    $("available").textContent = status.available;
+    if (status.state === "UPCOMING") {
+      $("countdown-label").textContent = "Opens in";
+      $("countdown").textContent = fmtDuration(Date.parse(status.startsAt) - now);
+    } else {
+      $("countdown-label").textContent = "Ends in";
+      $("countdown").textContent = ["ENDED", "CLOSED"].includes(status.state) ? "–" : fmtDuration(Date.parse(status.endsAt) - now);
+    }
+    $("buy").disabled = busy || !status.reservePath || !localStorage.getItem(tokenKey);
+  }
+
+  async function signIn() {
+    const name = $("buyer").value.trim();
+    if (!name) { say("Enter a name first.", "bad"); return; }
+    const r = await fetch("/dev/tokens", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ buyer: name }) });
+    const body = await r.json().catch(() => ({}));
+    if (r.status === 201) {
+      localStorage.setItem(tokenKey, body.token);
+      localStorage.setItem(tokenKey + ".buyer", body.buyer);
+      showBuyer();
+      say("");
+    } else if (r.status === 404) {
+      $("buyer-hint").textContent = "Dev tokens are off on this server: sign in through the shop.";
+    } else {
+      say(body.message || "Could not sign in.", "bad");
+    }
+  }
+
+  function showBuyer() {
+    const who = localStorage.getItem(tokenKey + ".buyer");
+    if (who) $("buyer-hint").textContent = "Buying as " + who + ".";
+    render();
+  }
+
+  async function buy(attempt) {
+    if (!status || !status.reservePath) return;
+    busy = true;
+    render();
+    pendingRequestId = pendingRequestId || newRequestId();
+    say(attempt ? "Busy, trying again…" : "Reserving…", "wait");
+    let r, body;
+    try {
+      r = await fetch(status.reservePath, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Authorization": "Bearer " + localStorage.getItem(tokenKey) },
+        body: JSON.stringify({ requestId: pendingRequestId, quantity: 1 })
+      });
+      body = await r.json().catch(() => ({}));
+    } catch (e) {
+      r = { status: 503, headers: new Headers() };
+      body = { message: "network error" };
+    }
+    if ((r.status === 503 || r.status === 429) && attempt < 5) {
+      const wait = Number(r.headers.get("Retry-After") || "1") * 1000 + Math.random() * 500;
+      say("Busy, trying again in " + Math.ceil(wait / 1000) + " s…", "wait");
+      setTimeout(() => buy(attempt + 1), wait);
+      return;
+    }
+    busy = false;
+    if (r.status === 201) {
+      pendingRequestId = null;
+      const until = body.expiresAt ? " Pay before " + new Date(body.expiresAt).toLocaleTimeString() + "." : "";
+      const what = body.status === "PENDING_PAYMENT" ? "Order placed" : body.status === "HELD" ? "Unit held for you" : "It's yours";
+      say(what + " (reservation " + body.reservationId + ")." + until, "ok");
+    } else if (r.status === 401) {
+      localStorage.removeItem(tokenKey);
+      say("Your sign-in expired; enter your name again.", "bad");
+    } else {
+      if (r.status !== 503 && r.status !== 429) pendingRequestId = null;
+      const text = { 410: "Sold out.", 409: body.message || "Not possible right now." }[r.status];
+      say(text || body.message || "Something went wrong; try again.", "bad");
+    }
+    render();
+  }
+
+  $("sign-in").addEventListener("click", signIn);
+  $("buyer").addEventListener("keydown", (e) => { if (e.key === "Enter") signIn(); });
+  $("buy").addEventListener("click", () => buy(0));
+  setInterval(render, 250);
+  showBuyer();
+  loadSale().then((found) => { if (found) poll(); });
+})();
