@@ -46,7 +46,7 @@
 
   async function poll() {
     try {
-      const r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/status", { cache: "no-store" });
+      const r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/status");
       if (r.ok) {
         status = await r.json();
         offsetMs = Date.parse(status.serverTime) - Date.now();
@@ -125,6 +125,13 @@
       return;
     }
     busy = false;
+    if (r.status === 410 && attempt > 0) {
+      // sold out at the edge, but an earlier try of this same request may have won: ask the sale
+      const mine = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/reservations", {
+        headers: { "Authorization": "Bearer " + localStorage.getItem(tokenKey) } }).then((x) => x.json()).catch(() => null);
+      const won = mine && mine.reservations && mine.reservations.find((x) => x.requestId === pendingRequestId);
+      if (won) { r = { status: 201 }; body = won; }
+    }
     if (r.status === 201) {
       pendingRequestId = null;
       const until = body.expiresAt ? " Pay before " + new Date(body.expiresAt).toLocaleTimeString() + "." : "";

@@ -1,0 +1,232 @@
+package seckill.admission;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import seckill.Api;
+import seckill.Api.Response;
+import seckill.TestDatabases;
+import seckill.TestNode;
+import seckill.sale.Sale;
+
+/** The front door: each edge filter, the bounded queue, and batching, on a real node. */
+@ExtendWith(LogCapturingExtension.class)
+class AdmissionTest {
+
+  private static long dispatched(Api api) {
+    return api.admin("GET", "/admin/admission", null).json().get("dispatched").asLong();
+  }
+
+  private static String body(String requestId) {
+    return "{\"requestId\":\"" + requestId + "\",\"quantity\":1}";
+  }
+
+  @Test
+  void unknownUnopenedAndSoldOutSalesAreAnsweredAtTheEdge() {
+    try (TestNode node = TestNode.start(TestDatabases.h2())) {
+      Api api = node.api();
+      String alice = api.token("alice");
+      String bob = api.token("bob");
+
+      assertEquals(404, api.reserve("ghost", alice, "r1", 1).status());
+      var upcoming = Api.sale(1, 1, "ON_ORDER", null);
+      upcoming.put("startsAt", Instant.now().plusSeconds(60).toString());
+      api.defineSale("later", upcoming);
+      Response early = api.post("/api/sales/later/reservations/guess", alice, body("r1"));
+      assertEquals(409, early.status());
+      assertEquals("not_open", early.error());
+      assertEquals(0, dispatched(api), "nothing reached a sale");
+
+      api.defineSale("one", Api.sale(1, 1, "ON_ORDER", null));
+      assertEquals(201, api.reserve("one", alice, "r1", 1).status());
+      assertEquals(1, dispatched(api));
+      api.awaitState("one", "SOLD_OUT");
+      Response soldOut = api.post("/api/sales/one/reservations/" + "x", bob, body("r1"));
+      assertEquals(404, soldOut.status(), "the hidden path is checked before stock");
+      soldOut = api.reserve("one", bob, "r1", 1);
+      assertEquals(410, soldOut.status());
+      assertEquals("sold_out", soldOut.error());
+      assertEquals(1, dispatched(api), "sold out was answered from the view");
+
+      // the winner is not lost to the edge's 410: the buyer's own list has it
+      Response mine = api.get("/api/sales/one/reservations", alice);
+      assertEquals(1, mine.json().get("reservations").size());
+      assertEquals(0, api.get("/api/sales/one/reservations", bob).json().get("reservations").size());
+    }
+  }
+
+  @Test
+  void nodeRateLimitAnswers429WithRetryAfter() {
+    try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
+        seckill.admission.rate-limit { per-second = 1, burst = 2 }
+        """))) {
+      Api api = node.api();
+      String alice = api.token("alice");
+      api.defineSale("limited", Api.sale(10, 5, "ON_ORDER", null));
+      String path = api.reservePath("limited");
+      assertEquals(201, api.post(path, alice, body("r1")).status());
+      assertEquals(201, api.post(path, alice, body("r2")).status());
+      Response limited = api.post(path, alice, body("r3"));
+      assertEquals(429, limited.status());
+      assertEquals("rate_limited", limited.error());
+      assertTrue(Integer.parseInt(limited.header("Retry-After")) >= 1);
+      assertEquals(2, dispatched(api));
+      assertEquals(2, api.admin("GET", "/admin/sales/limited", null).json().get("reservations").asInt());
+    }
+  }
+
+  @Test
+  void aBuyersSecondRequestInFlightJoinsTheFirstAnswer() throws Exception {
+    // a long batch window keeps the first request waiting, so the second arrives while it is in flight
+    try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
+        seckill.admission.batch-window = 400ms
+        """))) {
+      Api api = node.api();
+      String alice = api.token("alice");
+      api.defineSale("double", Api.sale(10, 2, "ON_ORDER", null));
+      String path = api.reservePath("double");
+      CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> api.post(path, alice, body("click-1")));
+      Thread.sleep(100);
+      CompletableFuture<Response> second = CompletableFuture.supplyAsync(() -> api.post(path, alice, body("click-2")));
+      Response a = first.get(10, TimeUnit.SECONDS);
+      Response b = second.get(10, TimeUnit.SECONDS);
+      assertEquals(201, a.status(), a.text());
+      assertEquals(201, b.status(), b.text());
+      assertEquals(a.json().get("reservationId").asText(), b.json().get("reservationId").asText());
+      assertEquals(1, dispatched(api), "the second click never reached the queue");
+      assertEquals(1, api.admin("GET", "/admin/sales/double", null).json().get("sold").asInt());
+    }
+  }
+
+  @Test
+  void aFullQueueAnswers503AtOnceNeverGrowsAndChangesNothing() throws Exception {
+    try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
+        seckill.admission { queue-size = 4, lanes = 1, batch-size = 1, batch-window = 1ms, wait-budget = 10s }
+        """))) {
+      Api api = node.api();
+      api.defineSale("burst", Api.sale(10_000, 1, "ON_ORDER", null));
+      String path = api.reservePath("burst");
+      int n = 300;
+      List<String> tokens = new ArrayList<>();
+      for (int i = 0; i < n; i++) tokens.add(api.token("b" + i));
+
+      AtomicBoolean running = new AtomicBoolean(true);
+      AtomicInteger maxQueued = new AtomicInteger();
+      Thread sampler = new Thread(() -> {
+        while (running.get()) {
+          JsonNode stats = api.admin("GET", "/admin/admission", null).json();
+          maxQueued.accumulateAndGet(stats.get("queued").asInt(), Math::max);
+          assertEquals(4, stats.get("capacity").asInt());
+        }
+      });
+      sampler.start();
+      ExecutorService pool = Executors.newFixedThreadPool(64);
+      List<CompletableFuture<Response>> answers = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String token = tokens.get(i);
+        answers.add(CompletableFuture.supplyAsync(() -> api.post(path, token, body("r")), pool));
+      }
+      int created = 0, busy = 0;
+      for (CompletableFuture<Response> f : answers) {
+        Response r = f.get(60, TimeUnit.SECONDS);
+        if (r.status() == 201) created++;
+        else {
+          assertEquals(503, r.status(), r.text());
+          assertEquals("unavailable", r.error());
+          assertNotNull(r.header("Retry-After"));
+          busy++;
+        }
+      }
+      running.set(false);
+      sampler.join();
+      pool.shutdown();
+      assertTrue(busy > 0, "a queue of 4 cannot take a burst of " + n + " (created " + created + ")");
+      assertTrue(maxQueued.get() <= 4, "queue grew to " + maxQueued.get());
+      JsonNode stats = api.admin("GET", "/admin/admission", null).json();
+      assertEquals(busy, stats.get("rejectedFull").asInt() + stats.get("rejectedOverBudget").asInt());
+      JsonNode counters = api.admin("GET", "/admin/sales/burst", null).json();
+      assertEquals(created, counters.get("sold").asInt(), "a 503 sold nothing");
+      assertEquals(created, counters.get("reservations").asInt());
+    }
+  }
+
+  @Test
+  void aBurstIsPersistedInFarFewerEventsAndEveryRequestGetsItsOwnAnswer() throws Exception {
+    try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
+        seckill.admission { batch-window = 20ms, wait-budget = 10s }
+        """))) {
+      Api api = node.api();
+      api.defineSale("batched", Api.sale(1_000, 1, "HOLD", 300L));
+      String path = api.reservePath("batched");
+      int n = 200;
+      List<String> tokens = new ArrayList<>();
+      for (int i = 0; i < n; i++) tokens.add(api.token("b" + i));
+      ExecutorService pool = Executors.newFixedThreadPool(64);
+      List<CompletableFuture<Response>> answers = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String token = tokens.get(i);
+        String requestId = "req-" + i;
+        answers.add(CompletableFuture.supplyAsync(() -> api.post(path, token, body(requestId)), pool));
+      }
+      for (int i = 0; i < n; i++) {
+        Response r = answers.get(i).get(60, TimeUnit.SECONDS);
+        assertEquals(201, r.status(), r.text());
+        assertEquals("b" + i, r.json().get("buyer").asText(), "each request is answered with its own reservation");
+        assertEquals("req-" + i, r.json().get("requestId").asText());
+      }
+      pool.shutdown();
+
+      JdbcReadJournal journal = PersistenceQuery.get(node.system)
+          .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+      List<Sale.ReservationsPlaced> placed = new ArrayList<>();
+      journal.currentEventsByPersistenceId("Sale|batched", 0, Long.MAX_VALUE)
+          .runWith(Sink.seq(), node.system).toCompletableFuture().get(30, TimeUnit.SECONDS)
+          .forEach(e -> {
+            if (e.event() instanceof Sale.ReservationsPlaced p) placed.add(p);
+          });
+      int units = placed.stream().mapToInt(p -> p.reservations().size()).sum();
+      assertEquals(n, units);
+      assertTrue(placed.size() <= n / 5, n + " reservations took " + placed.size() + " events");
+      assertTrue(api.admin("GET", "/admin/admission", null).json().get("meanBatch").asDouble() > 1.0);
+      assertEquals(n, api.admin("GET", "/admin/sales/batched", null).json().get("held").asInt());
+    }
+  }
+
+  @Test
+  void statusFollowsTheSaleFromTheLocalView() throws Exception {
+    try (TestNode node = TestNode.start(TestDatabases.h2())) {
+      Api api = node.api();
+      api.defineSale("watched", Api.sale(5, 2, "HOLD", 300L));
+      String token = api.token("alice");
+      String rid = api.reserve("watched", token, "r1", 2).json().get("reservationId").asText();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (api.get("/api/sales/watched/status", null).json().get("available").asInt() != 3) {
+        assertTrue(System.nanoTime() < deadline, "view never showed 3 available");
+        Thread.sleep(20);
+      }
+      assertEquals(200, api.delete("/api/reservations/" + rid, token).status());
+      while (api.get("/api/sales/watched/status", null).json().get("available").asInt() != 5) {
+        assertTrue(System.nanoTime() < deadline, "view never showed the cancelled units back");
+        Thread.sleep(20);
+      }
+    }
+  }
+}
