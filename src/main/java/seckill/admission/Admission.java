@@ -16,6 +16,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.dispatch.ExecutionContexts;
+import org.apache.pekko.dispatch.OnComplete;
 import org.apache.pekko.pattern.PromiseRef;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -23,8 +25,9 @@ import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.Supervision;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.SubSource;
 import org.apache.pekko.util.Timeout;
-import scala.jdk.javaapi.FutureConverters;
+import scala.concurrent.ExecutionContext;
 import seckill.sale.Sale;
 
 /**
@@ -46,7 +49,10 @@ public final class Admission {
 
   /** Counters for operators and benchmarks. */
   public record Stats(int queued, int capacity, long batches, long dispatched, double meanBatch,
-      long rejectedFull, long rejectedOverBudget, long unanswered) {}
+      double meanBatchMillis, long rejectedFull, long rejectedOverBudget, long unanswered) {}
+
+  /** Runs a callback on the thread that completed the future; ours only complete other futures. */
+  private static final ExecutionContext SAME_THREAD = ExecutionContexts.fromExecutor(Runnable::run);
 
   private static final int QUEUED = 0;
   private static final int DISPATCHED = 1;
@@ -76,6 +82,7 @@ public final class Admission {
   private final LongAdder rejectedFull = new LongAdder();
   private final LongAdder rejectedOverBudget = new LongAdder();
   private final LongAdder unanswered = new LongAdder();
+  private final LongAdder batchNanos = new LongAdder();
 
   public Admission(ActorSystem<?> system) {
     Config c = system.settings().config().getConfig("seckill.admission");
@@ -85,14 +92,32 @@ public final class Admission {
     this.waitBudget = c.getDuration("wait-budget");
     this.askTimeout = Timeout.create(system.settings().config().getDuration("seckill.http.ask-timeout"));
     int lanes = c.getInt("lanes");
-    this.queue = Source.<Pending>queue(capacity)
-        .groupBy(lanes, p -> Math.floorMod(p.saleId.hashCode(), lanes))
-        .groupedWithin(c.getInt("batch-size"), c.getDuration("batch-window"))
+    int batchSize = c.getInt("batch-size");
+    Duration window = c.getDuration("batch-window");
+    SubSource<Pending, BoundedSourceQueue<Pending>> perLane = Source.<Pending>queue(capacity)
+        .groupBy(lanes, p -> Math.floorMod(p.saleId.hashCode(), lanes));
+    // Window zero: group while the lane's previous batch is being persisted, and send a lone request
+    // at once. A window: groupedWithin, which also waits for the window (scheduler ticks are 10 ms).
+    SubSource<List<Pending>, BoundedSourceQueue<Pending>> batches = window.isZero()
+        ? perLane.batch(batchSize, Admission::newBatch, Admission::addToBatch)
+        : perLane.groupedWithin(batchSize, window);
+    this.queue = batches
         .mapAsync(1, this::dispatch)
         .mergeSubstreams()
         .withAttributes(ActorAttributes.withSupervisionStrategy(Supervision.getResumingDecider()))
         .to(Sink.ignore())
         .run(system);
+  }
+
+  private static List<Pending> newBatch(Pending first) {
+    List<Pending> batch = new ArrayList<>();
+    batch.add(first);
+    return batch;
+  }
+
+  private static List<Pending> addToBatch(List<Pending> batch, Pending next) {
+    batch.add(next);
+    return batch;
   }
 
   /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
@@ -115,7 +140,7 @@ public final class Admission {
     long b = batches.sum();
     long d = dispatched.sum();
     return new Stats(queue.size(), capacity, b, d, b == 0 ? 0 : (double) d / b,
-        rejectedFull.sum(), rejectedOverBudget.sum(), unanswered.sum());
+        b == 0 ? 0 : batchNanos.sum() / 1e6 / b, rejectedFull.sum(), rejectedOverBudget.sum(), unanswered.sum());
   }
 
   /** Sends one lane's batch, one ReserveBatch per sale, and completes when every request is answered. */
@@ -138,20 +163,33 @@ public final class Admission {
       dispatched.add(pending.size());
       sharding.entityRefFor(Sale.ENTITY_KEY, saleId).tell(new Sale.ReserveBatch(reserves));
     });
-    return CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).thenApply(x -> Done.getInstance());
+    long start = System.nanoTime();
+    int sent = bySale.size();
+    return CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).thenApply(x -> {
+      batchNanos.add((System.nanoTime() - start) * sent);
+      return Done.getInstance();
+    });
   }
 
-  /** A one-off reply target per request: the entity answers each request of a batch on its own. */
+  /**
+   * A one-off reply target per request: the entity answers each request of a batch on its own. The
+   * callback runs on the replying thread and only completes a future. (Not through
+   * FutureConverters.asJava: its callbacks go to the JDK's common pool, which on a 2-core machine is
+   * a new thread per task.)
+   */
   private ActorRef<Sale.ReserveReply> replyTo(Pending p) {
     PromiseRef<Object> promise = PromiseRef.apply(Adapter.toClassic(system), askTimeout);
-    FutureConverters.asJava(promise.future()).whenComplete((reply, failure) -> {
-      if (failure != null) {
-        unanswered.increment();
-        p.answer.complete(new Busy("the sale did not answer in time; retry with the same requestId"));
-      } else {
-        p.answer.complete(new Answered((Sale.ReserveReply) reply));
+    promise.future().onComplete(new OnComplete<Object>() {
+      @Override
+      public void onComplete(Throwable failure, Object reply) {
+        if (failure != null) {
+          unanswered.increment();
+          p.answer.complete(new Busy("the sale did not answer in time; retry with the same requestId"));
+        } else {
+          p.answer.complete(new Answered((Sale.ReserveReply) reply));
+        }
       }
-    });
+    }, SAME_THREAD);
     return Adapter.toTyped(promise.ref());
   }
 }

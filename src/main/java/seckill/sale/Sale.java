@@ -268,6 +268,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       int pending,
       int reservations,
       int buyers,
+      int topBuyerUnits,
       Instant serverTime)
       implements CborSerializable {}
 
@@ -360,8 +361,9 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     Status status(String saleId, Instant now) {
+      int top = unitsByBuyer.values().stream().mapToInt(Integer::intValue).max().orElse(0);
       return new Status(saleId, definition, phase(now), stock, available, held, sold, pending,
-          reservations.size(), unitsByBuyer.size(), now);
+          reservations.size(), unitsByBuyer.size(), top, now);
     }
 
     State defined(Definition d) {

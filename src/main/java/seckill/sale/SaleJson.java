@@ -73,12 +73,14 @@ public final class SaleJson {
       int pending,
       int reservations,
       int buyers,
+      int topBuyerUnits,
       boolean stockBalanced,
       Instant serverTime) {
 
     public static AdminSaleView of(Sale.Status s) {
       return new AdminSaleView(SaleView.of(s.saleId(), s.definition()), s.phase(), s.stock(), s.available(), s.held(),
-          s.sold(), s.pending(), s.reservations(), s.buyers(), s.sold() + s.held() + s.available() == s.stock(),
+          s.sold(), s.pending(), s.reservations(), s.buyers(), s.topBuyerUnits(),
+          s.sold() + s.held() + s.available() == s.stock(),
           s.serverTime());
     }
   }

@@ -1,0 +1,270 @@
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The HTTP benchmark: starts target/seckill.jar on the embedded default (H2 file), drives it with
+ * wrk on 127.0.0.1 and prints one table whose rows all come from the same server process:
+ * ceiling (static GET), reserve, sold out, overload, each followed by a correctness check through
+ * the admin API. JDK only: run it with {@code java load-tests/Bench.java} (see run.sh).
+ */
+public class Bench {
+
+  static final String SECRET = "bench-jwt-secret-0123456789abcdef0123456789";
+  static final String ADMIN = "bench-admin-token";
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  static int port = Integer.parseInt(System.getenv().getOrDefault("BENCH_PORT", "18080"));
+  static int seconds = Integer.parseInt(System.getenv().getOrDefault("BENCH_SECONDS", "10"));
+  static int connections = Integer.parseInt(System.getenv().getOrDefault("BENCH_CONNECTIONS", "256"));
+  static int overloadConnections = Integer.parseInt(System.getenv().getOrDefault("BENCH_OVERLOAD_CONNECTIONS", "2048"));
+  static String base = "http://127.0.0.1:" + port;
+  static Path work;
+
+  record Result(String name, long requests, double seconds, long p50us, long p99us, long maxUs,
+      Map<String, Long> statuses, long socketErrors, long timeouts) {
+    double rps() {
+      return requests / seconds;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    work = Files.createTempDirectory("seckill-bench-");
+    Process server = startServer();
+    List<String> rows = new ArrayList<>();
+    List<String> checks = new ArrayList<>();
+    try {
+      waitUntilUp();
+      Path tokens = writeTokens(20_000);
+
+      // warm up the JIT on both paths, then measure
+      define("warmup", 10_000_000, 1000);
+      wrk("warmup", "get.lua", "/static/sale.css", connections, 5, Map.of());
+      wrk("warmup", "reserve.lua", "/", connections, 5, Map.of("TOKENS", tokens.toString(), "RESERVE_PATH", reservePath("warmup")));
+
+      Result ceiling = wrk("ceiling (GET /static/sale.css)", "get.lua", "/static/sale.css", connections, seconds, Map.of());
+
+      define("reserve", 10_000_000, 1000);
+      Map<String, Long> before = admission();
+      Result reserve = wrk("reserve (distinct buyers, stock left)", "reserve.lua", "/", connections, seconds,
+          Map.of("TOKENS", tokens.toString(), "RESERVE_PATH", reservePath("reserve")));
+      Map<String, Long> after = admission();
+      double meanBatch = (double) (after.get("dispatched") - before.get("dispatched"))
+          / Math.max(1, after.get("batches") - before.get("batches"));
+      checks.add(check("reserve", reserve, 1000));
+
+      define("soldout", 1, 1000);
+      String soldOutPath = reservePath("soldout");
+      post(soldOutPath, token("first-buyer"), "{\"requestId\":\"first\",\"quantity\":1}");
+      awaitState("soldout", "SOLD_OUT");
+      Result soldOut = wrk("sold out (410 from the view)", "reserve.lua", "/", connections, seconds,
+          Map.of("TOKENS", tokens.toString(), "RESERVE_PATH", soldOutPath));
+      checks.add(check("soldout", null, 1000));
+
+      long overloadStock = Math.max(1000, (long) (reserve.rps() * seconds / 3));
+      define("overload", overloadStock, 1000);
+      Result overload = wrk("overload (" + overloadConnections + " connections)", "reserve.lua", "/",
+          overloadConnections, seconds, Map.of("TOKENS", tokens.toString(), "RESERVE_PATH", reservePath("overload")));
+      checks.add(check("overload", overload, 1000));
+
+      printTable(ceiling, reserve, meanBatch, soldOut, overload, overloadStock, checks);
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
+  }
+
+  // ---------------------------------------------------------------- server
+
+  static Process startServer() throws IOException {
+    Path jar = Path.of("target/seckill.jar");
+    if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -q -DskipTests package");
+    ProcessBuilder pb = new ProcessBuilder("java", "-Xms2g", "-Xmx2g", "-jar", jar.toString());
+    Map<String, String> env = pb.environment();
+    env.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE");
+    env.put("SECKILL_HTTP_PORT", String.valueOf(port));
+    env.put("SECKILL_REMOTE_PORT", "25599");
+    env.put("SECKILL_DEMO", "off");
+    env.put("SECKILL_DEV_MODE", "off");
+    env.put("SECKILL_JWT_SECRET", SECRET);
+    env.put("SECKILL_ADMIN_TOKEN", ADMIN);
+    env.put("SECKILL_HTTP_MAX_CONNECTIONS", "8192");
+    env.putIfAbsent("SECKILL_RATE_LIMIT", System.getenv().getOrDefault("SECKILL_RATE_LIMIT", "20000"));
+    env.putIfAbsent("SECKILL_RATE_BURST", System.getenv().getOrDefault("SECKILL_RATE_BURST", "2000"));
+    env.putIfAbsent("SECKILL_QUEUE_SIZE", System.getenv().getOrDefault("SECKILL_QUEUE_SIZE", "1024"));
+    pb.redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile());
+    System.out.println("server log: " + work.resolve("server.log"));
+    return pb.start();
+  }
+
+  static void waitUntilUp() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (get("/static/sale.css", null).statusCode() == 200) return;
+      } catch (IOException e) {
+        // not bound yet
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("server did not start, see " + work.resolve("server.log"));
+  }
+
+  // ---------------------------------------------------------------- admin API
+
+  static void define(String saleId, long stock, int limit) throws Exception {
+    String body = String.format("{\"item\":\"Bench %s\",\"description\":\"load test\",\"price\":1.00,\"currency\":\"EUR\","
+        + "\"stock\":%d,\"startsAt\":\"%s\",\"endsAt\":\"%s\",\"perBuyerLimit\":%d,\"mode\":\"ON_ORDER\"}",
+        saleId, stock, Instant.now().minusSeconds(1), Instant.now().plusSeconds(3600), limit);
+    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/admin/sales/" + saleId))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+    if (r.statusCode() != 200) throw new IllegalStateException("define " + saleId + ": " + r.body());
+    awaitState(saleId, stock == 0 ? "SOLD_OUT" : "OPEN");
+  }
+
+  static void awaitState(String saleId, String state) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!get("/api/sales/" + saleId + "/status", null).body().contains("\"state\":\"" + state + "\"")) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException(saleId + " never became " + state);
+      Thread.sleep(20);
+    }
+  }
+
+  static String reservePath(String saleId) throws Exception {
+    return field(get("/api/sales/" + saleId + "/status", null).body(), "reservePath");
+  }
+
+  static Map<String, Long> admission() throws Exception {
+    String body = get("/admin/admission", ADMIN).body();
+    return Map.of("batches", Long.parseLong(field(body, "batches")), "dispatched", Long.parseLong(field(body, "dispatched")));
+  }
+
+  /** sold + held + available == stock and nobody above the limit, read through the admin API. */
+  static String check(String saleId, Result result, int limit) throws Exception {
+    String c = get("/admin/sales/" + saleId, ADMIN).body();
+    long stock = Long.parseLong(field(c, "stock"));
+    long available = Long.parseLong(field(c, "available"));
+    long sold = Long.parseLong(field(c, "sold"));
+    long held = Long.parseLong(field(c, "held"));
+    long top = Long.parseLong(field(c, "topBuyerUnits"));
+    boolean balanced = sold + held + available == stock && available >= 0;
+    boolean withinLimit = top <= limit;
+    String created = result == null ? "" : String.format(", 201s seen by wrk %d", result.statuses().get("201"));
+    return String.format("%-9s sold %d + held %d + available %d = stock %d: %s; top buyer %d units (limit %d): %s%s",
+        saleId, sold, held, available, stock, balanced ? "OK" : "BROKEN", top, limit, withinLimit ? "OK" : "BROKEN", created);
+  }
+
+  // ---------------------------------------------------------------- wrk
+
+  static Result wrk(String name, String script, String path, int conns, int secs, Map<String, String> env) throws Exception {
+    List<String> cmd = List.of("wrk", "-t2", "-c" + conns, "-d" + secs + "s", "--timeout", "5s",
+        "-s", "load-tests/" + script, base + path);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    Matcher m = Pattern.compile("RESULT (\\{.*})").matcher(out);
+    if (!m.find()) throw new IllegalStateException("wrk said:\n" + out);
+    String j = m.group(1);
+    Map<String, Long> statuses = new LinkedHashMap<>();
+    for (String s : List.of("201", "409", "410", "429", "503")) statuses.put(s, Long.parseLong(field(j, "s" + s)));
+    statuses.put("other", Long.parseLong(field(j, "sother")));
+    Result r = new Result(name, Long.parseLong(field(j, "requests")), Long.parseLong(field(j, "duration_us")) / 1e6,
+        Long.parseLong(field(j, "p50_us")), Long.parseLong(field(j, "p99_us")), Long.parseLong(field(j, "max_us")),
+        statuses, Long.parseLong(field(j, "connect")) + Long.parseLong(field(j, "read")) + Long.parseLong(field(j, "write")),
+        Long.parseLong(field(j, "timeout")));
+    if (!name.equals("warmup")) System.out.printf("%s: %.0f req/s, p50 %.1f ms, p99 %.1f ms%n", name, r.rps(), r.p50us() / 1000.0, r.p99us() / 1000.0);
+    return r;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  static void printTable(Result ceiling, Result reserve, double meanBatch, Result soldOut, Result overload,
+      long overloadStock, List<String> checks) {
+    System.out.println();
+    System.out.printf("seckill HTTP benchmark: %d s per phase, wrk -t2, %d connections (overload %d), one server process (H2 file journal)%n",
+        seconds, connections, overloadConnections);
+    System.out.println("| phase | req/s | p50 ms | p99 ms | vs ceiling | answers | socket errors / timeouts |");
+    System.out.println("|---|---:|---:|---:|---:|---|---|");
+    row(ceiling, ceiling, "200: all");
+    row(reserve, ceiling, String.format("201: %d, mean batch %.1f requests per persist", reserve.statuses().get("201"), meanBatch));
+    row(soldOut, ceiling, String.format("410: %d", soldOut.statuses().get("410")));
+    long total = overload.requests();
+    row(overload, ceiling, String.format("201 %.1f%%, 410 %.1f%%, 429 %.1f%%, 503 %.1f%%, other %.1f%% (stock %d)",
+        pct(overload.statuses().get("201"), total), pct(overload.statuses().get("410"), total),
+        pct(overload.statuses().get("429"), total), pct(overload.statuses().get("503"), total),
+        pct(overload.statuses().get("other") + overload.statuses().get("409"), total), overloadStock));
+    System.out.println();
+    System.out.println("Correctness after each phase (admin API):");
+    checks.forEach(c -> System.out.println("  " + c));
+  }
+
+  static void row(Result r, Result ceiling, String answers) {
+    System.out.printf("| %s | %.0f | %.1f | %.1f | %.0f%% | %s | %d / %d |%n", r.name(), r.rps(), r.p50us() / 1000.0,
+        r.p99us() / 1000.0, 100.0 * r.rps() / ceiling.rps(), answers, r.socketErrors(), r.timeouts());
+  }
+
+  static double pct(long part, long total) {
+    return total == 0 ? 0 : 100.0 * part / total;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  static Path writeTokens(int n) throws Exception {
+    List<String> lines = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) lines.add(token("buyer" + i));
+    Path file = work.resolve("tokens.txt");
+    Files.write(file, lines);
+    return file;
+  }
+
+  static String token(String buyer) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header = b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8));
+    long exp = Instant.now().plusSeconds(3600).getEpochSecond();
+    String payload = b64.encodeToString(("{\"sub\":\"" + buyer + "\",\"exp\":" + exp + "}").getBytes(StandardCharsets.UTF_8));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    String sig = b64.encodeToString(mac.doFinal((header + "." + payload).getBytes(StandardCharsets.UTF_8)));
+    return header + "." + payload + "." + sig;
+  }
+
+  static HttpResponse<String> get(String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
+    if (token != null) b.header("Authorization", "Bearer " + token);
+    return send(b.build());
+  }
+
+  static HttpResponse<String> post(String path, String token, String body) throws Exception {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  static HttpResponse<String> send(HttpRequest r) throws Exception {
+    return HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String field(String json, String name) {
+    Matcher m = Pattern.compile("\"" + name + "\":\"?([^,\"}]*)").matcher(json);
+    if (!m.find()) throw new IllegalStateException("no " + name + " in " + json);
+    return m.group(1);
+  }
+}
