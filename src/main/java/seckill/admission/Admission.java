@@ -16,7 +16,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.dispatch.ExecutionContexts;
 import org.apache.pekko.dispatch.OnComplete;
 import org.apache.pekko.pattern.PromiseRef;
 import org.apache.pekko.stream.ActorAttributes;
@@ -27,7 +26,6 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SubSource;
 import org.apache.pekko.util.Timeout;
-import scala.concurrent.ExecutionContext;
 import seckill.sale.Sale;
 
 /**
@@ -50,9 +48,6 @@ public final class Admission {
   /** Counters for operators and benchmarks. */
   public record Stats(int queued, int capacity, long batches, long dispatched, double meanBatch,
       double meanBatchMillis, long rejectedFull, long rejectedOverBudget, long unanswered) {}
-
-  /** Runs a callback on the thread that completed the future; ours only complete other futures. */
-  private static final ExecutionContext SAME_THREAD = ExecutionContexts.fromExecutor(Runnable::run);
 
   private static final int QUEUED = 0;
   private static final int DISPATCHED = 1;
@@ -173,9 +168,9 @@ public final class Admission {
 
   /**
    * A one-off reply target per request: the entity answers each request of a batch on its own. The
-   * callback runs on the replying thread and only completes a future. (Not through
-   * FutureConverters.asJava: its callbacks go to the JDK's common pool, which on a 2-core machine is
-   * a new thread per task.)
+   * callback runs on the actor dispatcher, not on the entity's thread, which moves on to the next
+   * batch. (Not through FutureConverters.asJava: its callbacks go to the JDK's common pool, which on
+   * a 2-core machine is a new thread per task.)
    */
   private ActorRef<Sale.ReserveReply> replyTo(Pending p) {
     PromiseRef<Object> promise = PromiseRef.apply(Adapter.toClassic(system), askTimeout);
@@ -189,7 +184,7 @@ public final class Admission {
           p.answer.complete(new Answered((Sale.ReserveReply) reply));
         }
       }
-    }, SAME_THREAD);
+    }, system.executionContext());
     return Adapter.toTyped(promise.ref());
   }
 }

@@ -1,5 +1,7 @@
 package seckill.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -28,12 +30,18 @@ public final class BuyerTokens {
 
   private static final Pattern BUYER = Pattern.compile("[A-Za-z0-9_.@:-]{1,128}");
 
+  /** A token already verified: who it names and until when it is good. */
+  private record Verified(String buyer, long expiresAtMillis) {}
+
   private final DefaultJWTProcessor<SecurityContext> processor;
   private final MACSigner signer;
+  // a hammering buyer presents the same token again and again: verify it once, until it expires
+  private final Cache<String, Verified> verified;
 
-  private BuyerTokens(DefaultJWTProcessor<SecurityContext> processor, MACSigner signer) {
+  private BuyerTokens(DefaultJWTProcessor<SecurityContext> processor, MACSigner signer, long cacheSize) {
     this.processor = processor;
     this.signer = signer;
+    this.verified = Caffeine.newBuilder().maximumSize(cacheSize).build();
   }
 
   /** From {@code seckill.auth}: RS256 when a public key is set, HS256 with the shared secret otherwise. */
@@ -45,12 +53,12 @@ public final class BuyerTokens {
       if (!pem.isEmpty()) {
         JWK key = JWK.parseFromPEMEncodedObjects(pem);
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, new ImmutableJWKSet<>(new JWKSet(key))));
-        return new BuyerTokens(processor, null);
+        return new BuyerTokens(processor, null, auth.getLong("verified-token-cache-size"));
       }
       byte[] secret = auth.getString("hs256-secret").getBytes(StandardCharsets.UTF_8);
       if (secret.length < 32) throw new IllegalArgumentException("seckill.auth.hs256-secret must be at least 32 bytes");
       processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(secret)));
-      return new BuyerTokens(processor, new MACSigner(secret));
+      return new BuyerTokens(processor, new MACSigner(secret), auth.getLong("verified-token-cache-size"));
     } catch (JOSEException e) {
       throw new IllegalArgumentException("invalid buyer token key: " + e.getMessage(), e);
     }
@@ -62,9 +70,19 @@ public final class BuyerTokens {
 
   /** The buyer id of a valid token, or empty for anything else (bad signature, expired, no sub). */
   public Optional<String> buyerOf(String token) {
+    long now = System.currentTimeMillis();
+    Verified known = verified.getIfPresent(token);
+    if (known != null) {
+      if (known.expiresAtMillis() > now) return Optional.of(known.buyer());
+      verified.invalidate(token);
+      return Optional.empty();
+    }
     try {
-      String sub = processor.process(token, null).getSubject();
-      return isValidBuyer(sub) ? Optional.of(sub) : Optional.empty();
+      JWTClaimsSet claims = processor.process(token, null);
+      String sub = claims.getSubject();
+      if (!isValidBuyer(sub)) return Optional.empty();
+      verified.put(token, new Verified(sub, claims.getExpirationTime().getTime()));
+      return Optional.of(sub);
     } catch (Exception e) {
       return Optional.empty();
     }
