@@ -2,6 +2,7 @@ package seckill;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigResolveOptions;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -45,9 +46,27 @@ public final class Main {
     });
   }
 
+  /** Outside dev mode the embedded defaults of the secrets are refused: set them through the environment. */
+  static void refuseDevSecretsOutsideDevMode(Config config) {
+    if (config.getBoolean("seckill.auth.dev-mode")) return;
+    // the files as shipped, resolved without the environment: exactly the embedded defaults
+    Config defaults = ConfigFactory.parseResources("auth.conf").withFallback(ConfigFactory.parseResources("admission.conf"))
+        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+    for (String[] secret : new String[][] {
+        {"seckill.auth.hs256-secret", "SECKILL_JWT_SECRET"},
+        {"seckill.auth.admin-token", "SECKILL_ADMIN_TOKEN"},
+        {"seckill.admission.sale-key-secret", "SECKILL_SALE_KEY_SECRET"}}) {
+      boolean rs256 = secret[0].endsWith("hs256-secret") && !config.getString("seckill.auth.rs256-public-key").isBlank();
+      if (!rs256 && config.getString(secret[0]).equals(defaults.getString(secret[0]))) {
+        throw new IllegalStateException(secret[0] + " still has its embedded default while dev mode is off: set " + secret[1]);
+      }
+    }
+  }
+
   /** Wires every feature into {@code system} and binds HTTP; tests call this with their own config. */
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system) {
     Config config = system.settings().config();
+    refuseDevSecretsOutsideDevMode(config);
     if (config.getBoolean("seckill.cluster.join-self")) {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));

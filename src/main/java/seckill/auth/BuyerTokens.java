@@ -6,8 +6,8 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -18,6 +18,11 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.typesafe.config.Config;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -51,7 +56,7 @@ public final class BuyerTokens {
     String pem = auth.getString("rs256-public-key").trim();
     try {
       if (!pem.isEmpty()) {
-        JWK key = JWK.parseFromPEMEncodedObjects(pem);
+        RSAKey key = new RSAKey.Builder(rsaPublicKey(pem)).build();
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, new ImmutableJWKSet<>(new JWKSet(key))));
         return new BuyerTokens(processor, null, auth.getLong("verified-token-cache-size"));
       }
@@ -61,6 +66,17 @@ public final class BuyerTokens {
       return new BuyerTokens(processor, new MACSigner(secret), auth.getLong("verified-token-cache-size"));
     } catch (JOSEException e) {
       throw new IllegalArgumentException("invalid buyer token key: " + e.getMessage(), e);
+    }
+  }
+
+  /** An X.509 "PUBLIC KEY" PEM, read with the JDK alone. */
+  private static RSAPublicKey rsaPublicKey(String pem) {
+    String base64 = pem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
+    try {
+      return (RSAPublicKey) KeyFactory.getInstance("RSA")
+          .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+    } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
+      throw new IllegalArgumentException("seckill.auth.rs256-public-key is not an RSA public key in PEM", e);
     }
   }
 

@@ -337,6 +337,13 @@ class HttpApiTest {
   }
 
   @Test
+  void outsideDevModeTheEmbeddedSecretsAreRefusedAtStart() {
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("seckill.auth.dev-mode = off")));
+    assertTrue(String.valueOf(e.getCause()).contains("SECKILL_"), String.valueOf(e.getCause()));
+  }
+
+  @Test
   void unknownPathsAndMethodsAnswerJson() {
     assertError(api.get("/nothing/here", null), 404, "not_found");
     assertError(api.send("PATCH", "/api/sales/x/status", null, null, Map.of()), 405, "method_not_allowed");
@@ -347,12 +354,16 @@ class HttpApiTest {
     // join-self off: the node never joins a cluster, so no shard can be allocated and every ask times out
     try (TestNode lonely = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
         seckill.auth.dev-mode = off
+        seckill.auth.hs256-secret = "another-jwt-secret-that-is-long-enough-0123"
+        seckill.auth.admin-token = "another-admin-token"
+        seckill.admission.sale-key-secret = "another-sale-key-secret"
         seckill.cluster.join-self = off
         seckill.http.ask-timeout = 300ms
         """))) {
       Api other = lonely.api();
       assertError(other.post("/dev/tokens", null, "{\"buyer\":\"x\"}"), 404, "not_found");
-      Response r = other.get("/api/reservations/any.thing", alice);
+      String token = BuyerTokens.fromConfig(lonely.config.getConfig("seckill.auth")).mint("alice", Duration.ofMinutes(5));
+      Response r = other.get("/api/reservations/any.thing", token);
       assertError(r, 503, "unavailable");
       assertEquals("1", r.header("Retry-After"));
     }

@@ -130,6 +130,8 @@ abstract class ConcurrentReservationsContract {
 
     try (TestNode restarted = TestNode.start(db, NODE)) {
       Api api = restarted.api();
+      // nothing has asked the sale yet: it is back because it is remembered, and has told the views
+      api.awaitState(saleId, "SOLD_OUT");
       JsonNode countersAfter = api.admin("GET", "/admin/sales/" + saleId, null).json();
       for (String field : List.of("stock", "available", "held", "sold", "reservations", "buyers")) {
         assertEquals(countersBefore.get(field).asInt(), countersAfter.get(field).asInt(), field);
