@@ -1,0 +1,247 @@
+package seckill.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import seckill.Api;
+import seckill.Api.Response;
+import seckill.TestDatabases;
+import seckill.TestNode;
+import seckill.auth.BuyerTokens;
+import seckill.sale.Sale;
+
+/** Three nodes in one JVM on a real PostgreSQL: sales spread, any node serves any sale, failover loses nothing. */
+@ExtendWith(LogCapturingExtension.class)
+class ClusterFailoverTest {
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<TestNode> startCluster(Config db) throws Exception {
+    int[] ports = {freePort(), freePort(), freePort()};
+    String seeds = "[\"pekko://seckill@127.0.0.1:" + ports[0] + "\", \"pekko://seckill@127.0.0.1:" + ports[1] + "\"]";
+    List<TestNode> nodes = new ArrayList<>();
+    for (int port : ports) {
+      nodes.add(TestNode.start(db, ConfigFactory.parseString("""
+          pekko.remote.artery.canonical.port = %d
+          pekko.cluster.seed-nodes = %s
+          pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+          seckill.cluster.join-self = off
+          seckill.admission.wait-budget = 5s
+          """.formatted(port, seeds))));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (TestNode node : nodes) {
+      while (upMembers(node) < 3) {
+        assertTrue(System.nanoTime() < deadline, "cluster did not form");
+        Thread.sleep(100);
+      }
+    }
+    return nodes;
+  }
+
+  private static long upMembers(TestNode node) {
+    var members = Cluster.get(node.system).state().getMembers();
+    long up = 0;
+    for (var m : members) if (m.status() == MemberStatus.up()) up++;
+    return up;
+  }
+
+  /** Which of the nodes runs the entity of this sale right now, or -1. */
+  private static int hostOf(List<TestNode> nodes, String saleId) throws Exception {
+    for (int i = 0; i < nodes.size(); i++) {
+      TestNode node = nodes.get(i);
+      if (node.system.whenTerminated().isCompleted()) continue;
+      ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+              ClusterSharding.get(node.system).shardState(),
+              replyTo -> new GetShardRegionState(Sale.ENTITY_KEY, replyTo),
+              Duration.ofSeconds(5), node.system.scheduler())
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      for (ShardRegion.ShardState shard : state.getShards()) {
+        if (shard.getEntityIds().contains(saleId)) return i;
+      }
+    }
+    return -1;
+  }
+
+  private static void closeAll(List<TestNode> nodes) {
+    for (TestNode node : nodes) {
+      if (!node.system.whenTerminated().isCompleted()) node.close();
+    }
+  }
+
+  @Test
+  void salesSpreadOverTheNodesAndAnyNodeServesAnySale() throws Exception {
+    List<TestNode> nodes = startCluster(TestDatabases.postgres());
+    try {
+      Api first = nodes.get(0).api();
+      List<String> sales = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String id = "spread-" + i;
+        first.defineSale(id, Api.sale(10, 2, "ON_ORDER", null));
+        sales.add(id);
+      }
+      Set<Integer> hosts = new HashSet<>();
+      for (String id : sales) {
+        for (int n = 0; n < 3; n++) {
+          Api api = nodes.get(n).api();
+          api.awaitState(id, "OPEN"); // every node's view has it
+          Response r = api.reserve(id, api.token("buyer-" + n), "r1", 1);
+          assertEquals(201, r.status(), "node " + n + " reserves in " + id + ": " + r.text());
+          assertEquals(200, api.admin("GET", "/admin/sales/" + id, null).status());
+        }
+        assertEquals(3, first.admin("GET", "/admin/sales/" + id, null).json().get("sold").asInt());
+        hosts.add(hostOf(nodes, id));
+      }
+      assertTrue(hosts.size() >= 2, "8 sales all on one node: " + hosts);
+    } finally {
+      closeAll(nodes);
+    }
+  }
+
+  @Test
+  void killingTheNodeThatHostsASaleLosesNoAcknowledgedReservation() throws Exception {
+    Config db = TestDatabases.postgres();
+    List<TestNode> nodes = startCluster(db);
+    String saleId = "failover";
+    int stock = 400;
+    try {
+      Api admin = nodes.get(0).api();
+      admin.defineSale(saleId, Api.sale(stock, 1, "HOLD", 600L));
+      nodes.forEach(n -> n.api().awaitState(saleId, "OPEN"));
+      admin.admin("GET", "/admin/sales/" + saleId, null); // make sure the entity is running somewhere
+      int victim = hostOf(nodes, saleId);
+      assertTrue(victim >= 0, "the sale runs on one of the nodes");
+      List<Integer> survivors = new ArrayList<>(List.of(0, 1, 2));
+      survivors.remove(Integer.valueOf(victim));
+      String path = admin.reservePath(saleId);
+      BuyerTokens minter = BuyerTokens.fromConfig(nodes.get(0).config.getConfig("seckill.auth"));
+
+      // buyers keep reserving through the two surviving nodes; a 503 is retried with the same requestId
+      Map<String, String> acknowledged = new ConcurrentHashMap<>();
+      AtomicInteger failures = new AtomicInteger();
+      AtomicBoolean stop = new AtomicBoolean(false);
+      AtomicInteger buyerNo = new AtomicInteger();
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      for (int t = 0; t < 8; t++) {
+        pool.submit(() -> {
+          while (!stop.get()) {
+            String buyer = "b" + buyerNo.incrementAndGet();
+            String token = minter.mint(buyer, Duration.ofMinutes(10));
+            Api api = nodes.get(survivors.get(buyerNo.get() % 2)).api();
+            for (int attempt = 0; attempt < 20 && !stop.get(); attempt++) {
+              Response r = api.post(path, token, "{\"requestId\":\"r\",\"quantity\":1}");
+              if (r.status() == 201) {
+                String previous = acknowledged.put(buyer, r.json().get("reservationId").asText());
+                if (previous != null && !previous.equals(r.json().get("reservationId").asText())) failures.incrementAndGet();
+                break;
+              }
+              if (r.status() == 410) break;
+              if (r.status() != 503) {
+                failures.incrementAndGet();
+                break;
+              }
+            }
+          }
+        });
+      }
+      Thread.sleep(1500);
+      int before = acknowledged.size();
+      // hard stop: the victim is downed by a survivor and its actor system goes away at once
+      TestNode dead = nodes.get(victim);
+      Cluster.get(nodes.get(survivors.get(0)).system).manager()
+          .tell(new Down(Cluster.get(dead.system).selfMember().address()));
+      dead.system.terminate();
+      long killedAt = System.nanoTime();
+      int moved = -1;
+      while (moved < 0 || moved == victim) {
+        assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(60), "the sale never came back");
+        Thread.sleep(200);
+        moved = hostOf(nodes, saleId);
+      }
+      int atMove = acknowledged.size();
+      System.out.printf("FAILOVER the sale moved from node %d to node %d in %.1f s%n", victim, moved,
+          (System.nanoTime() - killedAt) / 1e9);
+      Thread.sleep(3000);
+      stop.set(true);
+      pool.shutdown();
+      assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+      int after = acknowledged.size();
+      assertEquals(0, failures.get(), "only 201, 410 and retried 503 answers, and one reservation per buyer");
+      assertTrue(before > 0, "reservations were acknowledged before the kill");
+      assertTrue(after > atMove, "reservations were acknowledged on the new host (" + before + " before the kill, "
+          + atMove + " when it moved, " + after + " at the end)");
+
+      Api survivor = nodes.get(survivors.get(0)).api();
+      Response counters = survivor.admin("GET", "/admin/sales/" + saleId, null);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (counters.status() != 200 && System.nanoTime() < until) {
+        Thread.sleep(200);
+        counters = survivor.admin("GET", "/admin/sales/" + saleId, null);
+      }
+      assertEquals(200, counters.status(), counters.text());
+      JsonNode c = counters.json();
+      int newHost = hostOf(nodes, saleId);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (newHost < 0 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        newHost = hostOf(nodes, saleId);
+      }
+      assertTrue(newHost >= 0 && newHost != victim, "the sale now runs on a survivor: " + newHost);
+      assertEquals(stock, c.get("sold").asInt() + c.get("held").asInt() + c.get("available").asInt());
+      assertTrue(c.get("topBuyerUnits").asInt() <= 1);
+      assertEquals(acknowledged.size(), c.get("held").asInt(), "every acknowledged reservation holds a unit, nothing else does");
+
+      JdbcReadJournal journal = PersistenceQuery.get(nodes.get(survivors.get(0)).system)
+          .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+      Map<String, String> journalIds = new HashMap<>();
+      journal.currentEventsByPersistenceId("Sale|" + saleId, 0, Long.MAX_VALUE)
+          .runWith(Sink.seq(), nodes.get(survivors.get(0)).system).toCompletableFuture().get(30, TimeUnit.SECONDS)
+          .forEach(e -> {
+            if (e.event() instanceof Sale.ReservationsPlaced p) {
+              p.reservations().forEach(r -> assertEquals(null, journalIds.put(r.id(), r.buyer()), "twice: " + r.id()));
+            }
+          });
+      acknowledged.forEach((buyer, rid) -> assertEquals(buyer, journalIds.get(rid), "201 for " + rid + " is in the journal"));
+      assertEquals(acknowledged.size(), journalIds.size(), "no reservation that nobody was told about");
+    } finally {
+      closeAll(nodes);
+    }
+  }
+}
