@@ -5,12 +5,15 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigResolveOptions;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.admin.AdminRoutes;
@@ -67,7 +70,10 @@ public final class Main {
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system) {
     Config config = system.settings().config();
     refuseDevSecretsOutsideDevMode(config);
-    if (config.getBoolean("seckill.cluster.join-self")) {
+    if (config.getBoolean("seckill.management.enabled")) PekkoManagement.get(Adapter.toClassic(system)).start();
+    if (config.getBoolean("seckill.cluster.bootstrap")) {
+      ClusterBootstrap.get(Adapter.toClassic(system)).start();
+    } else if (config.getBoolean("seckill.cluster.join-self")) {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }

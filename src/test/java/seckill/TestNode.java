@@ -31,7 +31,8 @@ public final class TestNode implements AutoCloseable {
 
   /** Full config of a test node: overrides, then the journal, then our application.conf. */
   public static Config config(Config db, Config overrides) {
-    Config merged = overrides.withFallback(TEST_DEFAULTS).withFallback(db)
+    Config merged = overrides.withFallback(TEST_DEFAULTS)
+        .withFallback(ConfigFactory.parseString("pekko.management.http.port = " + freePort())).withFallback(db)
         .withFallback(ConfigFactory.parseResources("application.conf"));
     return Journal.config(ConfigFactory.load(merged));
   }
@@ -51,6 +52,19 @@ public final class TestNode implements AutoCloseable {
       system.terminate();
       throw new IllegalStateException("node did not start", e);
     }
+  }
+
+  static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Pekko Management's base URL on this node. */
+  public String managementUrl() {
+    return "http://127.0.0.1:" + config.getInt("pekko.management.http.port");
   }
 
   public Api api() {

@@ -1,0 +1,75 @@
+package seckill.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import seckill.Api;
+import seckill.Api.Response;
+import seckill.TestDatabases;
+import seckill.TestNode;
+
+/** Pekko Management on its own port: health checks with our journal check, cluster members and shards. */
+@ExtendWith(LogCapturingExtension.class)
+class ManagementTest {
+
+  private static Response awaitStatus(Api api, String path, int status) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    Response r = api.get(path, null);
+    while (r.status() != status && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      r = api.get(path, null);
+    }
+    return r;
+  }
+
+  @Test
+  void aHealthyNodeIsAliveReadyAndShowsItsClusterAndShards() throws Exception {
+    try (TestNode node = TestNode.start(TestDatabases.h2())) {
+      Api mgmt = new Api(node.managementUrl());
+      assertEquals(200, awaitStatus(mgmt, "/alive", 200).status());
+      assertEquals(200, awaitStatus(mgmt, "/ready", 200).status());
+      Response members = mgmt.get("/cluster/members", null);
+      assertEquals(200, members.status());
+      assertEquals(1, members.json().get("members").size());
+      assertEquals("Up", members.json().get("members").get(0).get("status").asText());
+
+      node.api().defineSale("shown", Api.sale(1, 1, "ON_ORDER", null));
+      Response shards = mgmt.get("/cluster/shards/Sale", null);
+      assertEquals(200, shards.status(), shards.text());
+      assertEquals(1, shards.json().get("regions").get(0).get("numEntities").asInt(), shards.text());
+    }
+  }
+
+  @Test
+  void aNodeWhoseJournalIsUnreachableIsAliveButNotReady() throws Exception {
+    int nothingListens = TestNodePorts.free();
+    try (TestNode node = TestNode.start(ConfigFactory.parseString("""
+        seckill.db.url = "jdbc:postgresql://127.0.0.1:%d/none"
+        seckill.db.user = x
+        seckill.db.password = x
+        seckill.db.connection-timeout = 1s
+        """.formatted(nothingListens)))) {
+      Api mgmt = new Api(node.managementUrl());
+      assertEquals(200, awaitStatus(mgmt, "/alive", 200).status());
+      Thread.sleep(1000);
+      Response ready = mgmt.get("/ready", null);
+      // Pekko Management answers a failed check with 500 "Not Healthy"; Kubernetes takes any non-2xx as not ready
+      assertEquals(500, ready.status(), ready.text());
+      assertTrue(ready.text().startsWith("Not Healthy"), ready.text());
+    }
+  }
+
+  /** A port nothing listens on. */
+  static final class TestNodePorts {
+    static int free() throws Exception {
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        return s.getLocalPort();
+      }
+    }
+  }
+}
