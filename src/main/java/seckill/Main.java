@@ -93,7 +93,11 @@ public final class Main {
     return new HttpServer(system).start(routes).thenApply(binding -> {
       String baseUrl = "http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort();
       log.info("HTTP bound at {}", baseUrl);
-      if (config.getBoolean("seckill.demo.enabled")) DemoSale.start(system, tokens, baseUrl);
+      // the demo sale needs a shard to live in: wait until this node is Up in the cluster
+      if (config.getBoolean("seckill.demo.enabled")) {
+        org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+            .registerOnMemberUp(() -> DemoSale.start(system, tokens, baseUrl));
+      }
       return binding;
     });
   }

@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.auth.BuyerTokens;
@@ -21,6 +23,12 @@ public final class DemoSale {
   private DemoSale() {}
 
   public static CompletionStage<Sale.Status> start(ActorSystem<?> system, BuyerTokens tokens, String baseUrl) {
+    // shards may still be moving right after a cluster forms: retry a few times before giving up
+    return Patterns.retry(() -> create(system, tokens, baseUrl), 5, java.time.Duration.ofSeconds(2),
+        Adapter.toClassic(system).scheduler(), system.executionContext());
+  }
+
+  private static CompletionStage<Sale.Status> create(ActorSystem<?> system, BuyerTokens tokens, String baseUrl) {
     Config demo = system.settings().config().getConfig("seckill.demo");
     String saleId = demo.getString("sale-id");
     Sales sales = new Sales(system);
@@ -30,7 +38,7 @@ public final class DemoSale {
             : sales.<Sale.Confirmation>ask(saleId, r -> new Sale.Define(definition(demo), r))
                 .thenCompose(reply -> sales.status(saleId)))
         .whenComplete((status, failure) -> {
-          if (failure != null) log.error("could not create the demo sale", failure);
+          if (failure != null) log.warn("could not create the demo sale yet: {}", failure.getMessage());
           else log.info(instructions(system, tokens, baseUrl, demo, status));
         });
   }

@@ -1,0 +1,43 @@
+package seckill.local;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import seckill.journal.Journal;
+
+/**
+ * A PostgreSQL for local clusters (cluster-config/cluster.sh): zonky's embedded binaries from Maven
+ * Central, data kept in a folder across restarts, schema from ddl/postgres.sql. Runs until killed.
+ */
+public final class LocalPostgres {
+
+  private LocalPostgres() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(args[0]);
+    Path data = Path.of(args[1]).toAbsolutePath();
+    boolean fresh = !data.resolve("PG_VERSION").toFile().exists();
+    EmbeddedPostgres pg = EmbeddedPostgres.builder()
+        .setPort(port)
+        .setDataDirectory(data)
+        .setCleanDataDirectory(false)
+        .start();
+    try (Connection c = pg.getPostgresDatabase().getConnection();
+        ResultSet rs = c.createStatement().executeQuery("SELECT 1 FROM pg_database WHERE datname = 'seckill'")) {
+      if (!rs.next()) c.createStatement().execute("CREATE DATABASE seckill");
+    }
+    String url = "jdbc:postgresql://127.0.0.1:" + port + "/seckill";
+    Journal.apply(com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of(
+        "seckill.db.url", url, "seckill.db.user", "postgres", "seckill.db.password", "postgres")), "ddl/postgres.sql");
+    System.out.println("PostgreSQL ready at " + url + (fresh ? " (new)" : " (existing data)"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        pg.close();
+      } catch (Exception ignored) {
+        // going down anyway
+      }
+    }));
+    Thread.currentThread().join();
+  }
+}
