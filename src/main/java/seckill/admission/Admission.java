@@ -47,7 +47,7 @@ public final class Admission {
 
   /** Counters for operators and benchmarks. */
   public record Stats(int queued, int capacity, long batches, long dispatched, double meanBatch,
-      double meanBatchMillis, long rejectedFull, long rejectedOverBudget, long unanswered) {}
+      double meanBatchMillis, long rejectedFull, long rejectedOverBudget, long resent, long unanswered) {}
 
   private static final int QUEUED = 0;
   private static final int DISPATCHED = 1;
@@ -71,12 +71,14 @@ public final class Admission {
   private final BoundedSourceQueue<Pending> queue;
   private final int capacity;
   private final Duration waitBudget;
-  private final Timeout askTimeout;
+  private final Timeout resendAfter;
+  private final int attempts;
   private final LongAdder batches = new LongAdder();
   private final LongAdder dispatched = new LongAdder();
   private final LongAdder rejectedFull = new LongAdder();
   private final LongAdder rejectedOverBudget = new LongAdder();
   private final LongAdder unanswered = new LongAdder();
+  private final LongAdder resent = new LongAdder();
   private final LongAdder batchNanos = new LongAdder();
 
   public Admission(ActorSystem<?> system) {
@@ -85,7 +87,8 @@ public final class Admission {
     this.sharding = ClusterSharding.get(system);
     this.capacity = c.getInt("queue-size");
     this.waitBudget = c.getDuration("wait-budget");
-    this.askTimeout = Timeout.create(system.settings().config().getDuration("seckill.http.ask-timeout"));
+    this.resendAfter = Timeout.create(c.getDuration("resend-after"));
+    this.attempts = (int) Math.max(1, c.getDuration("answer-timeout").toMillis() / c.getDuration("resend-after").toMillis());
     int lanes = c.getInt("lanes");
     int batchSize = c.getInt("batch-size");
     Duration window = c.getDuration("batch-window");
@@ -135,7 +138,8 @@ public final class Admission {
     long b = batches.sum();
     long d = dispatched.sum();
     return new Stats(queue.size(), capacity, b, d, b == 0 ? 0 : (double) d / b,
-        b == 0 ? 0 : batchNanos.sum() / 1e6 / b, rejectedFull.sum(), rejectedOverBudget.sum(), unanswered.sum());
+        b == 0 ? 0 : batchNanos.sum() / 1e6 / b, rejectedFull.sum(), rejectedOverBudget.sum(), resent.sum(),
+        unanswered.sum());
   }
 
   /** Sends one lane's batch, one ReserveBatch per sale, and completes when every request is answered. */
@@ -149,14 +153,10 @@ public final class Admission {
     }
     List<CompletableFuture<Outcome>> answers = new ArrayList<>(batch.size());
     bySale.forEach((saleId, pending) -> {
-      List<Sale.Reserve> reserves = new ArrayList<>(pending.size());
-      for (Pending p : pending) {
-        reserves.add(new Sale.Reserve(p.template.buyer(), p.template.requestId(), p.template.quantity(), replyTo(p)));
-        answers.add(p.answer);
-      }
+      pending.forEach(p -> answers.add(p.answer));
       batches.increment();
       dispatched.add(pending.size());
-      sharding.entityRefFor(Sale.ENTITY_KEY, saleId).tell(new Sale.ReserveBatch(reserves));
+      send(saleId, pending, 1);
     });
     long start = System.nanoTime();
     int sent = bySale.size();
@@ -166,22 +166,35 @@ public final class Admission {
     });
   }
 
+  private void send(String saleId, List<Pending> pending, int attempt) {
+    List<Sale.Reserve> reserves = new ArrayList<>(pending.size());
+    for (Pending p : pending) {
+      reserves.add(new Sale.Reserve(p.template.buyer(), p.template.requestId(), p.template.quantity(),
+          replyTo(saleId, p, attempt)));
+    }
+    sharding.entityRefFor(Sale.ENTITY_KEY, saleId).tell(new Sale.ReserveBatch(reserves));
+  }
+
   /**
-   * A one-off reply target per request: the entity answers each request of a batch on its own. The
-   * callback runs on the actor dispatcher, not on the entity's thread, which moves on to the next
-   * batch. (Not through FutureConverters.asJava: its callbacks go to the JDK's common pool, which on
-   * a 2-core machine is a new thread per task.)
+   * A one-off reply target per request: the entity answers each request of a batch on its own. No
+   * answer within resend-after (a batch lost while its shard moved): the request goes again, until
+   * answer-timeout. The callback runs on the actor dispatcher, not on the entity's thread. (Not
+   * through FutureConverters.asJava: its callbacks go to the JDK's common pool, which on a 2-core
+   * machine is a new thread per task.)
    */
-  private ActorRef<Sale.ReserveReply> replyTo(Pending p) {
-    PromiseRef<Object> promise = PromiseRef.apply(Adapter.toClassic(system), askTimeout);
+  private ActorRef<Sale.ReserveReply> replyTo(String saleId, Pending p, int attempt) {
+    PromiseRef<Object> promise = PromiseRef.apply(Adapter.toClassic(system), resendAfter);
     promise.future().onComplete(new OnComplete<Object>() {
       @Override
       public void onComplete(Throwable failure, Object reply) {
-        if (failure != null) {
+        if (failure == null) {
+          p.answer.complete(new Answered((Sale.ReserveReply) reply));
+        } else if (attempt < attempts) {
+          resent.increment();
+          send(saleId, List.of(p), attempt + 1);
+        } else {
           unanswered.increment();
           p.answer.complete(new Busy("the sale did not answer in time; retry with the same requestId"));
-        } else {
-          p.answer.complete(new Answered((Sale.ReserveReply) reply));
         }
       }
     }, system.executionContext());

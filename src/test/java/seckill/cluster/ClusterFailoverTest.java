@@ -63,7 +63,7 @@ class ClusterFailoverTest {
           pekko.cluster.seed-nodes = %s
           pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
           seckill.cluster.join-self = off
-          seckill.admission.wait-budget = 5s
+          seckill.admission.wait-budget = 10s
           """.formatted(port, seeds))));
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -240,6 +240,80 @@ class ClusterFailoverTest {
           });
       acknowledged.forEach((buyer, rid) -> assertEquals(buyer, journalIds.get(rid), "201 for " + rid + " is in the journal"));
       assertEquals(acknowledged.size(), journalIds.size(), "no reservation that nobody was told about");
+    } finally {
+      closeAll(nodes);
+    }
+  }
+
+  @Test
+  void aNodeLeavingGracefullyUnderLoadFailsNoAdmittedRequest() throws Exception {
+    List<TestNode> nodes = startCluster(TestDatabases.postgres());
+    String saleId = "leave";
+    try {
+      Api admin = nodes.get(0).api();
+      admin.defineSale(saleId, Api.sale(100_000, 1, "ON_ORDER", null));
+      nodes.forEach(n -> n.api().awaitState(saleId, "OPEN"));
+      admin.admin("GET", "/admin/sales/" + saleId, null);
+      int leaving = hostOf(nodes, saleId);
+      assertTrue(leaving >= 0);
+      String path = admin.reservePath(saleId);
+      BuyerTokens minter = BuyerTokens.fromConfig(nodes.get(0).config.getConfig("seckill.auth"));
+
+      Map<String, String> acknowledged = new ConcurrentHashMap<>();
+      List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+      AtomicInteger notAdmitted = new AtomicInteger();
+      AtomicBoolean stop = new AtomicBoolean(false);
+      AtomicInteger buyerNo = new AtomicInteger();
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      for (int t = 0; t < 8; t++) {
+        pool.submit(() -> {
+          while (!stop.get()) {
+            int b = buyerNo.incrementAndGet();
+            String buyer = "b" + b;
+            String token = minter.mint(buyer, Duration.ofMinutes(10));
+            for (int attempt = 0; attempt < 6; attempt++) {
+              Api api = nodes.get((b + attempt) % 3).api();
+              Response r;
+              try {
+                r = api.post(path, token, "{\"requestId\":\"r\",\"quantity\":1}");
+              } catch (IllegalStateException connectionRefusedOrReset) {
+                notAdmitted.incrementAndGet(); // never reached the node: try another one
+                continue;
+              }
+              if (r.status() == 201) {
+                acknowledged.put(buyer, r.json().get("reservationId").asText());
+                break;
+              }
+              if (r.status() == 503 && r.error() == null) {
+                notAdmitted.incrementAndGet(); // Pekko HTTP's own answer while the server shuts down
+                continue;
+              }
+              failed.add(r.status() + " " + r.text());
+              break;
+            }
+          }
+        });
+      }
+      Thread.sleep(1500);
+      int before = acknowledged.size();
+      long leftAt = System.nanoTime();
+      nodes.get(leaving).system.terminate(); // coordinated shutdown: unbind, finish requests, hand off, leave
+      nodes.get(leaving).system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      System.out.printf("LEAVE node %d left in %.1f s%n", leaving, (System.nanoTime() - leftAt) / 1e9);
+      int atLeave = acknowledged.size();
+      Thread.sleep(3000);
+      stop.set(true);
+      pool.shutdown();
+      assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+
+      assertEquals(List.of(), failed, "no admitted request failed");
+      assertTrue(before > 0 && acknowledged.size() > atLeave, "served before (" + before + ") and after the leave ("
+          + atLeave + " -> " + acknowledged.size() + ")");
+      int survivor = leaving == 0 ? 1 : 0;
+      JsonNode c = nodes.get(survivor).api().admin("GET", "/admin/sales/" + saleId, null).json();
+      assertEquals(acknowledged.size(), c.get("sold").asInt(), "every 201 is a unit sold, and nothing else is");
+      assertEquals(100_000, c.get("sold").asInt() + c.get("available").asInt());
+      System.out.printf("LEAVE %d acknowledged, %d tries not admitted and retried elsewhere%n", acknowledged.size(), notAdmitted.get());
     } finally {
       closeAll(nodes);
     }
