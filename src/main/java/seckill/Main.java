@@ -17,6 +17,7 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.admin.AdminRoutes;
+import seckill.admin.Metrics;
 import seckill.admission.Admission;
 import seckill.admission.AdmissionRoutes;
 import seckill.admission.EdgeGuards;
@@ -83,6 +84,7 @@ public final class Main {
     BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));
     Admission admission = new Admission(system);
     EdgeGuards guards = new EdgeGuards(config.getConfig("seckill.admission"));
+    Metrics.get(system).watch(admission, views);
     Route routes = Directives.concat(
         new AdmissionRoutes(system, views, admission, guards, tokens).routes(),
         new SaleRoutes(system, tokens).routes(),

@@ -26,6 +26,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SubSource;
 import org.apache.pekko.util.Timeout;
+import seckill.admin.Metrics;
 import seckill.sale.Sale;
 
 /**
@@ -81,7 +82,10 @@ public final class Admission {
   private final LongAdder resent = new LongAdder();
   private final LongAdder batchNanos = new LongAdder();
 
+  private final Metrics metrics;
+
   public Admission(ActorSystem<?> system) {
+    this.metrics = Metrics.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
     this.sharding = ClusterSharding.get(system);
@@ -156,12 +160,15 @@ public final class Admission {
       pending.forEach(p -> answers.add(p.answer));
       batches.increment();
       dispatched.add(pending.size());
+      metrics.batch(pending.size());
       send(saleId, pending, 1);
     });
     long start = System.nanoTime();
     int sent = bySale.size();
     return CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).thenApply(x -> {
-      batchNanos.add((System.nanoTime() - start) * sent);
+      long took = System.nanoTime() - start;
+      batchNanos.add(took * sent);
+      metrics.batchAnswered(took);
       return Done.getInstance();
     });
   }

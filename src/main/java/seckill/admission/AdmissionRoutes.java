@@ -31,12 +31,14 @@ import seckill.sale.SaleJson.SaleView;
 public final class AdmissionRoutes extends JsonDirectives {
 
   private static final int MAX_REQUEST_ID = 100;
+  private static final String ERROR_PREFIX = "{\"error\":\"";
 
   /** {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. */
   public record StatusView(String state, int available, Instant serverTime, Instant startsAt, Instant endsAt,
       String reservePath) {}
 
   private final SaleViews views;
+  private final seckill.admin.Metrics metrics;
   private final Admission admission;
   private final EdgeGuards guards;
   private final BuyerTokens tokens;
@@ -47,6 +49,7 @@ public final class AdmissionRoutes extends JsonDirectives {
       BuyerTokens tokens) {
     super(system);
     this.views = views;
+    this.metrics = seckill.admin.Metrics.get(system);
     this.admission = admission;
     this.guards = guards;
     this.tokens = tokens;
@@ -59,9 +62,30 @@ public final class AdmissionRoutes extends JsonDirectives {
         pathEndOrSingleSlash(() -> get(() -> sale(saleId))),
         path("status", () -> get(() -> status(saleId))),
         path(PathMatchers.segment("reservations").slash(PathMatchers.segment()),
-            key -> post(() -> buyer(tokens, buyer -> reserve(saleId, key, buyer)))),
+            key -> post(() -> counted(buyer(tokens, buyer -> reserve(saleId, key, buyer))))),
         path("reservations", () -> post(() -> error(StatusCodes.NOT_FOUND, "reserve_path_unknown",
             "reserve at the reservePath the sale's status publishes once the sale is open")))));
+  }
+
+  /** Counts each reserve answer by its outcome: the status's error code, or "reserved". */
+  private Route counted(Route inner) {
+    return mapResponse(response -> {
+      int status = response.status().intValue();
+      metrics.reserve(status == 201 ? "reserved" : status == 401 ? "unauthorized" : outcomeOf(response));
+      return response;
+    }, () -> inner);
+  }
+
+  private static String outcomeOf(org.apache.pekko.http.javadsl.model.HttpResponse response) {
+    // our error bodies all start with {"error":"<code>": read the code without parsing the JSON again
+    if (response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict) {
+      String head = strict.getData().take(64).utf8String();
+      if (head.startsWith(ERROR_PREFIX)) {
+        int end = head.indexOf('"', ERROR_PREFIX.length());
+        if (end > 0) return head.substring(ERROR_PREFIX.length(), end);
+      }
+    }
+    return "status_" + response.status().intValue();
   }
 
   private Route sale(String saleId) {

@@ -38,7 +38,7 @@ public final class SaleViews {
   public record Listing(Sale.Definition definition, Sale.Lifecycle lifecycle, long version) implements Entry {}
 
   /** What changes with every batch: the units left. */
-  public record Stock(int available, long version) implements Entry {}
+  public record Stock(int available, int sold, int held, long version) implements Entry {}
 
   /** One sale as this node sees it. */
   public record View(String saleId, Sale.Definition definition, Sale.Lifecycle lifecycle, int available) {
@@ -65,6 +65,11 @@ public final class SaleViews {
   /** Where sale entities on this node send their changes. */
   public ActorRef<Sale.ViewChanged> publisher() {
     return publisher;
+  }
+
+  /** Every sale's latest stock figures as this node sees them (for metrics). */
+  public Map<String, Stock> stock() {
+    return java.util.Collections.unmodifiableMap(available);
   }
 
   public Optional<View> get(String saleId) {
@@ -108,7 +113,7 @@ public final class SaleViews {
                 Long seen = lastStockVersion.get(v.saleId());
                 if (seen == null || seen < v.version()) {
                   lastStockVersion.put(v.saleId(), v.version());
-                  Stock stock = new Stock(v.available(), v.version());
+                  Stock stock = new Stock(v.available(), v.sold(), v.held(), v.version());
                   available.merge(v.saleId(), stock, SaleViews::newer);
                   write(replicator, self, STOCK, v.saleId(), stock);
                 }

@@ -276,8 +276,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
    * How the sale looks after a change, told to the node's sale views (the edge's local copy).
    * {@code version} is the entity's sequence number, so a newer view always wins.
    */
-  public record ViewChanged(String saleId, Definition definition, Lifecycle lifecycle, int available, long version)
-      implements CborSerializable {}
+  public record ViewChanged(String saleId, Definition definition, Lifecycle lifecycle, int available, int sold,
+      int held, long version) implements CborSerializable {}
 
   // ---------------------------------------------------------------- events
 
@@ -754,7 +754,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   private void publishView(State state) {
     if (state.definition() == null) return;
-    views.tell(new ViewChanged(saleId, state.definition(), state.lifecycle(), state.available(), lastSequenceNumber(context)));
+    views.tell(new ViewChanged(saleId, state.definition(), state.lifecycle(), state.available(), state.sold(),
+        state.held(), lastSequenceNumber(context)));
   }
 
   private ReplyEffect<Event, State> reject(Command cmd, Reason reason, String message) {

@@ -46,6 +46,37 @@ class ManagementTest {
   }
 
   @Test
+  void metricsAreScrapedFromTheManagementPort() throws Exception {
+    try (TestNode node = TestNode.start(TestDatabases.h2())) {
+      Api api = node.api();
+      api.defineSale("metered", Api.sale(2, 1, "HOLD", 300L));
+      String alice = api.token("alice");
+      assertEquals(201, api.reserve("metered", alice, "r1", 1).status());
+      assertEquals(409, api.reserve("metered", alice, "r2", 1).status());
+      api.reserve("metered", "bad-token", "r3", 1);
+      Api mgmt = new Api(node.managementUrl());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      String text = mgmt.get("/metrics", null).text();
+      while (!text.contains("seckill_sale_units{sale=\"metered\",state=\"held\"} 1.0") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        text = mgmt.get("/metrics", null).text();
+      }
+      for (String line : new String[] {
+          "seckill_reserve_requests_total{outcome=\"reserved\"} 1.0",
+          "seckill_reserve_requests_total{outcome=\"limit_reached\"} 1.0",
+          "seckill_reserve_requests_total{outcome=\"unauthorized\"} 1.0",
+          "seckill_sale_units{sale=\"metered\",state=\"available\"} 1.0",
+          "seckill_sale_units{sale=\"metered\",state=\"held\"} 1.0",
+          "seckill_admission_queue_depth 0.0",
+          "seckill_batch_size_count 2",
+          "seckill_batch_answer_seconds_count 2",
+          "jvm_memory_used_bytes"}) {
+        assertTrue(text.contains(line), "metrics hold " + line + ":\n" + text.lines().filter(l -> l.startsWith("seckill")).toList());
+      }
+    }
+  }
+
+  @Test
   void aNodeWhoseJournalIsUnreachableIsAliveButNotReady() throws Exception {
     int nothingListens = TestNodePorts.free();
     try (TestNode node = TestNode.start(ConfigFactory.parseString("""

@@ -1,0 +1,116 @@
+package seckill.admin;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+import org.apache.pekko.actor.ExtensionIdProvider;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.management.javadsl.ManagementRouteProvider;
+import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
+import seckill.admission.Admission;
+import seckill.admission.SaleViews;
+
+/**
+ * This node's Prometheus metrics, scraped at {@code GET /metrics} on the management port. One per
+ * actor system (a Pekko extension), so several nodes in one JVM keep separate registries.
+ */
+public final class Metrics implements Extension, ManagementRouteProvider {
+
+  /** The extension id; also the route provider Pekko Management loads (management.conf). */
+  public static final class Id extends AbstractExtensionId<Metrics> implements ExtensionIdProvider {
+    @Override
+    public Metrics createExtension(ExtendedActorSystem system) {
+      return new Metrics();
+    }
+
+    @Override
+    public Id lookup() {
+      return ID;
+    }
+  }
+
+  public static final Id ID = new Id();
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Counter reserves = Counter.builder().name("seckill_reserve_requests_total")
+      .help("Reserve requests by how they were answered").labelNames("outcome").register(registry);
+  private final Histogram batchSize = Histogram.builder().name("seckill_batch_size")
+      .help("Requests per batch sent to a sale (one persisted event)")
+      .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000).register(registry);
+  private final Histogram batchSeconds = Histogram.builder().name("seckill_batch_answer_seconds")
+      .help("From sending a batch to a sale to its last answer: the persist and both hops").register(registry);
+
+  private Metrics() {
+    JvmMetrics.builder().register(registry);
+  }
+
+  public static Metrics get(ActorSystem<?> system) {
+    return ID.get(Adapter.toClassic(system));
+  }
+
+  /** Gauges read at scrape time from the node's admission queue and sale views. */
+  public void watch(Admission admission, SaleViews views) {
+    GaugeWithCallback.builder().name("seckill_admission_queue_depth").help("Requests waiting in the admission queue")
+        .callback(cb -> cb.call(admission.stats().queued())).register(registry);
+    CounterWithCallback.builder().name("seckill_admission_rejected").help("Requests answered 503 by the queue")
+        .labelNames("reason").callback(cb -> {
+          Admission.Stats s = admission.stats();
+          cb.call(s.rejectedFull(), "queue_full");
+          cb.call(s.rejectedOverBudget(), "over_budget");
+          cb.call(s.unanswered(), "unanswered");
+        }).register(registry);
+    GaugeWithCallback.builder().name("seckill_sale_units").help("A sale's units by state, from this node's view")
+        .labelNames("sale", "state").callback(cb -> views.stock().forEach((sale, stock) -> {
+          cb.call(stock.available(), sale, "available");
+          cb.call(stock.sold(), sale, "sold");
+          cb.call(stock.held(), sale, "held");
+        })).register(registry);
+  }
+
+  public void reserve(String outcome) {
+    reserves.labelValues(outcome).inc();
+  }
+
+  public void batch(int size) {
+    batchSize.observe(size);
+  }
+
+  public void batchAnswered(long nanos) {
+    batchSeconds.observe(nanos / 1e9);
+  }
+
+  /** The Prometheus text format of everything above. */
+  public byte[] scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  @Override
+  public Route routes(ManagementRouteProviderSettings settings) {
+    return Directives.path("metrics", () -> Directives.get(() -> Directives.complete(HttpResponse.create()
+        .withEntity(HttpEntities.create(ContentTypes.create(
+            org.apache.pekko.http.javadsl.model.MediaTypes.TEXT_PLAIN, org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8),
+            scrape())))));
+  }
+}
