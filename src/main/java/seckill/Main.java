@@ -78,7 +78,7 @@ public final class Main {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    SaleViews views = SaleViews.start(system);
+    SaleViews views = SaleViews.get(system);
     Sale.init(system, views.publisher());
 
     BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));

@@ -5,7 +5,13 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+import org.apache.pekko.actor.ExtensionIdProvider;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
@@ -27,7 +33,22 @@ import seckill.sale.Sale;
  * with Distributed Data from what the sale entities tell it. The edge answers status requests and
  * early rejects from here without asking an entity; the numbers may lag the entity by a moment.
  */
-public final class SaleViews {
+public final class SaleViews implements Extension {
+
+  /** One per actor system; the readiness check finds the node's views through it. */
+  public static final class Id extends AbstractExtensionId<SaleViews> implements ExtensionIdProvider {
+    @Override
+    public SaleViews createExtension(ExtendedActorSystem system) {
+      return new SaleViews(Adapter.toTyped(system));
+    }
+
+    @Override
+    public Id lookup() {
+      return ID;
+    }
+  }
+
+  public static final Id ID = new Id();
 
   /** A replicated entry; one type for both maps, so one replicator adapter serves both keys. */
   public sealed interface Entry extends CborSerializable {
@@ -53,13 +74,20 @@ public final class SaleViews {
   private final Map<String, Listing> listings = new ConcurrentHashMap<>();
   private final Map<String, Stock> available = new ConcurrentHashMap<>();
   private final ActorRef<Sale.ViewChanged> publisher;
+  // until both maps were read from a majority, a new node would miss sales that exist: not ready
+  private volatile boolean synced;
 
   private SaleViews(ActorSystem<?> system) {
     this.publisher = system.systemActorOf(behavior(), "sale-views", Props.empty()).narrow();
   }
 
-  public static SaleViews start(ActorSystem<?> system) {
-    return new SaleViews(system);
+  public static SaleViews get(ActorSystem<?> system) {
+    return ID.get(Adapter.toClassic(system));
+  }
+
+  /** True once this node has read every sale from a majority of the cluster. */
+  public boolean synced() {
+    return synced;
   }
 
   /** Where sale entities on this node send their changes. */
@@ -89,6 +117,13 @@ public final class SaleViews {
 
   private record Ignored(Object response) implements Msg {}
 
+  private record FirstRead(Key<LWWMap<String, Entry>> key, Replicator.GetResponse<LWWMap<String, Entry>> response)
+      implements Msg {}
+
+  private record ReadAgain(Key<LWWMap<String, Entry>> key) implements Msg {}
+
+  private static final java.time.Duration READ_TIMEOUT = java.time.Duration.ofSeconds(3);
+
   /** Version is the entity's sequence number: newer always wins, whichever node wrote it. */
   private static final LWWRegister.Clock<Entry> VERSION = (current, value) -> value.version();
 
@@ -98,6 +133,11 @@ public final class SaleViews {
           SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
           replicator.subscribe(LISTINGS, Replicated::new);
           replicator.subscribe(STOCK, Replicated::new);
+          java.util.Set<Key<LWWMap<String, Entry>>> unread = new java.util.HashSet<>(List.of(LISTINGS, STOCK));
+          java.util.function.Consumer<Key<LWWMap<String, Entry>>> read = key -> replicator.askGet(
+              replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(READ_TIMEOUT), replyTo),
+              response -> new FirstRead(key, response));
+          unread.forEach(read);
           Map<String, Listing> lastListing = new HashMap<>();
           Map<String, Long> lastStockVersion = new HashMap<>();
           return Behaviors.receive(Object.class)
@@ -126,6 +166,25 @@ public final class SaleViews {
                     if (entry instanceof Stock st) available.merge(id, st, SaleViews::newer);
                   });
                 }
+                return Behaviors.same();
+              })
+              .onMessage(FirstRead.class, f -> {
+                if (f.response() instanceof Replicator.GetSuccess<LWWMap<String, Entry>> ok) {
+                  ok.get(f.key()).getEntries().forEach((id, entry) -> {
+                    if (entry instanceof Listing l) listings.merge(id, l, SaleViews::newer);
+                    if (entry instanceof Stock st) available.merge(id, st, SaleViews::newer);
+                  });
+                } else if (!(f.response() instanceof Replicator.NotFound)) {
+                  // no majority reachable yet (still joining): read again shortly
+                  ctx.scheduleOnce(READ_TIMEOUT, ctx.getSelf(), new ReadAgain(f.key()));
+                  return Behaviors.same();
+                }
+                unread.remove(f.key());
+                if (unread.isEmpty()) synced = true;
+                return Behaviors.same();
+              })
+              .onMessage(ReadAgain.class, r -> {
+                read.accept(r.key());
                 return Behaviors.same();
               })
               .onMessage(Ignored.class, i -> Behaviors.same())

@@ -55,17 +55,24 @@ class ClusterFailoverTest {
 
   private static List<TestNode> startCluster(Config db) throws Exception {
     int[] ports = {freePort(), freePort(), freePort()};
+    List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int port : ports) nodes.add(startNode(db, port, ports));
+    awaitUp(nodes);
+    return nodes;
+  }
+
+  private static TestNode startNode(Config db, int port, int[] ports) {
     String seeds = "[\"pekko://seckill@127.0.0.1:" + ports[0] + "\", \"pekko://seckill@127.0.0.1:" + ports[1] + "\"]";
-    List<TestNode> nodes = new ArrayList<>();
-    for (int port : ports) {
-      nodes.add(TestNode.start(db, ConfigFactory.parseString("""
-          pekko.remote.artery.canonical.port = %d
-          pekko.cluster.seed-nodes = %s
-          pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-          seckill.cluster.join-self = off
-          seckill.admission.wait-budget = 10s
-          """.formatted(port, seeds))));
-    }
+    return TestNode.start(db, ConfigFactory.parseString("""
+        pekko.remote.artery.canonical.port = %d
+        pekko.cluster.seed-nodes = %s
+        pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+        seckill.cluster.join-self = off
+        seckill.admission.wait-budget = 10s
+        """.formatted(port, seeds)));
+  }
+
+  private static void awaitUp(List<TestNode> nodes) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     for (TestNode node : nodes) {
       while (upMembers(node) < 3) {
@@ -73,7 +80,77 @@ class ClusterFailoverTest {
         Thread.sleep(100);
       }
     }
-    return nodes;
+  }
+
+
+  /**
+   * Buyers reserving through every node of a changing cluster, one new buyer per request. A refused
+   * or reset connection, or Pekko HTTP's own 503 while a server shuts down, means the request was
+   * not admitted: it is tried on the next node with the same requestId. Anything else but 201/410
+   * is a failure of an admitted request.
+   */
+  static final class Buyers implements AutoCloseable {
+    final Map<String, String> acknowledged = new ConcurrentHashMap<>();
+    final List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger notAdmitted = new AtomicInteger();
+    private final AtomicBoolean stop = new AtomicBoolean(false);
+    private final ExecutorService pool = Executors.newFixedThreadPool(8);
+
+    Buyers(List<TestNode> nodes, String path, BuyerTokens minter) {
+      AtomicInteger buyerNo = new AtomicInteger();
+      for (int t = 0; t < 8; t++) {
+        pool.submit(() -> {
+          while (!stop.get()) {
+            int b = buyerNo.incrementAndGet();
+            String buyer = "b" + b;
+            String token = minter.mint(buyer, Duration.ofMinutes(10));
+            for (int attempt = 0; attempt < 10 && !stop.get(); attempt++) {
+              Api api = nodes.get((b + attempt) % nodes.size()).api();
+              Response r;
+              try {
+                r = api.post(path, token, "{\"requestId\":\"r\",\"quantity\":1}");
+              } catch (IllegalStateException connectionRefusedOrReset) {
+                notAdmitted.incrementAndGet();
+                continue;
+              }
+              if (r.status() == 201) {
+                String first = acknowledged.putIfAbsent(buyer, r.json().get("reservationId").asText());
+                if (first != null && !first.equals(r.json().get("reservationId").asText())) failed.add("two reservations for " + buyer);
+                break;
+              }
+              if (r.status() == 410) break;
+              if (r.status() == 503 && r.error() == null) {
+                notAdmitted.incrementAndGet();
+                continue;
+              }
+              failed.add(r.status() + " " + r.text());
+              break;
+            }
+          }
+        });
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      pool.shutdown();
+      assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+    }
+  }
+
+  private static void awaitReady(TestNode node) throws InterruptedException {
+    Api mgmt = new Api(node.managementUrl());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        if (mgmt.get("/ready", null).status() == 200) return;
+      } catch (IllegalStateException notBoundYet) {
+        // management not up yet
+      }
+      assertTrue(System.nanoTime() < deadline, "replacement never became ready");
+      Thread.sleep(200);
+    }
   }
 
   private static long upMembers(TestNode node) {
@@ -259,41 +336,8 @@ class ClusterFailoverTest {
       String path = admin.reservePath(saleId);
       BuyerTokens minter = BuyerTokens.fromConfig(nodes.get(0).config.getConfig("seckill.auth"));
 
-      Map<String, String> acknowledged = new ConcurrentHashMap<>();
-      List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
-      AtomicInteger notAdmitted = new AtomicInteger();
-      AtomicBoolean stop = new AtomicBoolean(false);
-      AtomicInteger buyerNo = new AtomicInteger();
-      ExecutorService pool = Executors.newFixedThreadPool(8);
-      for (int t = 0; t < 8; t++) {
-        pool.submit(() -> {
-          while (!stop.get()) {
-            int b = buyerNo.incrementAndGet();
-            String buyer = "b" + b;
-            String token = minter.mint(buyer, Duration.ofMinutes(10));
-            for (int attempt = 0; attempt < 6; attempt++) {
-              Api api = nodes.get((b + attempt) % 3).api();
-              Response r;
-              try {
-                r = api.post(path, token, "{\"requestId\":\"r\",\"quantity\":1}");
-              } catch (IllegalStateException connectionRefusedOrReset) {
-                notAdmitted.incrementAndGet(); // never reached the node: try another one
-                continue;
-              }
-              if (r.status() == 201) {
-                acknowledged.put(buyer, r.json().get("reservationId").asText());
-                break;
-              }
-              if (r.status() == 503 && r.error() == null) {
-                notAdmitted.incrementAndGet(); // Pekko HTTP's own answer while the server shuts down
-                continue;
-              }
-              failed.add(r.status() + " " + r.text());
-              break;
-            }
-          }
-        });
-      }
+      Buyers buyers = new Buyers(nodes, path, minter);
+      Map<String, String> acknowledged = buyers.acknowledged;
       Thread.sleep(1500);
       int before = acknowledged.size();
       long leftAt = System.nanoTime();
@@ -302,18 +346,59 @@ class ClusterFailoverTest {
       System.out.printf("LEAVE node %d left in %.1f s%n", leaving, (System.nanoTime() - leftAt) / 1e9);
       int atLeave = acknowledged.size();
       Thread.sleep(3000);
-      stop.set(true);
-      pool.shutdown();
-      assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+      buyers.close();
 
-      assertEquals(List.of(), failed, "no admitted request failed");
+      assertEquals(List.of(), buyers.failed, "no admitted request failed");
       assertTrue(before > 0 && acknowledged.size() > atLeave, "served before (" + before + ") and after the leave ("
           + atLeave + " -> " + acknowledged.size() + ")");
       int survivor = leaving == 0 ? 1 : 0;
       JsonNode c = nodes.get(survivor).api().admin("GET", "/admin/sales/" + saleId, null).json();
       assertEquals(acknowledged.size(), c.get("sold").asInt(), "every 201 is a unit sold, and nothing else is");
       assertEquals(100_000, c.get("sold").asInt() + c.get("available").asInt());
-      System.out.printf("LEAVE %d acknowledged, %d tries not admitted and retried elsewhere%n", acknowledged.size(), notAdmitted.get());
+      System.out.printf("LEAVE %d acknowledged, %d tries not admitted and retried elsewhere%n", acknowledged.size(),
+          buyers.notAdmitted.get());
+    } finally {
+      closeAll(nodes);
+    }
+  }
+
+  @Test
+  void aRollingRestartOfEveryNodeUnderLoadLosesNothingAndFailsNoAdmittedRequest() throws Exception {
+    Config db = TestDatabases.postgres();
+    int[] ports = {freePort(), freePort(), freePort()};
+    List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int port : ports) nodes.add(startNode(db, port, ports));
+    awaitUp(nodes);
+    String saleId = "rolling";
+    try {
+      Api admin = nodes.get(0).api();
+      admin.defineSale(saleId, Api.sale(100_000, 1, "HOLD", 600L));
+      nodes.forEach(n -> n.api().awaitState(saleId, "OPEN"));
+      String path = admin.reservePath(saleId);
+      BuyerTokens minter = BuyerTokens.fromConfig(nodes.get(0).config.getConfig("seckill.auth"));
+      List<Integer> servedAfterEachStep = new ArrayList<>();
+      try (Buyers buyers = new Buyers(nodes, path, minter)) {
+        Thread.sleep(1000);
+        for (int i = 0; i < 3; i++) {
+          // like a Deployment with maxSurge 1: the old pod leaves (SIGTERM), its replacement joins
+          nodes.get(i).close();
+          TestNode replacement = startNode(db, ports[i], ports);
+          awaitReady(replacement); // a Service sends it traffic only once /ready says so
+          nodes.set(i, replacement);
+          awaitUp(nodes);
+          int before = buyers.acknowledged.size();
+          Thread.sleep(1500);
+          servedAfterEachStep.add(buyers.acknowledged.size() - before);
+        }
+        buyers.close();
+        assertEquals(List.of(), buyers.failed, "no admitted request failed");
+        servedAfterEachStep.forEach(n -> assertTrue(n > 0, "reserves kept being served: " + servedAfterEachStep));
+        JsonNode c = nodes.get(0).api().admin("GET", "/admin/sales/" + saleId, null).json();
+        assertEquals(buyers.acknowledged.size(), c.get("held").asInt(), "every 201 holds a unit, nothing else does");
+        assertEquals(100_000, c.get("held").asInt() + c.get("available").asInt() + c.get("sold").asInt());
+        System.out.printf("ROLLING %d acknowledged, %d tries not admitted and retried, served per step %s%n",
+            buyers.acknowledged.size(), buyers.notAdmitted.get(), servedAfterEachStep);
+      }
     } finally {
       closeAll(nodes);
     }
