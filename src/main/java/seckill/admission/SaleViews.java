@@ -134,10 +134,19 @@ public final class SaleViews implements Extension {
           replicator.subscribe(LISTINGS, Replicated::new);
           replicator.subscribe(STOCK, Replicated::new);
           java.util.Set<Key<LWWMap<String, Entry>>> unread = new java.util.HashSet<>(List.of(LISTINGS, STOCK));
-          java.util.function.Consumer<Key<LWWMap<String, Entry>>> read = key -> replicator.askGet(
-              replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(READ_TIMEOUT), replyTo),
-              response -> new FirstRead(key, response));
-          unread.forEach(read);
+          // read once this node is Up, from a majority that includes another node whenever there is one:
+          // before joining, a "majority" is this node alone and would find nothing
+          java.util.function.Consumer<Key<LWWMap<String, Entry>>> read = key -> {
+            org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(ctx.getSystem()));
+            long up = java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+                .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up()).count();
+            int minCap = up > 1 ? 2 : 1;
+            replicator.askGet(
+                replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(READ_TIMEOUT, minCap), replyTo),
+                response -> new FirstRead(key, response));
+          };
+          org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(ctx.getSystem()))
+              .registerOnMemberUp(() -> unread.forEach(k -> ctx.getSelf().tell(new ReadAgain(k))));
           Map<String, Listing> lastListing = new HashMap<>();
           Map<String, Long> lastStockVersion = new HashMap<>();
           return Behaviors.receive(Object.class)
