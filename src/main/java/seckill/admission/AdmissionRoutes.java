@@ -1,21 +1,18 @@
 package seckill.admission;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
-import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.auth.BuyerTokens;
+import seckill.http.ETags;
 import seckill.http.Json;
 import seckill.http.JsonDirectives;
 import seckill.sale.Sale;
@@ -93,7 +90,7 @@ public final class AdmissionRoutes extends JsonDirectives {
     if (view.isEmpty()) return saleNotFound(saleId);
     SaleView body = SaleView.of(saleId, view.get().definition());
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(saleMaxAge)),
-        () -> conditional(EntityTag.create(etagOf(body), false), () -> json(StatusCodes.OK, body)));
+        () -> conditional(ETags.of(Json.bytes(body)), () -> json(StatusCodes.OK, body)));
   }
 
   private Route status(String saleId) {
@@ -165,14 +162,5 @@ public final class AdmissionRoutes extends JsonDirectives {
 
   private Route saleNotFound(String saleId) {
     return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
-  }
-
-  private static String etagOf(Object view) {
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(Json.MAPPER.writeValueAsBytes(view));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(hash).substring(0, 22);
-    } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -63,10 +63,6 @@ public final class EdgeGuards {
     return mine;
   }
 
-  public int inFlight() {
-    return inFlight.size();
-  }
-
   /**
    * The secret part of a sale's reserve path: an HMAC of the sale id and its start, published in the
    * status only once the sale is open, so scripts that fire early have nothing to fire at.

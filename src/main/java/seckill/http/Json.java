@@ -38,6 +38,15 @@ public final class Json {
 
   private Json() {}
 
+  /** The JSON bytes of a response record (for ETags). */
+  public static byte[] bytes(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @SuppressWarnings("unchecked")
   public static <T> Marshaller<T, RequestEntity> marshaller() {
     return (Marshaller<T, RequestEntity>) (Marshaller<?, RequestEntity>) MARSHALLER;

@@ -2,9 +2,6 @@ package seckill.web;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -19,6 +16,7 @@ import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import seckill.http.ETags;
 
 /**
  * The static layer: the sale page and its script and style, read once at start and served as the
@@ -63,10 +61,8 @@ public final class WebRoutes extends AllDirectives {
     try (InputStream in = WebRoutes.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) throw new IllegalStateException("missing resource " + resource);
       byte[] bytes = in.readAllBytes();
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(bytes);
-      String tag = Base64.getUrlEncoder().withoutPadding().encodeToString(hash).substring(0, 22);
-      return new Asset(HttpEntities.create(type, bytes), EntityTag.create(tag, false));
-    } catch (IOException | NoSuchAlgorithmException e) {
+      return new Asset(HttpEntities.create(type, bytes), ETags.of(bytes));
+    } catch (IOException e) {
       throw new IllegalStateException("cannot load " + resource, e);
     }
   }
