@@ -1,6 +1,5 @@
 package seckill.admin;
 
-import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -12,7 +11,6 @@ import seckill.http.JsonDirectives;
 import seckill.sale.Sale;
 import seckill.sale.SaleJson.AdminSaleView;
 import seckill.sale.SaleJson.PaymentRequest;
-import seckill.sale.SaleJson.ReservationView;
 import seckill.sale.SaleJson.SaleRequest;
 import seckill.sale.SaleJson.StockRequest;
 import seckill.sale.Sales;
@@ -94,13 +92,6 @@ public final class AdminRoutes extends JsonDirectives {
     var saleId = Sale.saleIdOf(reservationId);
     if (saleId.isEmpty())
       return error(StatusCodes.NOT_FOUND, "reservation_not_found", "no reservation " + reservationId);
-    CompletionStage<Sale.ReservationReply> reply = sales.ask(saleId.get(), command);
-    return onSuccess(reply, r -> r instanceof Sale.ReservationResult found
-        ? json(StatusCodes.OK, ReservationView.of(found.reservation()))
-        : rejected((Sale.Rejected) r));
-  }
-
-  private Route saleNotFound(String saleId) {
-    return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
+    return reservationAnswer(sales.ask(saleId.get(), command));
   }
 }

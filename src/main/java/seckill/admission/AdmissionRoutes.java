@@ -116,7 +116,7 @@ public final class AdmissionRoutes extends JsonDirectives {
     if (found.isEmpty()) return saleNotFound(saleId);
     SaleViews.View view = found.get();
     Sale.Phase phase = view.phase(Instant.now());
-    if (phase != Sale.Phase.OPEN) return closedAtTheEdge(phase);
+    if (phase != Sale.Phase.OPEN) return rejected(Sale.refusalFor(phase));
     if (!guards.isSaleKey(saleId, view.definition().startsAt(), key))
       return error(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path");
     if (view.available() == 0) return error(StatusCodes.GONE, "sold_out", "sold out");
@@ -150,17 +150,4 @@ public final class AdmissionRoutes extends JsonDirectives {
     return rejected((Sale.Rejected) reply);
   }
 
-  private Route closedAtTheEdge(Sale.Phase phase) {
-    return switch (phase) {
-      case UPCOMING -> error(StatusCodes.CONFLICT, "not_open", "sale has not opened yet");
-      case PAUSED -> error(StatusCodes.CONFLICT, "paused", "sale is paused");
-      case ENDED -> error(StatusCodes.CONFLICT, "ended", "sale has ended");
-      case CLOSED -> error(StatusCodes.CONFLICT, "closed", "sale is closed");
-      case NOT_DEFINED, OPEN -> error(StatusCodes.NOT_FOUND, "sale_not_found", "no such sale");
-    };
-  }
-
-  private Route saleNotFound(String saleId) {
-    return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
-  }
 }

@@ -19,7 +19,9 @@ import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.auth.BuyerTokens;
+import java.util.concurrent.CompletionStage;
 import seckill.sale.Sale;
+import seckill.sale.SaleJson;
 
 /** Directives shared by every route class: strict JSON bodies, JSON answers, bearer checks. */
 public abstract class JsonDirectives extends AllDirectives {
@@ -97,6 +99,17 @@ public abstract class JsonDirectives extends AllDirectives {
       case ALREADY_STARTED, NOT_OPEN, PAUSED, ENDED, CLOSED, LIMIT_REACHED, NOT_CANCELLABLE,
           RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED -> StatusCodes.CONFLICT;
     };
+  }
+
+  protected Route saleNotFound(String saleId) {
+    return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
+  }
+
+  /** A sale's answer about one reservation: 200 with it, or the refusal's status. */
+  protected Route reservationAnswer(CompletionStage<Sale.ReservationReply> reply) {
+    return onSuccess(reply, r -> r instanceof Sale.ReservationResult found
+        ? json(StatusCodes.OK, SaleJson.ReservationView.of(found.reservation()))
+        : rejected((Sale.Rejected) r));
   }
 
   /** The buyer named by a valid bearer token, or 401. */

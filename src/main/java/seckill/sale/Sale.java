@@ -595,7 +595,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       if (r.quantity() <= 0) {
         rejected = new Rejected(Reason.INVALID_QUANTITY, "quantity must be at least 1");
       } else if (phase != Phase.OPEN) {
-        rejected = notOpen(phase);
+        rejected = refusalFor(phase);
       } else if (r.quantity() > def.perBuyerLimit()) {
         rejected = new Rejected(Reason.INVALID_QUANTITY, "quantity is above the limit of " + def.perBuyerLimit() + " per buyer");
       } else if (state.unitsOf(r.buyer()) + batchUnits.getOrDefault(r.buyer(), 0) + r.quantity() > def.perBuyerLimit()) {
@@ -633,7 +633,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .thenNoReply();
   }
 
-  private static Rejected notOpen(Phase phase) {
+  /** Why a reserve is refused in a phase other than OPEN; the edge answers early with the same. */
+  public static Rejected refusalFor(Phase phase) {
     return switch (phase) {
       case NOT_DEFINED -> new Rejected(Reason.SALE_NOT_FOUND, "no such sale");
       case UPCOMING -> new Rejected(Reason.NOT_OPEN, "sale has not opened yet");

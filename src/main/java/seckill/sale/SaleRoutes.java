@@ -1,6 +1,5 @@
 package seckill.sale;
 
-import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -34,7 +33,7 @@ public final class SaleRoutes extends JsonDirectives {
   }
 
   private Route mine(String saleId, String buyer) {
-    if (!Sale.isValidSaleId(saleId)) return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
+    if (!Sale.isValidSaleId(saleId)) return saleNotFound(saleId);
     return onSuccess(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)),
         found -> json(StatusCodes.OK,
             new MyReservations(saleId, found.reservations().stream().map(ReservationView::of).toList())));
@@ -42,20 +41,14 @@ public final class SaleRoutes extends JsonDirectives {
 
   private Route reservation(String reservationId, String buyer) {
     return Sale.saleIdOf(reservationId)
-        .map(saleId -> reply(sales.ask(saleId, r -> new Sale.GetReservation(reservationId, buyer, r))))
+        .map(saleId -> reservationAnswer(sales.ask(saleId, r -> new Sale.GetReservation(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
   }
 
   private Route cancel(String reservationId, String buyer) {
     return Sale.saleIdOf(reservationId)
-        .map(saleId -> reply(sales.ask(saleId, r -> new Sale.Cancel(reservationId, buyer, r))))
+        .map(saleId -> reservationAnswer(sales.ask(saleId, r -> new Sale.Cancel(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
-  }
-
-  private Route reply(CompletionStage<Sale.ReservationReply> reply) {
-    return onSuccess(reply, r -> r instanceof Sale.ReservationResult found
-        ? json(StatusCodes.OK, ReservationView.of(found.reservation()))
-        : rejected((Sale.Rejected) r));
   }
 
   private Route notFound(String reservationId) {

@@ -32,7 +32,8 @@ class ManagementTest {
     try (TestNode node = TestNode.start(TestDatabases.h2())) {
       Api mgmt = new Api(node.managementUrl());
       assertEquals(200, awaitStatus(mgmt, "/alive", 200).status());
-      assertEquals(200, awaitStatus(mgmt, "/ready", 200).status());
+      Response readyR = awaitStatus(mgmt, "/ready", 200);
+      assertEquals(200, readyR.status(), readyR.text());
       Response members = mgmt.get("/cluster/members", null);
       assertEquals(200, members.status());
       assertEquals(1, members.json().get("members").size());
