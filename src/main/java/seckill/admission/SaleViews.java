@@ -145,8 +145,11 @@ public final class SaleViews implements Extension {
                 replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(READ_TIMEOUT, minCap), replyTo),
                 response -> new FirstRead(key, response));
           };
+          // the callback runs on another thread: it may only send, so the actor ref and keys are taken here
+          ActorRef<Object> me = ctx.getSelf();
+          List<Key<LWWMap<String, Entry>>> keys = List.copyOf(unread);
           org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(ctx.getSystem()))
-              .registerOnMemberUp(() -> unread.forEach(k -> ctx.getSelf().tell(new ReadAgain(k))));
+              .registerOnMemberUp(() -> keys.forEach(k -> me.tell(new ReadAgain(k))));
           Map<String, Listing> lastListing = new HashMap<>();
           Map<String, Long> lastStockVersion = new HashMap<>();
           return Behaviors.receive(Object.class)
