@@ -165,11 +165,16 @@ class ClusterFailoverTest {
     for (int i = 0; i < nodes.size(); i++) {
       TestNode node = nodes.get(i);
       if (node.system.whenTerminated().isCompleted()) continue;
-      ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
-              ClusterSharding.get(node.system).shardState(),
-              replyTo -> new GetShardRegionState(Sale.ENTITY_KEY, replyTo),
-              Duration.ofSeconds(5), node.system.scheduler())
-          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      ShardRegion.CurrentShardRegionState state;
+      try {
+        state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+                ClusterSharding.get(node.system).shardState(),
+                replyTo -> new GetShardRegionState(Sale.ENTITY_KEY, replyTo),
+                Duration.ofSeconds(5), node.system.scheduler())
+            .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException noAnswer) {
+        continue; // a node shutting down (or just killed) hosts nothing; callers poll again
+      }
       for (ShardRegion.ShardState shard : state.getShards()) {
         if (shard.getEntityIds().contains(saleId)) return i;
       }
