@@ -21,6 +21,7 @@ import seckill.admin.Metrics;
 import seckill.admission.Admission;
 import seckill.admission.AdmissionRoutes;
 import seckill.admission.EdgeGuards;
+import seckill.admission.HotKeys;
 import seckill.admission.SaleViews;
 import seckill.auth.BuyerTokens;
 import seckill.auth.DevTokenRoutes;
@@ -85,6 +86,7 @@ public final class Main {
     Admission admission = new Admission(system);
     EdgeGuards guards = new EdgeGuards(config.getConfig("seckill.admission"));
     Metrics.get(system).watch(admission, views);
+    Metrics.get(system).watch(HotKeys.get(system));
     Route routes = Directives.concat(
         new AdmissionRoutes(system, views, admission, guards, tokens).routes(),
         new SaleRoutes(system, tokens).routes(),

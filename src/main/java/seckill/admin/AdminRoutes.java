@@ -7,6 +7,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.admission.Admission;
+import seckill.admission.HotKeys;
 import seckill.http.JsonDirectives;
 import seckill.sale.Sale;
 import seckill.sale.SaleJson.AdminSaleView;
@@ -22,18 +23,21 @@ public final class AdminRoutes extends JsonDirectives {
 
   private final Sales sales;
   private final Admission admission;
+  private final HotKeys hotKeys;
   private final String adminToken;
 
   public AdminRoutes(ActorSystem<?> system, Admission admission) {
     super(system);
     this.sales = new Sales(system);
     this.admission = admission;
+    this.hotKeys = HotKeys.get(system);
     this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
   }
 
   public Route routes() {
     return pathPrefix("admin", () -> admin(adminToken, () -> concat(
         path("admission", () -> get(() -> json(StatusCodes.OK, admission.stats()))),
+        path("hotspots", () -> get(() -> json(StatusCodes.OK, hotKeys.hotspots()))),
         pathPrefix(PathMatchers.segment("sales").slash(PathMatchers.segment()), saleId -> concat(
             pathEndOrSingleSlash(() -> concat(
                 put(() -> define(saleId)),

@@ -24,6 +24,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import seckill.admission.Admission;
+import seckill.admission.HotKeys;
 import seckill.admission.SaleViews;
 
 /**
@@ -81,6 +82,19 @@ public final class Metrics implements Extension, ManagementRouteProvider {
           cb.call(stock.sold(), sale, "sold");
           cb.call(stock.held(), sale, "held");
         })).register(registry);
+  }
+
+  /** Gauges read at scrape time from this node's hot keys (only the top sales get a series: bounded labels). */
+  public void watch(HotKeys hotKeys) {
+    GaugeWithCallback.builder().name("seckill_hot_keys").help("Hot sales and throttled buyers on this node, over the window")
+        .labelNames("kind").callback(cb -> {
+          HotKeys.Hotspots h = hotKeys.hotspots();
+          cb.call(h.hotSales(), "hot_sales");
+          cb.call(h.throttledBuyers(), "throttled_buyers");
+        }).register(registry);
+    GaugeWithCallback.builder().name("seckill_sale_reserve_rate").help("Reserve attempts per second on this node, top sales")
+        .labelNames("sale").callback(cb -> hotKeys.hotspots().sales()
+            .forEach(s -> cb.call(s.reservesPerSecond(), s.sale()))).register(registry);
   }
 
   public void reserve(String outcome) {

@@ -33,7 +33,9 @@ import seckill.sale.Sale;
  * The node's bounded admission queue. Reserves wait here, are grouped per sale and sent as one
  * {@link Sale.ReserveBatch} (one persisted event for the batch); each lane has one batch in flight,
  * so later requests wait in the stream, never in an entity's mailbox. A full queue, or a request
- * queued past its budget, is answered {@link Busy} at once and never reaches the sale.
+ * queued past its budget, is answered {@link Busy} at once and never reaches the sale. A request
+ * for a sale that {@link HotKeys} calls hot weighs less in a batch, so a hot sale's batches grow
+ * to batch-size x hot-batch-factor (fewer persists for the same stream) while cold ones keep theirs.
  */
 public final class Admission {
 
@@ -56,13 +58,15 @@ public final class Admission {
 
   private static final class Pending {
     final String saleId;
+    final long weight;
     final Sale.Reserve template;
     final CompletableFuture<Outcome> answer = new CompletableFuture<>();
     final AtomicInteger state = new AtomicInteger(QUEUED);
     volatile Cancellable budgetTimer;
 
-    Pending(String saleId, String buyer, String requestId, int quantity) {
+    Pending(String saleId, String buyer, String requestId, int quantity, long weight) {
       this.saleId = saleId;
+      this.weight = weight;
       this.template = new Sale.Reserve(buyer, requestId, quantity, null);
     }
   }
@@ -83,6 +87,8 @@ public final class Admission {
   private final LongAdder batchNanos = new LongAdder();
 
   private final Metrics metrics;
+  private final HotKeys hotKeys;
+  private final long coldWeight;
 
   public Admission(ActorSystem<?> system) {
     this.metrics = Metrics.get(system);
@@ -95,14 +101,17 @@ public final class Admission {
     this.attempts = (int) Math.max(1, c.getDuration("answer-timeout").toMillis() / c.getDuration("resend-after").toMillis());
     int lanes = c.getInt("lanes");
     int batchSize = c.getInt("batch-size");
+    this.hotKeys = HotKeys.get(system);
+    this.coldWeight = Math.max(1, c.getInt("hot-keys.hot-batch-factor"));
+    long maxWeight = batchSize * coldWeight;
     Duration window = c.getDuration("batch-window");
     SubSource<Pending, BoundedSourceQueue<Pending>> perLane = Source.<Pending>queue(capacity)
         .groupBy(lanes, p -> Math.floorMod(p.saleId.hashCode(), lanes));
     // Window zero: group while the lane's previous batch is being persisted, and send a lone request
     // at once. A window: groupedWithin, which also waits for the window (scheduler ticks are 10 ms).
     SubSource<List<Pending>, BoundedSourceQueue<Pending>> batches = window.isZero()
-        ? perLane.batch(batchSize, Admission::newBatch, Admission::addToBatch)
-        : perLane.groupedWithin(batchSize, window);
+        ? perLane.batchWeighted(maxWeight, p -> p.weight, Admission::newBatch, Admission::addToBatch)
+        : perLane.groupedWeightedWithin(maxWeight, p -> p.weight, window);
     this.queue = batches
         .mapAsync(1, this::dispatch)
         .mergeSubstreams()
@@ -124,7 +133,7 @@ public final class Admission {
 
   /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
   public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity) {
-    Pending p = new Pending(saleId, buyer, requestId, quantity);
+    Pending p = new Pending(saleId, buyer, requestId, quantity, hotKeys.isHot(saleId) ? 1 : coldWeight);
     if (queue.offer(p) != QueueOfferResult.enqueued()) {
       rejectedFull.increment();
       return CompletableFuture.completedFuture(new Busy("too many requests are waiting; try again shortly"));

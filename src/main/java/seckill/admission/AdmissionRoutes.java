@@ -3,6 +3,7 @@ package seckill.admission;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
@@ -22,8 +23,9 @@ import seckill.sale.SaleJson.SaleView;
 
 /**
  * The buyer's way in: sale definition and status from the local views, and the reserve endpoint
- * with its filters, cheapest first: token, sale known and open, hidden path, sold out, node rate
- * limit, the buyer's request already in flight, then the bounded admission queue.
+ * with its filters, cheapest first: token, buyer throttle, sale known and open, hidden path, sold
+ * out, node rate limit, the buyer's request already in flight, then the bounded admission queue.
+ * Every attempt and status poll is counted in {@link HotKeys} first, so floods show there.
  */
 public final class AdmissionRoutes extends JsonDirectives {
 
@@ -39,6 +41,7 @@ public final class AdmissionRoutes extends JsonDirectives {
   private final Admission admission;
   private final EdgeGuards guards;
   private final BuyerTokens tokens;
+  private final HotKeys hotKeys;
   private final long saleMaxAge;
   private final long statusMaxAge;
 
@@ -50,6 +53,7 @@ public final class AdmissionRoutes extends JsonDirectives {
     this.admission = admission;
     this.guards = guards;
     this.tokens = tokens;
+    this.hotKeys = HotKeys.get(system);
     this.saleMaxAge = system.settings().config().getDuration("seckill.http.sale-max-age").toSeconds();
     this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
   }
@@ -59,9 +63,15 @@ public final class AdmissionRoutes extends JsonDirectives {
         pathEndOrSingleSlash(() -> get(() -> sale(saleId))),
         path("status", () -> get(() -> status(saleId))),
         path(PathMatchers.segment("reservations").slash(PathMatchers.segment()),
-            key -> post(() -> counted(buyer(tokens, buyer -> reserve(saleId, key, buyer))))),
-        path("reservations", () -> post(() -> error(StatusCodes.NOT_FOUND, "reserve_path_unknown",
-            "reserve at the reservePath the sale's status publishes once the sale is open")))));
+            key -> post(() -> counted(attempt(saleId, () -> buyer(tokens, buyer -> reserve(saleId, key, buyer)))))),
+        path("reservations", () -> post(() -> attempt(saleId, () -> error(StatusCodes.NOT_FOUND, "reserve_path_unknown",
+            "reserve at the reservePath the sale's status publishes once the sale is open"))))));
+  }
+
+  /** Counts a reserve attempt on the sale before anything can refuse it. */
+  private Route attempt(String saleId, Supplier<Route> inner) {
+    hotKeys.reserveAttempt(saleId);
+    return inner.get();
   }
 
   /** Counts each reserve answer by its outcome: the status's error code, or "reserved". */
@@ -94,6 +104,7 @@ public final class AdmissionRoutes extends JsonDirectives {
   }
 
   private Route status(String saleId) {
+    hotKeys.statusPoll(saleId);
     Optional<SaleViews.View> found = views.get(saleId);
     if (found.isEmpty()) return saleNotFound(saleId);
     SaleViews.View view = found.get();
@@ -112,6 +123,8 @@ public final class AdmissionRoutes extends JsonDirectives {
   }
 
   private Route reserve(String saleId, String key, String buyer) {
+    OptionalLong pause = hotKeys.throttle(buyer);
+    if (pause.isPresent()) return tooMany(pause.getAsLong(), "buyer_throttled", "too many requests from this buyer; try again shortly");
     Optional<SaleViews.View> found = views.get(saleId);
     if (found.isEmpty()) return saleNotFound(saleId);
     SaleViews.View view = found.get();
@@ -121,10 +134,7 @@ public final class AdmissionRoutes extends JsonDirectives {
       return error(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path");
     if (view.available() == 0) return error(StatusCodes.GONE, "sold_out", "sold out");
     OptionalLong wait = guards.rateLimited();
-    if (wait.isPresent()) {
-      return respondWithHeader(RetryAfter.create(wait.getAsLong()),
-          () -> error(StatusCodes.TOO_MANY_REQUESTS, "rate_limited", "too many requests on this node; try again shortly"));
-    }
+    if (wait.isPresent()) return tooMany(wait.getAsLong(), "rate_limited", "too many requests on this node; try again shortly");
     return jsonBody(ReserveRequest.class, body -> {
       String requestId = body.requestId();
       if (requestId == null || requestId.isBlank() || requestId.length() > MAX_REQUEST_ID)
@@ -137,6 +147,10 @@ public final class AdmissionRoutes extends JsonDirectives {
       return onSuccess(guards.joinInFlight(saleId, buyer, () -> admission.offer(saleId, buyer, requestId, quantity)),
           this::answer);
     });
+  }
+
+  private Route tooMany(long retryAfterSeconds, String code, String message) {
+    return respondWithHeader(RetryAfter.create(retryAfterSeconds), () -> error(StatusCodes.TOO_MANY_REQUESTS, code, message));
   }
 
   private Route answer(Admission.Outcome outcome) {
