@@ -17,6 +17,10 @@ public final class TestNode implements AutoCloseable {
       pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
       seckill.http.port = 0
       seckill.demo.enabled = off
+      # tests play one buyer at machine speed (dozens of requests a second); the per-buyer throttle,
+      # a defence against exactly that, is off unless a test turns it on (admission.HotSpotsTest)
+      seckill.admission.hot-keys.buyer-rate-per-second = 1000000
+      seckill.admission.hot-keys.buyer-burst = 1000000
       """);
 
   public final ActorSystem<Void> system;
