@@ -45,8 +45,12 @@ public class Bench {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("bot-flood")) {
+      BotFlood.run();
+      return;
+    }
     work = Files.createTempDirectory("seckill-bench-");
-    Process server = startServer();
+    Process server = startServer(Map.of());
     List<String> rows = new ArrayList<>();
     List<String> checks = new ArrayList<>();
     try {
@@ -113,14 +117,14 @@ public class Bench {
 
   // ---------------------------------------------------------------- server
 
-  static Process startServer() throws IOException {
+  static Process startServer(Map<String, String> extraEnv) throws IOException {
     Path jar = Path.of("target/seckill.jar");
     if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -q -DskipTests package");
     ProcessBuilder pb = new ProcessBuilder("java", "-Xms2g", "-Xmx2g", "-jar", jar.toString());
     Map<String, String> env = pb.environment();
     env.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE");
     env.put("SECKILL_HTTP_PORT", String.valueOf(port));
-    env.put("SECKILL_REMOTE_PORT", "25599");
+    env.put("SECKILL_REMOTE_PORT", System.getenv().getOrDefault("SECKILL_REMOTE_PORT", "25599"));
     env.put("SECKILL_DEMO", "off");
     env.put("SECKILL_DEV_MODE", "off");
     env.put("SECKILL_JWT_SECRET", SECRET);
@@ -133,6 +137,7 @@ public class Bench {
     env.put("SECKILL_RATE_BURST", System.getenv().getOrDefault("SECKILL_RATE_BURST", "400"));
     env.put("SECKILL_QUEUE_SIZE", System.getenv().getOrDefault("SECKILL_QUEUE_SIZE", "256"));
     env.put("SECKILL_WAIT_BUDGET", System.getenv().getOrDefault("SECKILL_WAIT_BUDGET", "100ms"));
+    env.putAll(extraEnv);
     pb.redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile());
     System.out.println("server log: " + work.resolve("server.log"));
     return pb.start();
@@ -297,5 +302,158 @@ public class Bench {
     Matcher m = Pattern.compile("\"" + name + "\":\"?([^,\"}]*)").matcher(json);
     if (!m.find()) throw new IllegalStateException("no " + name + " in " + json);
     return m.group(1);
+  }
+}
+
+/**
+ * The bot flood: honest buyers (one reserve each, arriving at a steady rate, from this JVM) and a
+ * few bots hammering the same sale through wrk, against a server with the buyer throttle on (the
+ * default 2/s, burst 5, 429 after 500 ms), on with the 429 at once, then off (the rate set very high). Each second it samples the server's
+ * reserve outcomes (Prometheus) and the admission queue's dispatched count, so offered vs admitted
+ * per second comes from the server; the honest buyers' answers are counted here. JDK + wrk only.
+ */
+class BotFlood {
+
+  static final int SECONDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_SECONDS", "10"));
+  static final int HONEST_PER_SECOND = Integer.parseInt(System.getenv().getOrDefault("FLOOD_HONEST_PER_SECOND", "200"));
+  static final int BOTS = Integer.parseInt(System.getenv().getOrDefault("FLOOD_BOTS", "4"));
+  static final int BOT_CONNECTIONS = Integer.parseInt(System.getenv().getOrDefault("FLOOD_BOT_CONNECTIONS", "128"));
+  static final String METRICS = "http://127.0.0.1:" + System.getenv().getOrDefault("SECKILL_MANAGEMENT_PORT", "8558") + "/metrics";
+  static final String[] OUTCOMES = {"reserved", "limit_reached", "buyer_throttled", "rate_limited", "unavailable"};
+
+  static void run() throws Exception {
+    List<String> report = new ArrayList<>();
+    String on = "throttle on (" + System.getenv().getOrDefault("SECKILL_BUYER_RATE", "2") + "/s per buyer, burst "
+        + System.getenv().getOrDefault("SECKILL_BUYER_BURST", "5");
+    report.add(flood(on + ", 429 after " + System.getenv().getOrDefault("SECKILL_THROTTLED_DELAY", "500ms") + ")", Map.of()));
+    report.add(flood(on + ", 429 at once)", Map.of("SECKILL_THROTTLED_DELAY", "0s")));
+    report.add(flood("throttle off (1000000/s per buyer)", Map.of("SECKILL_BUYER_RATE", "1000000", "SECKILL_BUYER_BURST", "1000000")));
+    System.out.println();
+    System.out.printf("bot flood: %d s per run; %d honest buyers/s, one request each; %d bots through wrk -t1 -c%d; server: "
+        + "node rate limit %s/s (burst %s), queue %s, wait budget %s%n", SECONDS, HONEST_PER_SECOND, BOTS, BOT_CONNECTIONS,
+        System.getenv().getOrDefault("SECKILL_RATE_LIMIT", "4000"), System.getenv().getOrDefault("SECKILL_RATE_BURST", "400"),
+        System.getenv().getOrDefault("SECKILL_QUEUE_SIZE", "256"), System.getenv().getOrDefault("SECKILL_WAIT_BUDGET", "100ms"));
+    System.out.println("| run | offered req/s (bots + honest) | admitted to the queue req/s | server answers: buyer_throttled / rate_limited / 503 | honest buyers served (201) | honest p50 / p99 ms |");
+    System.out.println("|---|---:|---:|---|---:|---:|");
+    report.forEach(System.out::println);
+  }
+
+  static String flood(String name, Map<String, String> env) throws Exception {
+    Bench.work = Files.createTempDirectory("seckill-flood-");
+    Process server = Bench.startServer(env);
+    try {
+      Bench.waitUntilUp();
+      String sale = "flood";
+      Bench.define(sale, 1_000_000, 2);
+      Bench.define("warmup", 1_000_000, 2);
+      String path = Bench.reservePath(sale);
+      int honestTotal = HONEST_PER_SECOND * SECONDS;
+      List<String> honest = new ArrayList<>(honestTotal);
+      for (int i = 0; i < honestTotal; i++) honest.add(Bench.token("honest" + i));
+      List<String> botTokens = new ArrayList<>();
+      for (int i = 0; i < BOTS; i++) botTokens.add(Bench.token("bot" + i));
+      Path bots = Bench.work.resolve("bot-tokens.txt");
+      Files.write(bots, botTokens);
+      Path warmTokens = Bench.work.resolve("warm-tokens.txt");
+      List<String> warm = new ArrayList<>();
+      for (int i = 0; i < 20_000; i++) warm.add(Bench.token("warm" + i));
+      Files.write(warmTokens, warm);
+      // the JIT warmed on the reserve path (fresh buyers) and on the flood's answers before measuring
+      Bench.wrk("warmup", "reserve.lua", "/", 64, 4, Map.of("TOKENS", warmTokens.toString(), "RESERVE_PATH", Bench.reservePath("warmup")));
+      Bench.wrk("warmup", "reserve.lua", "/", BOT_CONNECTIONS, 3, Map.of("TOKENS", bots.toString(), "RESERVE_PATH", Bench.reservePath("warmup")));
+      Thread.sleep(1000); // warm-up bots' buckets refill, windows are per sale
+
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      List<long[]> samples = new ArrayList<>();
+      samples.add(sample());
+      long start = System.nanoTime();
+      Thread sampler = new Thread(() -> {
+        try {
+          for (int s = 1; s <= SECONDS; s++) {
+            long due = start + s * 1_000_000_000L;
+            Thread.sleep(Math.max(0, (due - System.nanoTime()) / 1_000_000));
+            samples.add(sample());
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      sampler.start();
+      List<String> cmd = List.of("wrk", "-t1", "-c" + BOT_CONNECTIONS, "-d" + SECONDS + "s", "--timeout", "5s",
+          "-s", "load-tests/reserve.lua", Bench.base + "/");
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().putAll(Map.of("TOKENS", bots.toString(), "RESERVE_PATH", path, "WRK_THREADS", "1"));
+      Process wrk = pb.start();
+      // honest buyers: an open loop, one request each at a steady rate, whatever the server does
+      List<java.util.concurrent.CompletableFuture<long[]>> answers = new ArrayList<>();
+      for (int i = 0; i < honestTotal; i++) {
+        long wait = start + (long) (i * 1e9 / HONEST_PER_SECOND) - System.nanoTime();
+        if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        long sent = System.nanoTime();
+        answers.add(client.sendAsync(request(path, honest.get(i), "h" + i), HttpResponse.BodyHandlers.discarding())
+            .handle((r, failure) -> new long[] {failure == null ? r.statusCode() : -1, System.nanoTime() - sent,
+                (sent - start) / 1_000_000_000L}));
+      }
+      String out = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      wrk.waitFor();
+      sampler.join();
+      Matcher m = Pattern.compile("RESULT (\\{.*})").matcher(out);
+      if (!m.find()) throw new IllegalStateException("wrk said:\n" + out);
+      long botRequests = Long.parseLong(Bench.field(m.group(1), "requests"));
+
+      long[] honestSent = new long[SECONDS + 1];
+      long[] honestServed = new long[SECONDS + 1];
+      List<Long> latencies = new ArrayList<>();
+      for (var f : answers) {
+        long[] a = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        int s = (int) Math.min(SECONDS, a[2]);
+        honestSent[s]++;
+        if (a[0] == 201) honestServed[s]++;
+        latencies.add(a[1]);
+      }
+      latencies.sort(Long::compare);
+      long served = java.util.Arrays.stream(honestServed).sum();
+
+      System.out.println();
+      System.out.println(name + ", per second (server counts, except the honest columns):");
+      System.out.println("| s | reserve answers | admitted to the queue | buyer_throttled 429 | rate_limited 429 | 503 | honest sent | honest 201 |");
+      System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+      for (int s = 1; s < samples.size(); s++) {
+        long[] a = samples.get(s - 1), b = samples.get(s);
+        long total = 0;
+        for (int o = 0; o < b.length - 2; o++) total += b[o] - a[o];
+        System.out.printf("| %d | %d | %d | %d | %d | %d | %d | %d |%n", s, total + b[b.length - 2] - a[a.length - 2],
+            b[b.length - 1] - a[a.length - 1], b[2] - a[2], b[3] - a[3], b[4] - a[4], honestSent[s - 1], honestServed[s - 1]);
+      }
+      System.out.println("correctness: " + Bench.check(sale, null, 2));
+      long[] first = samples.get(0), last = samples.get(samples.size() - 1);
+      return String.format("| %s | %.0f (%.0f + %.0f) | %.0f | %d / %d / %d | %.1f%% (%d of %d) | %.0f / %.0f |", name,
+          (botRequests + honestTotal) / (double) SECONDS, botRequests / (double) SECONDS, honestTotal / (double) SECONDS,
+          (last[last.length - 1] - first[first.length - 1]) / (double) SECONDS, last[2] - first[2], last[3] - first[3],
+          last[4] - first[4], 100.0 * served / honestTotal, served, honestTotal,
+          latencies.get(latencies.size() / 2) / 1e6, latencies.get(Math.max(0, (int) (latencies.size() * 0.99) - 1)) / 1e6);
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
+  }
+
+  /** Cumulative server counters: each outcome of OUTCOMES, all other outcomes, then dispatched to the queue. */
+  static long[] sample() throws Exception {
+    long[] v = new long[OUTCOMES.length + 2];
+    String metrics = Bench.send(HttpRequest.newBuilder(URI.create(METRICS)).build()).body();
+    Matcher m = Pattern.compile("seckill_reserve_requests_total\\{outcome=\"([^\"]+)\"} ([0-9.E]+)").matcher(metrics);
+    while (m.find()) {
+      int i = List.of(OUTCOMES).indexOf(m.group(1));
+      v[i < 0 ? OUTCOMES.length : i] += (long) Double.parseDouble(m.group(2));
+    }
+    v[OUTCOMES.length + 1] = Bench.admission().get("dispatched");
+    return v;
+  }
+
+  static HttpRequest request(String path, String token, String requestId) {
+    return HttpRequest.newBuilder(URI.create(Bench.base + path)).timeout(Duration.ofSeconds(10))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"requestId\":\"" + requestId + "\",\"quantity\":1}")).build();
   }
 }

@@ -1,9 +1,12 @@
 package seckill.admission;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
@@ -42,6 +45,8 @@ public final class AdmissionRoutes extends JsonDirectives {
   private final EdgeGuards guards;
   private final BuyerTokens tokens;
   private final HotKeys hotKeys;
+  private final ActorSystem<?> system;
+  private final Duration throttledDelay;
   private final long saleMaxAge;
   private final long statusMaxAge;
 
@@ -54,6 +59,8 @@ public final class AdmissionRoutes extends JsonDirectives {
     this.guards = guards;
     this.tokens = tokens;
     this.hotKeys = HotKeys.get(system);
+    this.system = system;
+    this.throttledDelay = system.settings().config().getDuration("seckill.admission.hot-keys.throttled-answer-delay");
     this.saleMaxAge = system.settings().config().getDuration("seckill.http.sale-max-age").toSeconds();
     this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
   }
@@ -124,7 +131,7 @@ public final class AdmissionRoutes extends JsonDirectives {
 
   private Route reserve(String saleId, String key, String buyer) {
     OptionalLong pause = hotKeys.throttle(buyer);
-    if (pause.isPresent()) return tooMany(pause.getAsLong(), "buyer_throttled", "too many requests from this buyer; try again shortly");
+    if (pause.isPresent()) return throttled(pause.getAsLong());
     Optional<SaleViews.View> found = views.get(saleId);
     if (found.isEmpty()) return saleNotFound(saleId);
     SaleViews.View view = found.get();
@@ -147,6 +154,19 @@ public final class AdmissionRoutes extends JsonDirectives {
       return onSuccess(guards.joinInFlight(saleId, buyer, () -> admission.offer(saleId, buyer, requestId, quantity)),
           this::answer);
     });
+  }
+
+  /**
+   * 429 for a flooding buyer, sent after a short pause: a bot that sends its next request as soon as
+   * the last is answered would otherwise turn cheap refusals into more requests, and the edge's CPU
+   * goes to it. The pause is a timer, not a blocked thread; it holds only the bot's own connection.
+   */
+  private Route throttled(long retryAfterSeconds) {
+    Route answer = tooMany(retryAfterSeconds, "buyer_throttled", "too many requests from this buyer; try again shortly");
+    if (throttledDelay.isZero()) return answer;
+    CompletableFuture<Done> later = new CompletableFuture<>();
+    system.scheduler().scheduleOnce(throttledDelay, () -> later.complete(Done.getInstance()), system.executionContext());
+    return onSuccess(later, done -> answer);
   }
 
   private Route tooMany(long retryAfterSeconds, String code, String message) {

@@ -34,7 +34,7 @@ class HotSpotsTest {
   @Test
   void aFloodingBuyerIsThrottledWhileOtherBuyersAreServedAndHotspotsNameThem() throws Exception {
     try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
-        seckill.admission.hot-keys { buyer-rate-per-second = 1, buyer-burst = 3, window = 60s }
+        seckill.admission.hot-keys { buyer-rate-per-second = 1, buyer-burst = 3, window = 60s, throttled-answer-delay = 50ms }
         """))) {
       Api api = node.api();
       api.defineSale("flooded", Api.sale(100, 2, "ON_ORDER", null));
