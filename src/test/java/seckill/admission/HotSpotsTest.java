@@ -101,6 +101,11 @@ class HotSpotsTest {
       assertEquals(60, spots.get("windowSeconds").asInt());
 
       assertEquals(401, api.get("/admin/hotspots", null).status(), "operators only");
+
+      String metrics = new Api(node.managementUrl()).get("/metrics", null).text();
+      assertTrue(metrics.contains("seckill_hot_keys{kind=\"throttled_buyers\"} 1.0"), metrics);
+      assertTrue(metrics.contains("seckill_sale_reserve_rate{sale=\"flooded\"}"), metrics);
+      assertTrue(metrics.contains("seckill_reserve_requests_total{outcome=\"buyer_throttled\"} " + throttled + ".0"), metrics);
     }
   }
 
