@@ -27,6 +27,7 @@ import seckill.auth.DevTokenRoutes;
 import seckill.demo.DemoSale;
 import seckill.http.HttpServer;
 import seckill.journal.Journal;
+import seckill.orders.Orders;
 import seckill.sale.Sale;
 import seckill.sale.SaleRoutes;
 import seckill.web.WebRoutes;
@@ -80,6 +81,7 @@ public final class Main {
     }
     SaleViews views = SaleViews.get(system);
     Sale.init(system, views.publisher());
+    Orders.init(system);
 
     BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));
     Admission admission = new Admission(system);
