@@ -38,9 +38,12 @@ public final class TestKafka implements AutoCloseable {
   }
 
   public static TestKafka start() throws Exception {
-    Path dir = Files.createTempDirectory("seckill-kafka-");
-    int brokerPort = freePort();
-    int controllerPort = freePort();
+    return start(Files.createTempDirectory("seckill-kafka-"), freePort(), freePort());
+  }
+
+  /** A broker with its data in {@code dir}: formatted on first use, reused as it is afterwards. */
+  public static TestKafka start(Path dir, int brokerPort, int controllerPort) throws Exception {
+    Files.createDirectories(dir);
     Path properties = dir.resolve("server.properties");
     Files.writeString(properties, String.join("\n", List.of(
         "process.roles=broker,controller",
@@ -59,6 +62,11 @@ public final class TestKafka implements AutoCloseable {
         "share.coordinator.state.topic.replication.factor=1",
         "share.coordinator.state.topic.min.isr=1",
         "group.initial.rebalance.delay.ms=0")) + "\n");
+    if (Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+      TestKafka kafka = new TestKafka(dir, properties, "127.0.0.1:" + brokerPort);
+      kafka.startBroker();
+      return kafka;
+    }
     Process format = new ProcessBuilder(java(), "-cp", brokerClasspath(), "kafka.tools.StorageTool", "format",
         "--standalone", "-t", Uuid.randomUuid().toString(), "-c", properties.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
