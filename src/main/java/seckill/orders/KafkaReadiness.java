@@ -10,7 +10,10 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.Done;
 
-/** Readiness check for Pekko Management: with Kafka configured, the broker answers a cluster description. */
+/**
+ * Readiness check for Pekko Management: with Kafka configured (and the check not turned off), the
+ * broker answers a cluster description.
+ */
 public final class KafkaReadiness implements Supplier<CompletionStage<Boolean>> {
 
   private final KafkaSettings settings;
@@ -18,7 +21,7 @@ public final class KafkaReadiness implements Supplier<CompletionStage<Boolean>> 
 
   public KafkaReadiness(ActorSystem system) {
     this.settings = KafkaSettings.fromConfig(system.settings().config());
-    this.admin = settings.enabled() ? settings.admin() : null;
+    this.admin = settings.enabled() && settings.readinessCheck() ? settings.admin() : null;
     if (admin != null) {
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-kafka-readiness",
           () -> CompletableFuture.supplyAsync(() -> {
