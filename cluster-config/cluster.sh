@@ -17,6 +17,7 @@ mkdir -p "$RUN"
 export SECKILL_JWT_SECRET=${SECKILL_JWT_SECRET:-local-cluster-jwt-secret-0123456789abcdef}
 export SECKILL_ADMIN_TOKEN=${SECKILL_ADMIN_TOKEN:-local-admin-token}
 export SECKILL_SALE_KEY_SECRET=${SECKILL_SALE_KEY_SECRET:-local-sale-key-secret}
+export SECKILL_CHALLENGE_SECRET=${SECKILL_CHALLENGE_SECRET:-local-cluster-challenge-secret-0123456789}
 
 start() {
   mvn -q -B -DskipTests package

@@ -12,6 +12,7 @@ import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.auth.BuyerTokens;
+import seckill.challenge.Challenges;
 import seckill.http.ETags;
 import seckill.http.Json;
 import seckill.http.JsonDirectives;
@@ -23,33 +24,41 @@ import seckill.sale.SaleJson.SaleView;
 /**
  * The buyer's way in: sale definition and status from the local views, and the reserve endpoint
  * with its filters, cheapest first: token, sale known and open, hidden path, sold out, node rate
- * limit, the buyer's request already in flight, then the bounded admission queue.
+ * limit, the access token when the sale asks for a challenge, the buyer's request already in flight,
+ * then the bounded admission queue.
  */
 public final class AdmissionRoutes extends JsonDirectives {
 
-  private static final int MAX_REQUEST_ID = 100;
+  public static final int MAX_REQUEST_ID = 100;
+  /** The reserve's header carrying the access token of a solved challenge. */
+  public static final String ACCESS_TOKEN = "X-Access-Token";
   private static final String ERROR_PREFIX = "{\"error\":\"";
 
-  /** {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. */
+  /**
+   * {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. {@code challenge} is the
+   * difficulty of the challenge a reserve needs, absent when none.
+   */
   public record StatusView(String state, int available, Instant serverTime, Instant startsAt, Instant endsAt,
-      String reservePath) {}
+      String reservePath, Integer challenge) {}
 
   private final SaleViews views;
   private final seckill.admin.Metrics metrics;
   private final Admission admission;
   private final EdgeGuards guards;
   private final BuyerTokens tokens;
+  private final Challenges challenges;
   private final long saleMaxAge;
   private final long statusMaxAge;
 
   public AdmissionRoutes(ActorSystem<?> system, SaleViews views, Admission admission, EdgeGuards guards,
-      BuyerTokens tokens) {
+      BuyerTokens tokens, Challenges challenges) {
     super(system);
     this.views = views;
     this.metrics = seckill.admin.Metrics.get(system);
     this.admission = admission;
     this.guards = guards;
     this.tokens = tokens;
+    this.challenges = challenges;
     this.saleMaxAge = system.settings().config().getDuration("seckill.http.sale-max-age").toSeconds();
     this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
   }
@@ -102,9 +111,10 @@ public final class AdmissionRoutes extends JsonDirectives {
     boolean open = phase == Sale.Phase.OPEN;
     String state = open && view.available() == 0 ? "SOLD_OUT" : phase.name();
     String reservePath = open ? reservePath(saleId, view) : null;
+    int difficulty = challenges.difficultyFor(saleId);
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(statusMaxAge)),
         () -> json(StatusCodes.OK, new StatusView(state, view.available(), now, view.definition().startsAt(),
-            view.definition().endsAt(), reservePath)));
+            view.definition().endsAt(), reservePath, difficulty == 0 ? null : difficulty)));
   }
 
   private String reservePath(String saleId, SaleViews.View view) {
@@ -134,8 +144,10 @@ public final class AdmissionRoutes extends JsonDirectives {
       if (quantity > view.definition().perBuyerLimit())
         return error(StatusCodes.BAD_REQUEST, "invalid_quantity",
             "quantity is above the limit of " + view.definition().perBuyerLimit() + " per buyer");
-      return onSuccess(guards.joinInFlight(saleId, buyer, () -> admission.offer(saleId, buyer, requestId, quantity)),
-          this::answer);
+      return optionalHeaderValueByName(ACCESS_TOKEN, access -> challenges.admit(saleId, buyer, requestId, access)
+          .map(refused -> error(StatusCodes.FORBIDDEN, refused.code(), refused.message()))
+          .orElseGet(() -> onSuccess(guards.joinInFlight(saleId, buyer,
+              () -> admission.offer(saleId, buyer, requestId, quantity)), this::answer)));
     });
   }
 
