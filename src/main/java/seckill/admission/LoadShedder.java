@@ -32,7 +32,7 @@ public final class LoadShedder {
   public record Stats(String breaker, boolean shedding, double queueWaitMillis, double persistMillis,
       long shedBreakerOpen, long shedOverBudget, long breakerOpened) {}
 
-  /** Breaker states as the Prometheus gauge reports them. */
+  /** Breaker states, declared in the order of the Prometheus gauge's values (0, 1, 2). */
   public enum BreakerState { CLOSED, HALF_OPEN, OPEN }
 
   /** One exponentially weighted moving average of a latency, against its budget. */
@@ -90,8 +90,9 @@ public final class LoadShedder {
     if (weight <= 0 || weight > 1) throw new IllegalArgumentException("seckill.admission.shedding.smoothing must be in (0, 1]");
     this.queueWait = new Signal("queue wait", c.getDuration("queue-wait-budget"), weight);
     this.persist = new Signal("persist latency", c.getDuration("persist-budget"), weight);
-    this.trippedAt = clock.getAsLong() - 1;
-    this.shedUntil = trippedAt;
+    long now = clock.getAsLong();
+    this.shedUntil = now;
+    this.trippedAt = now - Long.MAX_VALUE / 2; // never tripped; still safe to compare by difference
     breaker.addOnOpenListener(() -> {
       breakerOpened.increment();
       log.warn("persist circuit breaker OPEN: batches time out or go unanswered; reserves are answered 503 at once");
@@ -124,7 +125,7 @@ public final class LoadShedder {
   }
 
   private void sample(Signal signal, long startedAt, long nanos) {
-    if (startedAt - trippedAt < 0) return; // started before the last trip: not evidence about now
+    if (startedAt - trippedAt <= 0) return; // started before the last trip: not evidence about now
     if (!signal.add(nanos)) return;
     long now = clock.getAsLong();
     trippedAt = now;
