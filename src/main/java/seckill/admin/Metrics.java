@@ -82,6 +82,9 @@ public final class Metrics implements Extension, ManagementRouteProvider {
           cb.call(s.shedBreakerOpen(), "breaker_open");
           cb.call(s.shedOverBudget(), "over_budget");
         }).register(registry);
+    GaugeWithCallback.builder().name("seckill_admission_shedding")
+        .help("1 while a smoothed latency is over its budget and new reserves are shed")
+        .callback(cb -> cb.call(admission.stats().shedding().shedding() ? 1 : 0)).register(registry);
     GaugeWithCallback.builder().name("seckill_breaker_state")
         .help("The persist circuit breaker: 0 closed, 1 half-open, 2 open")
         .callback(cb -> cb.call(admission.breakerState().ordinal())).register(registry);

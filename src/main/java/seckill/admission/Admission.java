@@ -183,12 +183,19 @@ public final class Admission {
   /** Sends the batch; completes with whether its sales answered every request (the breaker's success). */
   private CompletionStage<Boolean> sendAll(Map<String, List<Pending>> bySale, CompletableFuture<Void> all,
       List<CompletableFuture<Outcome>> answers) {
-    bySale.forEach((saleId, pending) -> {
-      batches.increment();
-      dispatched.add(pending.size());
-      metrics.batch(pending.size());
-      send(saleId, pending, 1);
-    });
+    try {
+      bySale.forEach((saleId, pending) -> {
+        batches.increment();
+        dispatched.add(pending.size());
+        metrics.batch(pending.size());
+        send(saleId, pending, 1);
+      });
+    } catch (RuntimeException e) {
+      // nothing would ever answer the requests not sent (no reply promise yet): answer them now, or
+      // the lane would wait for them forever
+      answers.forEach(a -> a.complete(new Busy("the sale could not be reached; retry with the same requestId")));
+      return CompletableFuture.failedFuture(e);
+    }
     long start = System.nanoTime();
     int sent = bySale.size();
     return all.thenApply(x -> {

@@ -32,6 +32,8 @@ class LoadShedderTest {
 
   private static ActorTestKit testKit;
   private final AtomicLong now = new AtomicLong(1_000 * MS);
+  private final AtomicInteger sent = new AtomicInteger();
+  private final AtomicInteger refused = new AtomicInteger();
 
   @BeforeAll
   static void start() {
@@ -104,19 +106,11 @@ class LoadShedderTest {
   @Test
   void theBreakerOpensOnAnUnansweredBatchRefusesWhileOpenAndClosesAfterAProbeIsAnswered() throws Exception {
     LoadShedder shedder = new LoadShedder(SETTINGS, breaker(Duration.ofMillis(200)), now::get);
-    AtomicInteger sent = new AtomicInteger();
-    AtomicInteger refused = new AtomicInteger();
 
-    shedder.guard(1, () -> {
-      sent.incrementAndGet();
-      return CompletableFuture.completedFuture(false);
-    }, refused::incrementAndGet);
+    batch(shedder, 1, CompletableFuture.completedFuture(false));
     await(() -> shedder.breakerState() == LoadShedder.BreakerState.OPEN, "breaker never opened");
     assertTrue(shedder.shouldShed());
-    shedder.guard(3, () -> {
-      sent.incrementAndGet();
-      return CompletableFuture.completedFuture(true);
-    }, refused::incrementAndGet);
+    batch(shedder, 3, CompletableFuture.completedFuture(true));
     await(() -> refused.get() == 1, "the batch was not refused");
     assertEquals(1, sent.get(), "an open breaker sends nothing");
     assertEquals(4, shedder.stats().shedBreakerOpen(), "one offer and a batch of three");
@@ -125,19 +119,21 @@ class LoadShedderTest {
     await(() -> shedder.breakerState() == LoadShedder.BreakerState.HALF_OPEN, "breaker never half-open");
     assertFalse(shedder.shouldShed(), "half-open admits, so a probe can be formed");
     CompletableFuture<Boolean> probe = new CompletableFuture<>();
-    shedder.guard(1, () -> {
-      sent.incrementAndGet();
-      return probe;
-    }, refused::incrementAndGet);
-    shedder.guard(1, () -> {
-      sent.incrementAndGet();
-      return CompletableFuture.completedFuture(true);
-    }, refused::incrementAndGet);
+    batch(shedder, 1, probe);
+    batch(shedder, 1, CompletableFuture.completedFuture(true));
     await(() -> refused.get() == 2, "the batch behind the probe was not refused");
     assertEquals(2, sent.get(), "only the probe went out");
     probe.complete(true);
     await(() -> shedder.breakerState() == LoadShedder.BreakerState.CLOSED, "the answered probe did not close it");
     assertFalse(shedder.shouldShed());
+  }
+
+  /** One batch through the breaker: counted in {@link #sent} if it went out, in {@link #refused} if not. */
+  private void batch(LoadShedder shedder, int requests, CompletableFuture<Boolean> answered) {
+    shedder.guard(requests, () -> {
+      sent.incrementAndGet();
+      return answered;
+    }, refused::incrementAndGet);
   }
 
   private static void await(BooleanSupplier condition, String failure) throws InterruptedException {

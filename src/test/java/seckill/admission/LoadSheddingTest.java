@@ -130,6 +130,7 @@ class LoadSheddingTest {
       String text = metrics(node);
       assertTrue(text.contains("seckill_breaker_state 0.0"), "the gauge shows the breaker closed");
       assertTrue(text.contains("seckill_breaker_opened_total 1.0"), "the breaker opened once:\n" + text);
+      assertTrue(text.contains("seckill_admission_shed_total{reason=\"breaker_open\"}"), "shed reserves are counted");
 
       // every buyer retries its 503'd requestId: idempotent, so each buyer ends with exactly one reservation
       Map<String, String> reservationOf = new HashMap<>();
