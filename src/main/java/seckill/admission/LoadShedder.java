@@ -40,26 +40,29 @@ public final class LoadShedder {
     final String name;
     final long budgetNanos;
     final double weight;
-    private double smoothed = Double.NaN;
+    final double capNanos;
+    private double smoothed; // from idle: a node's first slow batch (an entity recovering) is one sample, not the average
 
-    Signal(String name, Duration budget, double weight) {
+    Signal(String name, Duration budget, double weight, double cap) {
       this.name = name;
       this.budgetNanos = budget.toNanos();
       this.weight = weight;
+      this.capNanos = cap * budgetNanos;
     }
 
-    /** Adds a sample; true when the smoothed value is now over budget. */
+    /** Adds a sample, capped so that one stalled batch alone cannot trip; true when now over budget. */
     synchronized boolean add(long nanos) {
-      smoothed = Double.isNaN(smoothed) ? nanos : weight * nanos + (1 - weight) * smoothed;
+      double sample = Math.min(nanos, capNanos);
+      smoothed = weight * sample + (1 - weight) * smoothed;
       return smoothed > budgetNanos;
     }
 
     synchronized double millis() {
-      return Double.isNaN(smoothed) ? 0 : smoothed / 1e6;
+      return smoothed / 1e6;
     }
 
     synchronized void reset() {
-      smoothed = Double.NaN;
+      smoothed = 0;
     }
   }
 
@@ -88,8 +91,10 @@ public final class LoadShedder {
     this.shedPeriodNanos = c.getDuration("shed-period").toNanos();
     double weight = c.getDouble("smoothing");
     if (weight <= 0 || weight > 1) throw new IllegalArgumentException("seckill.admission.shedding.smoothing must be in (0, 1]");
-    this.queueWait = new Signal("queue wait", c.getDuration("queue-wait-budget"), weight);
-    this.persist = new Signal("persist latency", c.getDuration("persist-budget"), weight);
+    double cap = c.getDouble("sample-cap");
+    if (cap <= 1) throw new IllegalArgumentException("seckill.admission.shedding.sample-cap must be over 1");
+    this.queueWait = new Signal("queue wait", c.getDuration("queue-wait-budget"), weight, cap);
+    this.persist = new Signal("persist latency", c.getDuration("persist-budget"), weight, cap);
     long now = clock.getAsLong();
     this.shedUntil = now;
     this.trippedAt = now - Long.MAX_VALUE / 2; // never tripped; still safe to compare by difference

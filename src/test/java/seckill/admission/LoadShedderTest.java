@@ -27,6 +27,7 @@ class LoadShedderTest {
       queue-wait-budget = 100ms
       persist-budget = 1s
       smoothing = 0.2
+      sample-cap = 2
       shed-period = 1s
       """);
 
@@ -57,9 +58,8 @@ class LoadShedderTest {
   @Test
   void persistLatencyOverBudgetShedsForTheShedPeriodThenAdmitsAgain() {
     LoadShedder shedder = shedder();
-    assertFalse(shedder.shouldShed());
-    shedder.persisted(now.get(), 3_000 * MS);
-    assertTrue(shedder.shouldShed());
+    for (int i = 0; i < 4; i++) shedder.persisted(now.get(), 3_000 * MS);
+    assertTrue(shedder.shouldShed(), "four slow batches from idle: " + shedder.stats());
     now.addAndGet(999 * MS);
     assertTrue(shedder.shouldShed());
     now.addAndGet(2 * MS);
@@ -78,28 +78,30 @@ class LoadShedderTest {
   }
 
   @Test
-  void oneSlowBatchAmongFastOnesDoesNotShedButASlowRunDoes() {
+  void oneStalledBatchAmongFastOnesDoesNotShedButASlowRunDoes() {
     LoadShedder shedder = shedder();
     for (int i = 0; i < 20; i++) shedder.persisted(now.get(), 10 * MS);
+    shedder.persisted(now.get(), 60_000 * MS);
+    assertFalse(shedder.shouldShed(), "one batch stalled while its shard moved is not overload: " + shedder.stats());
+    for (int i = 0; i < 2; i++) shedder.persisted(now.get(), 2_500 * MS);
+    assertFalse(shedder.shouldShed(), "three in a row are not yet: " + shedder.stats());
     shedder.persisted(now.get(), 2_500 * MS);
-    assertFalse(shedder.shouldShed(), "one shard hand-off is not overload: " + shedder.stats());
-    shedder.persisted(now.get(), 2_500 * MS);
-    shedder.persisted(now.get(), 2_500 * MS);
-    assertTrue(shedder.shouldShed(), "three slow batches in a row are: " + shedder.stats());
+    assertTrue(shedder.shouldShed(), "four slow batches in a row are: " + shedder.stats());
   }
 
   @Test
   void samplesOfWorkStartedBeforeTheTripAreIgnored() {
     LoadShedder shedder = shedder();
     long before = now.get();
-    shedder.persisted(before, 3_000 * MS);
+    for (int i = 0; i < 4; i++) shedder.persisted(before, 3_000 * MS);
+    assertTrue(shedder.stats().shedding());
     now.addAndGet(1_500 * MS);
     assertFalse(shedder.shouldShed());
     shedder.persisted(before, 5_000 * MS);
     shedder.queueWaited(before, now.get());
     assertFalse(shedder.shouldShed(), "a batch sent before the trip says nothing about now");
     assertEquals(0.0, shedder.stats().persistMillis(), "the averages start afresh after a trip");
-    shedder.persisted(now.get(), 3_000 * MS);
+    for (int i = 0; i < 4; i++) shedder.persisted(now.get(), 3_000 * MS);
     assertTrue(shedder.shouldShed(), "fresh evidence trips it again");
   }
 
