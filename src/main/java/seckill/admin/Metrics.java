@@ -24,6 +24,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import seckill.admission.Admission;
+import seckill.admission.LoadShedder;
 import seckill.admission.SaleViews;
 
 /**
@@ -75,6 +76,20 @@ public final class Metrics implements Extension, ManagementRouteProvider {
           cb.call(s.rejectedOverBudget(), "over_budget");
           cb.call(s.unanswered(), "unanswered");
         }).register(registry);
+    CounterWithCallback.builder().name("seckill_admission_shed").help("Reserves answered 503 at once by load shedding")
+        .labelNames("reason").callback(cb -> {
+          LoadShedder.Stats s = admission.stats().shedding();
+          cb.call(s.shedBreakerOpen(), "breaker_open");
+          cb.call(s.shedOverBudget(), "over_budget");
+        }).register(registry);
+    GaugeWithCallback.builder().name("seckill_admission_shedding")
+        .help("1 while a smoothed latency is over its budget and new reserves are shed")
+        .callback(cb -> cb.call(admission.stats().shedding().shedding() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name("seckill_breaker_state")
+        .help("The persist circuit breaker: 0 closed, 1 half-open, 2 open")
+        .callback(cb -> cb.call(admission.breakerState().ordinal())).register(registry);
+    CounterWithCallback.builder().name("seckill_breaker_opened").help("Times the persist circuit breaker opened")
+        .callback(cb -> cb.call(admission.stats().shedding().breakerOpened())).register(registry);
     GaugeWithCallback.builder().name("seckill_sale_units").help("A sale's units by state, from this node's view")
         .labelNames("sale", "state").callback(cb -> views.stock().forEach((sale, stock) -> {
           cb.call(stock.available(), sale, "available");
