@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.admin.AdminRoutes;
 import seckill.admin.Metrics;
+import seckill.admin.Switchboard;
+import seckill.admin.Switches;
 import seckill.admission.Admission;
 import seckill.admission.AdmissionRoutes;
 import seckill.admission.EdgeGuards;
@@ -80,6 +82,7 @@ public final class Main {
     }
     SaleViews views = SaleViews.get(system);
     Sale.init(system, views.publisher());
+    Switchboard.init(system, Switches.get(system).publisher());
 
     BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));
     Admission admission = new Admission(system);

@@ -27,13 +27,16 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SubSource;
 import org.apache.pekko.util.Timeout;
 import seckill.admin.Metrics;
+import seckill.admin.SwitchValues;
+import seckill.admin.Switches;
 import seckill.sale.Sale;
 
 /**
  * The node's bounded admission queue. Reserves wait here, are grouped per sale and sent as one
  * {@link Sale.ReserveBatch} (one persisted event for the batch); each lane has one batch in flight,
  * so later requests wait in the stream, never in an entity's mailbox. A full queue, or a request
- * queued past its budget, is answered {@link Busy} at once and never reaches the sale.
+ * queued past its budget, is answered {@link Busy} at once and never reaches the sale. The operator
+ * may lower the queue size and change the budget at runtime (seckill.admin.Switches).
  */
 public final class Admission {
 
@@ -83,9 +86,11 @@ public final class Admission {
   private final LongAdder batchNanos = new LongAdder();
 
   private final Metrics metrics;
+  private final Switches switches;
 
   public Admission(ActorSystem<?> system) {
     this.metrics = Metrics.get(system);
+    this.switches = Switches.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
     this.sharding = ClusterSharding.get(system);
@@ -125,11 +130,14 @@ public final class Admission {
   /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
   public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity) {
     Pending p = new Pending(saleId, buyer, requestId, quantity);
-    if (queue.offer(p) != QueueOfferResult.enqueued()) {
+    SwitchValues now = switches.values();
+    // the stream's buffer is fixed at start: an operator's smaller queue size is a cap checked here
+    if ((now.queueSize() != null && queue.size() >= now.queueSize()) || queue.offer(p) != QueueOfferResult.enqueued()) {
       rejectedFull.increment();
       return CompletableFuture.completedFuture(new Busy("too many requests are waiting; try again shortly"));
     }
-    p.budgetTimer = system.scheduler().scheduleOnce(waitBudget, () -> {
+    Duration budget = now.waitBudgetMillis() == null ? waitBudget : Duration.ofMillis(now.waitBudgetMillis());
+    p.budgetTimer = system.scheduler().scheduleOnce(budget, () -> {
       if (p.state.compareAndSet(QUEUED, EXPIRED)) {
         rejectedOverBudget.increment();
         p.answer.complete(new Busy("waited too long in the queue; try again shortly"));
