@@ -81,9 +81,12 @@ public final class SwitchRoutes extends JsonDirectives {
   private Route apply(SwitchPatch patch, String by) {
     return onSuccess(sharding.entityRefFor(Switchboard.ENTITY_KEY, Switchboard.ID)
             .<Switchboard.ChangeReply>ask(replyTo -> new Switchboard.Change(patch, by, replyTo), askTimeout),
-        reply -> reply instanceof Switchboard.Changed changed
-            ? json(StatusCodes.OK, view(changed.state()))
-            : invalid(((Switchboard.Refused) reply).message()));
+        reply -> {
+          if (!(reply instanceof Switchboard.Changed changed)) return invalid(((Switchboard.Refused) reply).message());
+          // the operator's next GET on this node shows the change, wherever the switchboard runs
+          switches.offer(changed.state());
+          return json(StatusCodes.OK, view(changed.state()));
+        });
   }
 
   private static Optional<String> operator(String by) {

@@ -1,6 +1,7 @@
 package seckill.admin;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
@@ -24,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's copy of the operator switches: a volatile value the edge reads with no ask, kept
+ * This node's copy of the operator switches: an atomic reference the edge reads with no ask, kept
  * current by a Distributed Data subscription. At member-up the node asks the {@link Switchboard}
  * once (and again until it answers), because Distributed Data lives in memory only and is empty
  * after a full restart; until then the node is not ready.
@@ -54,7 +55,7 @@ public final class Switches implements Extension {
   private static final LWWRegister.Clock<Switchboard.State> VERSION = (current, value) -> value.version();
 
   private final ActorRef<Switchboard.State> publisher;
-  private volatile Switchboard.State current = Switchboard.State.EMPTY;
+  private final AtomicReference<Switchboard.State> current = new AtomicReference<>(Switchboard.State.EMPTY);
   private volatile boolean loaded;
 
   private Switches(ActorSystem<?> system) {
@@ -73,11 +74,11 @@ public final class Switches implements Extension {
 
   /** The switchboard as this node last saw it: values, who set them, recent changes. */
   public Switchboard.State state() {
-    return current;
+    return current.get();
   }
 
   public SwitchValues values() {
-    return current.values();
+    return current.get().values();
   }
 
   /** True once this node has the journal's switches (asked at start), so it will not miss a pause. */
@@ -86,26 +87,26 @@ public final class Switches implements Extension {
   }
 
   public boolean paused(String saleId) {
-    return current.values().paused(saleId);
+    return current.get().values().paused(saleId);
   }
 
   public boolean readOnly() {
-    return current.values().readOnly();
+    return current.get().values().readOnly();
   }
 
   public boolean featureOff(String feature) {
-    return current.values().featureOff(feature);
+    return current.get().values().featureOff(feature);
   }
 
   /** The proof-of-work difficulty for a sale's challenge; 0 means no challenge. */
   public int difficultyFor(String saleId) {
-    return current.values().difficultyFor(saleId);
+    return current.get().values().difficultyFor(saleId);
   }
 
-  private void offer(Switchboard.State candidate) {
-    // only the switches actor writes, so read-then-write is safe; readers see either value whole
-    if (candidate.version() > current.version()) {
-      current = candidate;
+  /** Takes {@code candidate} when it is newer than what this node has; any thread may call it. */
+  void offer(Switchboard.State candidate) {
+    Switchboard.State before = current.getAndUpdate(c -> candidate.version() > c.version() ? candidate : c);
+    if (candidate.version() > before.version()) {
       log.info("switches at version {}: {}", candidate.version(), candidate.values());
     }
   }
