@@ -40,8 +40,11 @@ public final class Switchboard
   /** Starts sharding for the switchboard; it tells {@code publisher} its state after every change. */
   public static void init(ActorSystem<?> system, ActorRef<State> publisher) {
     Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.switches"));
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-        ctx -> Behaviors.setup(actor -> new Switchboard(settings, publisher, actor))));
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(settings, publisher)));
+  }
+
+  public static Behavior<Command> create(Settings settings, ActorRef<State> publisher) {
+    return Behaviors.setup(actor -> new Switchboard(settings, publisher, actor));
   }
 
   /** Entity settings from {@code seckill.switches}. */
