@@ -56,13 +56,16 @@ public final class Switchboard
 
   // ---------------------------------------------------------------- protocol
 
+  /** What the switchboard is asked. */
   public sealed interface Command extends CborSerializable {}
 
   /** Apply an operator's change; {@code by} names the operator for the record. */
   public record Change(SwitchPatch patch, String by, ActorRef<ChangeReply> replyTo) implements Command {}
 
+  /** The switchboard as it is; each node asks once at start. */
   public record Get(ActorRef<State> replyTo) implements Command {}
 
+  /** The answer to a {@link Change}. */
   public sealed interface ChangeReply extends CborSerializable {}
 
   /** The change is journaled (or changed nothing); the switchboard as it is now. */
@@ -79,6 +82,7 @@ public final class Switchboard
 
   // ---------------------------------------------------------------- events
 
+  /** What the switchboard journals. */
   public sealed interface Event extends CborSerializable {}
 
   /** The whole values after the change, so recovery never depends on how a patch was applied. */
