@@ -138,10 +138,12 @@ public final class Switches implements Extension {
           return Behaviors.receive(Object.class)
               .onMessage(Switchboard.State.class, state -> {
                 offer(state);
-                // a majority has it when this answers; on timeout the local write still spreads by gossip
+                // WriteAll, not WriteMajority: a majority write sends to a majority first and leaves the
+                // rest to gossip (2 s rounds); a switch must reach every node within a second. A node that
+                // does not answer in time only makes this time out: the others have it, gossip brings it later
                 replicator.askUpdate(
                     replyTo -> new Replicator.Update<>(KEY, LWWRegister.create(self, state, VERSION),
-                        new Replicator.WriteMajority(writeTimeout), replyTo,
+                        new Replicator.WriteAll(writeTimeout), replyTo,
                         register -> register.withValue(self, state, VERSION)),
                     Written::new);
                 return Behaviors.same();
@@ -154,7 +156,7 @@ public final class Switches implements Extension {
               })
               .onMessage(Written.class, w -> {
                 if (!(w.response() instanceof Replicator.UpdateSuccess)) {
-                  log.warn("switches not yet on a majority ({}); gossip spreads them", w.response().getClass().getSimpleName());
+                  log.warn("switches not yet on every node ({}); gossip spreads them", w.response().getClass().getSimpleName());
                 }
                 return Behaviors.same();
               })
