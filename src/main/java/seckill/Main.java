@@ -19,6 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.admin.AdminRoutes;
 import seckill.admin.Metrics;
+import seckill.admin.Switchboard;
+import seckill.admin.Switches;
 import seckill.admission.Admission;
 import seckill.admission.AdmissionRoutes;
 import seckill.admission.EdgeGuards;
@@ -87,13 +89,15 @@ public final class Main {
     SaleViews views = SaleViews.get(system);
     Sale.init(system, views.publisher());
     Orders.init(system);
+    Switchboard.init(system, Switches.get(system).publisher());
 
     BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));
     Admission admission = new Admission(system);
     EdgeGuards guards = new EdgeGuards(config.getConfig("seckill.admission"));
     Metrics.get(system).watch(admission, views);
     Config challenge = config.getConfig("seckill.challenge");
-    Challenges challenges = new Challenges(challenge, Challenges.configuredDifficulty(challenge), Clock.systemUTC());
+    Challenges challenges = new Challenges(challenge,
+        Switches.get(system).challengeDifficulty(Challenges.configuredDifficulty(challenge)), Clock.systemUTC());
     Route routes = Directives.concat(
         new AdmissionRoutes(system, views, admission, guards, tokens, challenges).routes(),
         new ChallengeRoutes(system, views, challenges, tokens).routes(),

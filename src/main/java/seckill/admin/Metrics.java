@@ -98,6 +98,24 @@ public final class Metrics implements Extension, ManagementRouteProvider {
         })).register(registry);
   }
 
+  /** Gauges of this node's copy of the operator switches: what it enforces right now. */
+  public void watch(Switches switches) {
+    GaugeWithCallback.builder().name("seckill_switch").help("Operator switches as this node sees them (absent: config)")
+        .labelNames("switch").callback(cb -> {
+          Switchboard.State state = switches.state();
+          SwitchValues v = state.values();
+          cb.call(state.version(), "version");
+          cb.call(v.pauseAll() ? 1 : 0, "pauseAll");
+          cb.call(v.pausedSales().size(), "pausedSales");
+          cb.call(v.readOnly() ? 1 : 0, "readOnly");
+          cb.call(v.disabledFeatures().size(), "disabledFeatures");
+          cb.call(v.challengeDifficulty(), "challengeDifficulty");
+          if (v.nodeRatePerSecond() != null) cb.call(v.nodeRatePerSecond(), "nodeRatePerSecond");
+          if (v.queueSize() != null) cb.call(v.queueSize(), "queueSize");
+          if (v.waitBudgetMillis() != null) cb.call(v.waitBudgetMillis(), "waitBudgetMillis");
+        }).register(registry);
+  }
+
   public void reserve(String outcome) {
     reserves.labelValues(outcome).inc();
   }

@@ -27,6 +27,8 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SubSource;
 import org.apache.pekko.util.Timeout;
 import seckill.admin.Metrics;
+import seckill.admin.SwitchValues;
+import seckill.admin.Switches;
 import seckill.sale.Sale;
 
 /**
@@ -34,7 +36,8 @@ import seckill.sale.Sale;
  * {@link Sale.ReserveBatch} (one persisted event for the batch); each lane has one batch in flight,
  * so later requests wait in the stream, never in an entity's mailbox. A full queue, a request
  * queued past its budget, or a node shedding load ({@link LoadShedder}) is answered {@link Busy}
- * at once and never reaches the sale.
+ * at once and never reaches the sale. The operator may lower the queue size and change the budget
+ * at runtime (seckill.admin.Switches).
  */
 public final class Admission {
 
@@ -89,10 +92,12 @@ public final class Admission {
 
   private final Metrics metrics;
   private final LoadShedder shedder;
+  private final Switches switches;
 
   public Admission(ActorSystem<?> system) {
     this.metrics = Metrics.get(system);
     this.shedder = LoadShedder.create(system);
+    this.switches = Switches.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
     this.sharding = ClusterSharding.get(system);
@@ -133,11 +138,14 @@ public final class Admission {
   public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity) {
     if (shedder.shouldShed()) return CompletableFuture.completedFuture(SHED);
     Pending p = new Pending(saleId, buyer, requestId, quantity);
-    if (queue.offer(p) != QueueOfferResult.enqueued()) {
+    SwitchValues now = switches.values();
+    // the stream's buffer is fixed at start: an operator's smaller queue size is a cap checked here
+    if ((now.queueSize() != null && queue.size() >= now.queueSize()) || queue.offer(p) != QueueOfferResult.enqueued()) {
       rejectedFull.increment();
       return CompletableFuture.completedFuture(new Busy("too many requests are waiting; try again shortly"));
     }
-    p.budgetTimer = system.scheduler().scheduleOnce(waitBudget, () -> {
+    Duration budget = now.waitBudgetMillis() == null ? waitBudget : Duration.ofMillis(now.waitBudgetMillis());
+    p.budgetTimer = system.scheduler().scheduleOnce(budget, () -> {
       if (p.state.compareAndSet(QUEUED, EXPIRED)) {
         rejectedOverBudget.increment();
         p.answer.complete(new Busy("waited too long in the queue; try again shortly"));

@@ -11,6 +11,8 @@ import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import seckill.admin.SwitchDirectives;
+import seckill.admin.Switches;
 import seckill.auth.BuyerTokens;
 import seckill.challenge.Challenges;
 import seckill.http.ETags;
@@ -23,9 +25,9 @@ import seckill.sale.SaleJson.SaleView;
 
 /**
  * The buyer's way in: sale definition and status from the local views, and the reserve endpoint
- * with its filters, cheapest first: token, sale known and open, hidden path, sold out, node rate
- * limit, the access token when the sale asks for a challenge, the buyer's request already in flight,
- * then the bounded admission queue.
+ * with its filters, cheapest first: token, sale known and open, the operator's pause and read-only
+ * switches, hidden path, sold out, sale and node rate limits, the access token when the sale asks for
+ * a challenge, the buyer's request already in flight, then the bounded admission queue.
  */
 public final class AdmissionRoutes extends JsonDirectives {
 
@@ -49,6 +51,8 @@ public final class AdmissionRoutes extends JsonDirectives {
   private final Challenges challenges;
   private final long saleMaxAge;
   private final long statusMaxAge;
+  private final Switches switches;
+  private final SwitchDirectives brakes;
 
   public AdmissionRoutes(ActorSystem<?> system, SaleViews views, Admission admission, EdgeGuards guards,
       BuyerTokens tokens, Challenges challenges) {
@@ -61,6 +65,8 @@ public final class AdmissionRoutes extends JsonDirectives {
     this.challenges = challenges;
     this.saleMaxAge = system.settings().config().getDuration("seckill.http.sale-max-age").toSeconds();
     this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
+    this.switches = Switches.get(system);
+    this.brakes = new SwitchDirectives(system);
   }
 
   public Route routes() {
@@ -108,8 +114,10 @@ public final class AdmissionRoutes extends JsonDirectives {
     SaleViews.View view = found.get();
     Instant now = Instant.now();
     Sale.Phase phase = view.phase(now);
-    boolean open = phase == Sale.Phase.OPEN;
-    String state = open && view.available() == 0 ? "SOLD_OUT" : phase.name();
+    boolean open = phase == Sale.Phase.OPEN && !switches.paused(saleId);
+    // an operator's pause shows as PAUSED while units are left; the reserve path is hidden meanwhile
+    String state = phase == Sale.Phase.OPEN && view.available() == 0 ? "SOLD_OUT"
+        : phase == Sale.Phase.OPEN && !open ? Sale.Phase.PAUSED.name() : phase.name();
     String reservePath = open ? reservePath(saleId, view) : null;
     int difficulty = challenges.difficultyFor(saleId);
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(statusMaxAge)),
@@ -127,10 +135,14 @@ public final class AdmissionRoutes extends JsonDirectives {
     SaleViews.View view = found.get();
     Sale.Phase phase = view.phase(Instant.now());
     if (phase != Sale.Phase.OPEN) return rejected(Sale.refusalFor(phase));
+    return brakes.reservable(saleId, () -> admit(saleId, key, buyer, view));
+  }
+
+  private Route admit(String saleId, String key, String buyer, SaleViews.View view) {
     if (!guards.isSaleKey(saleId, view.definition().startsAt(), key))
       return error(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path");
     if (view.available() == 0) return error(StatusCodes.GONE, "sold_out", "sold out");
-    OptionalLong wait = guards.rateLimited();
+    OptionalLong wait = guards.rateLimited(saleId, switches.values());
     if (wait.isPresent()) {
       return respondWithHeader(RetryAfter.create(wait.getAsLong()),
           () -> error(StatusCodes.TOO_MANY_REQUESTS, "rate_limited", "too many requests on this node; try again shortly"));

@@ -36,7 +36,7 @@ class ChallengeTest {
   void start() {
     node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
         seckill.challenge.default-difficulty = %d
-        seckill.challenge.per-sale { plain = 0 }
+        seckill.challenge.per-sale { plain = 0, switched = 0 }
         """.formatted(BITS)));
     api = node.api();
     alice = api.token("alice");
@@ -162,6 +162,23 @@ class ChallengeTest {
     api.defineSale("later", upcoming);
     assertRefused(api.get("/api/sales/later/challenge", alice), 409, "not_open");
     assertUntouched("input");
+  }
+
+  @Test
+  void anOperatorTurnsASalesChallengeOnAndOffAtRuntime() {
+    api.defineSale("switched", Api.sale(10, 2, "ON_ORDER", null));
+    assertEquals(201, reserve("switched", alice, "s1", null).status(), "off by config");
+    Response on = api.send("PATCH", "/admin/switches", Api.ADMIN_TOKEN,
+        "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"switched\":" + BITS + "}}", Map.of());
+    assertEquals(200, on.status(), on.text());
+    assertEquals(BITS, api.get("/api/sales/switched/status", null).json().get("challenge").asInt());
+    assertRefused(reserve("switched", bob, "s1", null), 403, "challenge_required");
+    assertEquals(201, reserve("switched", bob, "s1", accessToken("switched", bob, "s1")).status());
+    Response off = api.send("PATCH", "/admin/switches", Api.ADMIN_TOKEN,
+        "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"switched\":null}}", Map.of());
+    assertEquals(200, off.status(), off.text());
+    assertNull(api.get("/api/sales/switched/status", null).json().get("challenge"), "back to the config: off");
+    assertEquals(201, reserve("switched", api.token("carol"), "s1", null).status());
   }
 
   @Test
