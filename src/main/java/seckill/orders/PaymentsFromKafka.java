@@ -25,6 +25,7 @@ import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import seckill.admin.Switches;
 import seckill.admission.SaleViews;
 import seckill.http.Json;
 import seckill.sale.Sale;
@@ -51,6 +52,7 @@ public final class PaymentsFromKafka {
   private final SendProducer<String, byte[]> producer;
   private final ClusterSharding sharding;
   private final SaleViews views;
+  private final Switches switches;
 
   private PaymentsFromKafka(ActorSystem<?> system, KafkaSettings settings, SendProducer<String, byte[]> producer) {
     this.system = system;
@@ -58,6 +60,7 @@ public final class PaymentsFromKafka {
     this.producer = producer;
     this.sharding = ClusterSharding.get(system);
     this.views = SaleViews.get(system);
+    this.switches = Switches.get(system);
   }
 
   /** Starts this node's member of the payments consumer group; it stops before the node leaves. */
@@ -102,6 +105,8 @@ public final class PaymentsFromKafka {
           payment.reservationId());
       return rejected(saleId.orElse(""), payment, "RESERVATION_NOT_FOUND");
     }
+    // read-only: nothing is written, so the payment waits in Kafka (the stream restarts from its last commit)
+    if (switches.readOnly()) return CompletableFuture.failedFuture(new IllegalStateException("read-only: payments wait"));
     boolean succeeded = payment.status().equals("SUCCEEDED");
     CompletionStage<Sale.ReservationReply> reply = sharding.entityRefFor(Sale.ENTITY_KEY, saleId.get()).ask(
         r -> succeeded

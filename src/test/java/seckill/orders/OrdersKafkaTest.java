@@ -297,6 +297,17 @@ class OrdersKafkaTest {
           Thread.sleep(200);
         }
       }
+
+      // read-only: a payment waits in Kafka, unapplied and uncommitted, until the operator lifts it
+      String waiting = reserveAll(api, "kafka-pay", "ro-", 1).get(0);
+      assertEquals(200, api.send("PATCH", "/admin/switches", Api.ADMIN_TOKEN, "{\"by\":\"t\",\"readOnly\":true}",
+          Map.of()).status());
+      pay(List.<String[]>of(payment(waiting, "p6", "SUCCEEDED")), t.payments());
+      Thread.sleep(3000);
+      assertEquals("HELD", statusOf(api, waiting), "nothing is written while read-only");
+      assertEquals(200, api.send("PATCH", "/admin/switches", Api.ADMIN_TOKEN, "{\"by\":\"t\",\"readOnly\":false}",
+          Map.of()).status());
+      awaitStatus(api, waiting, "PAID");
     }
   }
 }
