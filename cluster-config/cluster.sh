@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# A local 3-node cluster on 127.0.0.1 against one PostgreSQL.
-#   bash cluster-config/cluster.sh start    # PostgreSQL (embedded, unless SECKILL_DB_URL is set) + nodes 1..3
+# A local 3-node cluster on 127.0.0.1 against one PostgreSQL and one Kafka broker.
+#   bash cluster-config/cluster.sh start    # PostgreSQL (embedded, unless SECKILL_DB_URL is set),
+#                                           # Kafka (KRaft from the kafka_2.13 jars, unless SECKILL_KAFKA_BOOTSTRAP
+#                                           # is set; SECKILL_KAFKA_BOOTSTRAP=off for none) + nodes 1..3
 #   bash cluster-config/cluster.sh status
 #   bash cluster-config/cluster.sh stop     # SIGTERM: each node leaves and hands its shards off
 # Node n: HTTP 808n, management 855n, remoting 2552n. Logs and pids under cluster-config/run/.
@@ -8,23 +10,37 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=cluster-config/run
 PG_PORT=${PG_PORT:-54329}
+KAFKA_PORT=${KAFKA_PORT:-19092}
 mkdir -p "$RUN"
 
 # local secrets: dev mode is off in the cluster configs, so each must be set (override freely)
 export SECKILL_JWT_SECRET=${SECKILL_JWT_SECRET:-local-cluster-jwt-secret-0123456789abcdef}
 export SECKILL_ADMIN_TOKEN=${SECKILL_ADMIN_TOKEN:-local-admin-token}
 export SECKILL_SALE_KEY_SECRET=${SECKILL_SALE_KEY_SECRET:-local-sale-key-secret}
+export SECKILL_CHALLENGE_SECRET=${SECKILL_CHALLENGE_SECRET:-local-cluster-challenge-secret-0123456789}
 
 start() {
   mvn -q -B -DskipTests package
-  if [ -z "${SECKILL_DB_URL:-}" ]; then
+  if [ -z "${SECKILL_DB_URL:-}" ] || [ -z "${SECKILL_KAFKA_BOOTSTRAP:-}" ]; then
     mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
+  fi
+  if [ -z "${SECKILL_DB_URL:-}" ]; then
     java -cp "target/test-classes:target/classes:$(cat target/local.classpath)" seckill.local.LocalPostgres \
       "$PG_PORT" "$RUN/pgdata" > "$RUN/postgres.log" 2>&1 &
     echo $! > "$RUN/postgres.pid"
     for _ in $(seq 1 60); do grep -q "PostgreSQL ready" "$RUN/postgres.log" 2>/dev/null && break; sleep 1; done
     grep "PostgreSQL ready" "$RUN/postgres.log" || { echo "PostgreSQL did not start, see $RUN/postgres.log"; exit 1; }
     export SECKILL_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/seckill" SECKILL_DB_USER=postgres SECKILL_DB_PASSWORD=postgres
+  fi
+  if [ -z "${SECKILL_KAFKA_BOOTSTRAP:-}" ]; then
+    java -cp "target/test-classes:target/classes:$(cat target/local.classpath)" seckill.local.LocalKafka \
+      "$KAFKA_PORT" "$RUN/kafka" > "$RUN/kafka.log" 2>&1 &
+    echo $! > "$RUN/kafka.pid"
+    for _ in $(seq 1 90); do grep -q "Kafka ready" "$RUN/kafka.log" 2>/dev/null && break; sleep 1; done
+    grep "Kafka ready" "$RUN/kafka.log" || { echo "Kafka did not start, see $RUN/kafka.log"; exit 1; }
+    export SECKILL_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+  elif [ "$SECKILL_KAFKA_BOOTSTRAP" = off ]; then
+    export SECKILL_KAFKA_BOOTSTRAP=""
   fi
   for n in 1 2 3; do
     SECKILL_DEMO=$([ $n = 1 ] && echo on || echo off) \
@@ -41,6 +57,8 @@ start() {
   echo "shards:     curl http://127.0.0.1:8551/cluster/shards/Sale"
   echo "a token:    SECKILL_JWT_SECRET=$SECKILL_JWT_SECRET java cluster-config/Token.java alice"
   echo "admin:      curl -H 'Authorization: Bearer $SECKILL_ADMIN_TOKEN' http://127.0.0.1:8082/admin/sales/demo"
+  [ -n "${SECKILL_KAFKA_BOOTSTRAP:-}" ] && echo "kafka:      $SECKILL_KAFKA_BOOTSTRAP (topics seckill.orders, seckill.sales, seckill.payments)"
+  true
 }
 
 status() {
@@ -61,6 +79,7 @@ stop() {
       echo "node$n stopped"
     fi
   done
+  if [ -f "$RUN/kafka.pid" ]; then kill -TERM "$(cat "$RUN/kafka.pid")" 2>/dev/null || true; rm -f "$RUN/kafka.pid"; fi
   if [ -f "$RUN/postgres.pid" ]; then kill -TERM "$(cat "$RUN/postgres.pid")" 2>/dev/null || true; rm -f "$RUN/postgres.pid"; fi
   echo "stopped"
 }

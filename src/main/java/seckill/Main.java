@@ -3,6 +3,7 @@ package seckill;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigResolveOptions;
+import java.time.Clock;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -18,6 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.admin.AdminRoutes;
 import seckill.admin.Metrics;
+import seckill.admin.Switchboard;
+import seckill.admin.Switches;
 import seckill.admission.Admission;
 import seckill.admission.AdmissionRoutes;
 import seckill.admission.EdgeGuards;
@@ -25,9 +28,12 @@ import seckill.admission.HotKeys;
 import seckill.admission.SaleViews;
 import seckill.auth.BuyerTokens;
 import seckill.auth.DevTokenRoutes;
+import seckill.challenge.ChallengeRoutes;
+import seckill.challenge.Challenges;
 import seckill.demo.DemoSale;
 import seckill.http.HttpServer;
 import seckill.journal.Journal;
+import seckill.orders.Orders;
 import seckill.sale.Sale;
 import seckill.sale.SaleRoutes;
 import seckill.web.WebRoutes;
@@ -56,11 +62,13 @@ public final class Main {
     if (config.getBoolean("seckill.auth.dev-mode")) return;
     // the files as shipped, resolved without the environment: exactly the embedded defaults
     Config defaults = ConfigFactory.parseResources("auth.conf").withFallback(ConfigFactory.parseResources("admission.conf"))
+        .withFallback(ConfigFactory.parseResources("challenge.conf"))
         .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
     for (String[] secret : new String[][] {
         {"seckill.auth.hs256-secret", "SECKILL_JWT_SECRET"},
         {"seckill.auth.admin-token", "SECKILL_ADMIN_TOKEN"},
-        {"seckill.admission.sale-key-secret", "SECKILL_SALE_KEY_SECRET"}}) {
+        {"seckill.admission.sale-key-secret", "SECKILL_SALE_KEY_SECRET"},
+        {"seckill.challenge.secret", "SECKILL_CHALLENGE_SECRET"}}) {
       boolean rs256 = secret[0].endsWith("hs256-secret") && !config.getString("seckill.auth.rs256-public-key").isBlank();
       if (!rs256 && config.getString(secret[0]).equals(defaults.getString(secret[0]))) {
         throw new IllegalStateException(secret[0] + " still has its embedded default while dev mode is off: set " + secret[1]);
@@ -81,14 +89,20 @@ public final class Main {
     }
     SaleViews views = SaleViews.get(system);
     Sale.init(system, views.publisher());
+    Orders.init(system);
+    Switchboard.init(system, Switches.get(system).publisher());
 
     BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));
     Admission admission = new Admission(system);
     EdgeGuards guards = new EdgeGuards(config.getConfig("seckill.admission"));
     Metrics.get(system).watch(admission, views);
     Metrics.get(system).watch(HotKeys.get(system));
+    Config challenge = config.getConfig("seckill.challenge");
+    Challenges challenges = new Challenges(challenge,
+        Switches.get(system).challengeDifficulty(Challenges.configuredDifficulty(challenge)), Clock.systemUTC());
     Route routes = Directives.concat(
-        new AdmissionRoutes(system, views, admission, guards, tokens).routes(),
+        new AdmissionRoutes(system, views, admission, guards, tokens, challenges).routes(),
+        new ChallengeRoutes(system, views, challenges, tokens).routes(),
         new SaleRoutes(system, tokens).routes(),
         new AdminRoutes(system, admission).routes(),
         new WebRoutes(system).routes(),

@@ -9,6 +9,7 @@
   let status = null;
   let busy = false;
   let pendingRequestId = null; // kept across retries so a retry can never buy twice
+  let accessToken = null;      // a solved challenge's token, for this request; used up by one reserve
 
   function fmtMoney(amount, currency) {
     try { return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount); }
@@ -30,6 +31,45 @@
   function newRequestId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  function zeroBits(bytes) {
+    let bits = 0;
+    for (const b of bytes) {
+      if (b === 0) { bits += 8; continue; }
+      return bits + Math.clz32(b) - 24;
+    }
+    return bits;
+  }
+
+  // The sale's access challenge: find n such that SHA-256(challenge + ":" + n) starts with
+  // `difficulty` zero bits, then trade it for a token bound to this request. Returns the token,
+  // "" when the sale no longer asks for one, or an error answer { status, body }.
+  async function solveChallenge() {
+    if (!(window.crypto && crypto.subtle)) {
+      return { status: 0, body: { message: "This sale verifies buyers with WebCrypto, which needs the page over https." } };
+    }
+    const url = "/api/sales/" + encodeURIComponent(saleId) + "/challenge";
+    const auth = { "Authorization": "Bearer " + localStorage.getItem(tokenKey) };
+    const r = await fetch(url, { headers: auth });
+    const c = await r.json().catch(() => ({}));
+    if (r.status === 404 && c.error === "challenge_off") return "";
+    if (!r.ok) return { status: r.status, body: c };
+    const prefix = c.challenge + ":";
+    const enc = new TextEncoder();
+    const batch = 256; // digests in flight at once: one await per digest would be slow
+    let solution = null;
+    for (let n = 0; solution === null; n += batch) {
+      const tries = [];
+      for (let i = n; i < n + batch; i++) tries.push(crypto.subtle.digest("SHA-256", enc.encode(prefix + i)));
+      const digests = await Promise.all(tries);
+      const hit = digests.findIndex((d) => zeroBits(new Uint8Array(d)) >= c.difficulty);
+      if (hit >= 0) solution = String(n + hit);
+    }
+    const t = await fetch(url, { method: "POST", headers: Object.assign({ "Content-Type": "application/json" }, auth),
+      body: JSON.stringify({ challenge: c.challenge, solution, requestId: pendingRequestId }) });
+    const granted = await t.json().catch(() => ({}));
+    return t.ok ? granted.accessToken : { status: t.status, body: granted };
   }
 
   async function loadSale() {
@@ -105,15 +145,25 @@
     busy = true;
     render();
     pendingRequestId = pendingRequestId || newRequestId();
-    say(attempt ? "Busy, trying again…" : "Reserving…", "wait");
     let r, body;
     try {
-      r = await fetch(status.reservePath, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Authorization": "Bearer " + localStorage.getItem(tokenKey) },
-        body: JSON.stringify({ requestId: pendingRequestId, quantity: 1 })
-      });
-      body = await r.json().catch(() => ({}));
+      const headers = { "Content-Type": "application/json", "Authorization": "Bearer " + localStorage.getItem(tokenKey) };
+      if (status.challenge && !accessToken) {
+        say("Verifying…", "wait");
+        const solved = await solveChallenge();
+        if (typeof solved === "string") accessToken = solved;
+        else { r = { status: solved.status, headers: new Headers() }; body = solved.body; }
+      }
+      if (!r) {
+        if (accessToken) headers["X-Access-Token"] = accessToken;
+        say(attempt ? "Busy, trying again…" : "Reserving…", "wait");
+        r = await fetch(status.reservePath, {
+          method: "POST", headers, body: JSON.stringify({ requestId: pendingRequestId, quantity: 1 })
+        });
+        body = await r.json().catch(() => ({}));
+        // a 429 is answered before the token is looked at; any other answer used it up
+        if (r.status !== 429) accessToken = null;
+      }
     } catch (e) {
       r = { status: 503, headers: new Headers() };
       body = { message: "network error" };
@@ -134,6 +184,7 @@
     }
     if (r.status === 201) {
       pendingRequestId = null;
+      accessToken = null;
       const until = body.expiresAt ? " Pay before " + new Date(body.expiresAt).toLocaleTimeString() + "." : "";
       const what = body.status === "PENDING_PAYMENT" ? "Order placed" : body.status === "HELD" ? "Unit held for you" : "It's yours";
       say(what + " (reservation " + body.reservationId + ")." + until, "ok");
@@ -141,7 +192,7 @@
       localStorage.removeItem(tokenKey);
       say("Your sign-in expired; enter your name again.", "bad");
     } else {
-      if (r.status !== 503 && r.status !== 429) pendingRequestId = null;
+      if (r.status !== 503 && r.status !== 429) { pendingRequestId = null; accessToken = null; }
       const text = { 410: "Sold out.", 409: body.message || "Not possible right now." }[r.status];
       say(text || body.message || "Something went wrong; try again.", "bad");
     }

@@ -15,16 +15,19 @@ import org.apache.kafka.common.Uuid;
 /**
  * A real single-node Kafka broker in KRaft mode for tests, from the kafka_2.13 jars on the test
  * classpath: storage formatted with --standalone, then kafka.Kafka in its own JVM on 127.0.0.1.
+ * The broker JVM gets the 4.x client jar it was built with (copied by the pom to target/kafka-broker);
+ * the service under test keeps the 3.x client pekko-connectors-kafka 1.x is built for.
  */
 public final class TestKafka implements AutoCloseable {
 
-  private final Process process;
+  private Process process;
   private final Path dir;
+  private final Path properties;
   public final String bootstrap;
 
-  private TestKafka(Process process, Path dir, String bootstrap) {
-    this.process = process;
+  private TestKafka(Path dir, Path properties, String bootstrap) {
     this.dir = dir;
+    this.properties = properties;
     this.bootstrap = bootstrap;
   }
 
@@ -35,9 +38,12 @@ public final class TestKafka implements AutoCloseable {
   }
 
   public static TestKafka start() throws Exception {
-    Path dir = Files.createTempDirectory("seckill-kafka-");
-    int brokerPort = freePort();
-    int controllerPort = freePort();
+    return start(Files.createTempDirectory("seckill-kafka-"), freePort(), freePort());
+  }
+
+  /** A broker with its data in {@code dir}: formatted on first use, reused as it is afterwards. */
+  public static TestKafka start(Path dir, int brokerPort, int controllerPort) throws Exception {
+    Files.createDirectories(dir);
     Path properties = dir.resolve("server.properties");
     Files.writeString(properties, String.join("\n", List.of(
         "process.roles=broker,controller",
@@ -56,32 +62,66 @@ public final class TestKafka implements AutoCloseable {
         "share.coordinator.state.topic.replication.factor=1",
         "share.coordinator.state.topic.min.isr=1",
         "group.initial.rebalance.delay.ms=0")) + "\n");
-    String classpath = System.getProperty("java.class.path");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process format = new ProcessBuilder(java, "-cp", classpath, "kafka.tools.StorageTool", "format", "--standalone",
-        "-t", Uuid.randomUuid().toString(), "-c", properties.toString())
+    if (Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+      TestKafka kafka = new TestKafka(dir, properties, "127.0.0.1:" + brokerPort);
+      kafka.startBroker();
+      return kafka;
+    }
+    Process format = new ProcessBuilder(java(), "-cp", brokerClasspath(), "kafka.tools.StorageTool", "format",
+        "--standalone", "-t", Uuid.randomUuid().toString(), "-c", properties.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
     if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
       throw new IllegalStateException("kafka storage format failed: " + Files.readString(dir.resolve("format.log")));
     }
-    Process broker = new ProcessBuilder(java, "-Xmx512m", "-cp", classpath, "kafka.Kafka", properties.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
-    String bootstrap = "127.0.0.1:" + brokerPort;
-    TestKafka kafka = new TestKafka(broker, dir, bootstrap);
+    TestKafka kafka = new TestKafka(dir, properties, "127.0.0.1:" + brokerPort);
+    kafka.startBroker();
+    return kafka;
+  }
+
+  /** Starts the broker again on the same ports and data after {@link #stop()}. */
+  public synchronized void startBroker() throws Exception {
+    process = new ProcessBuilder(java(), "-Xmx512m", "-cp", brokerClasspath(), "kafka.Kafka", properties.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
+        .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
           AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000))) {
         admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
-        return kafka;
+        return;
       } catch (Exception notYet) {
-        if (!broker.isAlive() || System.nanoTime() > deadline) {
-          kafka.close();
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          close();
           throw new IllegalStateException("kafka did not start: " + Files.readString(dir.resolve("broker.log")));
         }
         Thread.sleep(250);
       }
     }
+  }
+
+  /** Stops the broker, keeping its data, so a test can take Kafka away for a while. */
+  public synchronized void stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The test classpath with its kafka-clients jar swapped for the broker's own version. */
+  static String brokerClasspath() throws IOException {
+    Path brokerClients;
+    try (var jars = Files.list(Path.of("target", "kafka-broker"))) {
+      brokerClients = jars.filter(p -> p.getFileName().toString().startsWith("kafka-clients-")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no kafka-clients jar in target/kafka-broker: run mvn test"));
+    }
+    List<String> entries = new java.util.ArrayList<>();
+    entries.add(brokerClients.toAbsolutePath().toString());
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!Path.of(entry).getFileName().toString().startsWith("kafka-clients-")) entries.add(entry);
+    }
+    return String.join(java.io.File.pathSeparator, entries);
   }
 
   public Path log() {
@@ -90,8 +130,7 @@ public final class TestKafka implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    stop();
   }
 
   /** Convenience for tests: the admin client of this broker. */

@@ -16,7 +16,10 @@ import seckill.sale.SaleJson.SaleRequest;
 import seckill.sale.SaleJson.StockRequest;
 import seckill.sale.Sales;
 
-/** The operator API under {@code /admin}, behind the admin bearer token; works from any node for any sale. */
+/**
+ * The operator API under {@code /admin}, behind the admin bearer token; works from any node for any sale.
+ * In read-only mode its changes to sales and reservations answer 503; the switches stay writable.
+ */
 public final class AdminRoutes extends JsonDirectives {
 
   private static final int MAX_PAYMENT_ID = 100;
@@ -25,9 +28,13 @@ public final class AdminRoutes extends JsonDirectives {
   private final Admission admission;
   private final HotKeys hotKeys;
   private final String adminToken;
+  private final SwitchRoutes switchRoutes;
+  private final SwitchDirectives brakes;
 
   public AdminRoutes(ActorSystem<?> system, Admission admission) {
     super(system);
+    this.switchRoutes = new SwitchRoutes(system);
+    this.brakes = new SwitchDirectives(system);
     this.sales = new Sales(system);
     this.admission = admission;
     this.hotKeys = HotKeys.get(system);
@@ -38,19 +45,20 @@ public final class AdminRoutes extends JsonDirectives {
     return pathPrefix("admin", () -> admin(adminToken, () -> concat(
         path("admission", () -> get(() -> json(StatusCodes.OK, admission.stats()))),
         path("hotspots", () -> get(() -> json(StatusCodes.OK, hotKeys.hotspots()))),
+        switchRoutes.routes(),
         pathPrefix(PathMatchers.segment("sales").slash(PathMatchers.segment()), saleId -> concat(
             pathEndOrSingleSlash(() -> concat(
-                put(() -> define(saleId)),
+                put(() -> brakes.writable(() -> define(saleId))),
                 get(() -> counters(saleId)))),
-            path("open", () -> post(() -> confirm(saleId, Sale.Open::new))),
-            path("pause", () -> post(() -> confirm(saleId, Sale.Pause::new))),
-            path("close", () -> post(() -> confirm(saleId, Sale.Close::new))),
-            path("stock", () -> post(() -> addStock(saleId))))),
+            path("open", () -> post(() -> brakes.writable(() -> confirm(saleId, Sale.Open::new)))),
+            path("pause", () -> post(() -> brakes.writable(() -> confirm(saleId, Sale.Pause::new)))),
+            path("close", () -> post(() -> brakes.writable(() -> confirm(saleId, Sale.Close::new)))),
+            path("stock", () -> post(() -> brakes.writable(() -> addStock(saleId)))))),
         pathPrefix(PathMatchers.segment("reservations").slash(PathMatchers.segment()), rid -> concat(
             pathEnd(() -> concat(
                 get(() -> reservation(rid, r -> new Sale.GetReservation(rid, null, r))),
-                delete(() -> reservation(rid, r -> new Sale.Cancel(rid, null, r))))),
-            path("payment", () -> post(() -> payment(rid))))))));
+                delete(() -> brakes.writable(() -> reservation(rid, r -> new Sale.Cancel(rid, null, r)))))),
+            path("payment", () -> post(() -> brakes.writable(() -> payment(rid)))))))));
   }
 
   private Route define(String saleId) {

@@ -25,6 +25,7 @@ import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import seckill.admission.Admission;
 import seckill.admission.HotKeys;
+import seckill.admission.LoadShedder;
 import seckill.admission.SaleViews;
 
 /**
@@ -76,12 +77,44 @@ public final class Metrics implements Extension, ManagementRouteProvider {
           cb.call(s.rejectedOverBudget(), "over_budget");
           cb.call(s.unanswered(), "unanswered");
         }).register(registry);
+    CounterWithCallback.builder().name("seckill_admission_shed").help("Reserves answered 503 at once by load shedding")
+        .labelNames("reason").callback(cb -> {
+          LoadShedder.Stats s = admission.stats().shedding();
+          cb.call(s.shedBreakerOpen(), "breaker_open");
+          cb.call(s.shedOverBudget(), "over_budget");
+        }).register(registry);
+    GaugeWithCallback.builder().name("seckill_admission_shedding")
+        .help("1 while a smoothed latency is over its budget and new reserves are shed")
+        .callback(cb -> cb.call(admission.stats().shedding().shedding() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name("seckill_breaker_state")
+        .help("The persist circuit breaker: 0 closed, 1 half-open, 2 open")
+        .callback(cb -> cb.call(admission.breakerState().ordinal())).register(registry);
+    CounterWithCallback.builder().name("seckill_breaker_opened").help("Times the persist circuit breaker opened")
+        .callback(cb -> cb.call(admission.stats().shedding().breakerOpened())).register(registry);
     GaugeWithCallback.builder().name("seckill_sale_units").help("A sale's units by state, from this node's view")
         .labelNames("sale", "state").callback(cb -> views.stock().forEach((sale, stock) -> {
           cb.call(stock.available(), sale, "available");
           cb.call(stock.sold(), sale, "sold");
           cb.call(stock.held(), sale, "held");
         })).register(registry);
+  }
+
+  /** Gauges of this node's copy of the operator switches: what it enforces right now. */
+  public void watch(Switches switches) {
+    GaugeWithCallback.builder().name("seckill_switch").help("Operator switches as this node sees them (absent: config)")
+        .labelNames("switch").callback(cb -> {
+          Switchboard.State state = switches.state();
+          SwitchValues v = state.values();
+          cb.call(state.version(), "version");
+          cb.call(v.pauseAll() ? 1 : 0, "pauseAll");
+          cb.call(v.pausedSales().size(), "pausedSales");
+          cb.call(v.readOnly() ? 1 : 0, "readOnly");
+          cb.call(v.disabledFeatures().size(), "disabledFeatures");
+          cb.call(v.challengeDifficulty(), "challengeDifficulty");
+          if (v.nodeRatePerSecond() != null) cb.call(v.nodeRatePerSecond(), "nodeRatePerSecond");
+          if (v.queueSize() != null) cb.call(v.queueSize(), "queueSize");
+          if (v.waitBudgetMillis() != null) cb.call(v.waitBudgetMillis(), "waitBudgetMillis");
+        }).register(registry);
   }
 
   /** Gauges read at scrape time from this node's hot keys (only the top sales get a series: bounded labels). */

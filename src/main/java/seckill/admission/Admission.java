@@ -27,15 +27,20 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SubSource;
 import org.apache.pekko.util.Timeout;
 import seckill.admin.Metrics;
+import seckill.admin.SwitchValues;
+import seckill.admin.Switches;
 import seckill.sale.Sale;
 
 /**
  * The node's bounded admission queue. Reserves wait here, are grouped per sale and sent as one
  * {@link Sale.ReserveBatch} (one persisted event for the batch); each lane has one batch in flight,
- * so later requests wait in the stream, never in an entity's mailbox. A full queue, or a request
- * queued past its budget, is answered {@link Busy} at once and never reaches the sale. A request
- * for a sale that {@link HotKeys} calls hot weighs less in a batch, so a hot sale's batches grow
- * to batch-size x hot-batch-factor (fewer persists for the same stream) while cold ones keep theirs.
+ * so later requests wait in the stream, never in an entity's mailbox. A full queue, a request
+ * queued past its budget, or a node shedding load ({@link LoadShedder}) is answered {@link Busy}
+ * at once and never reaches the sale. The operator may lower the queue size and change the budget
+ * at runtime (seckill.admin.Switches).
+ * A request for a sale that {@link HotKeys} calls hot weighs less in a batch, so a hot sale's
+ * batches grow to batch-size x hot-batch-factor (fewer persists for the same stream) while cold
+ * ones keep theirs.
  */
 public final class Admission {
 
@@ -50,11 +55,14 @@ public final class Admission {
 
   /** Counters for operators and benchmarks. */
   public record Stats(int queued, int capacity, long batches, long dispatched, double meanBatch,
-      double meanBatchMillis, long rejectedFull, long rejectedOverBudget, long resent, long unanswered) {}
+      double meanBatchMillis, long rejectedFull, long rejectedOverBudget, long resent, long unanswered,
+      LoadShedder.Stats shedding) {}
 
   private static final int QUEUED = 0;
   private static final int DISPATCHED = 1;
   private static final int EXPIRED = 2;
+
+  private static final Busy SHED = new Busy("the node is shedding load; retry shortly with the same requestId");
 
   private static final class Pending {
     final String saleId;
@@ -62,6 +70,7 @@ public final class Admission {
     final Sale.Reserve template;
     final CompletableFuture<Outcome> answer = new CompletableFuture<>();
     final AtomicInteger state = new AtomicInteger(QUEUED);
+    final long offeredAt = System.nanoTime();
     volatile Cancellable budgetTimer;
 
     Pending(String saleId, String buyer, String requestId, int quantity, long weight) {
@@ -87,11 +96,15 @@ public final class Admission {
   private final LongAdder batchNanos = new LongAdder();
 
   private final Metrics metrics;
+  private final LoadShedder shedder;
+  private final Switches switches;
   private final HotKeys hotKeys;
   private final long coldWeight;
 
   public Admission(ActorSystem<?> system) {
     this.metrics = Metrics.get(system);
+    this.shedder = LoadShedder.create(system);
+    this.switches = Switches.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
     this.sharding = ClusterSharding.get(system);
@@ -133,12 +146,16 @@ public final class Admission {
 
   /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
   public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity) {
+    if (shedder.shouldShed()) return CompletableFuture.completedFuture(SHED);
     Pending p = new Pending(saleId, buyer, requestId, quantity, hotKeys.isHot(saleId) ? 1 : coldWeight);
-    if (queue.offer(p) != QueueOfferResult.enqueued()) {
+    SwitchValues now = switches.values();
+    // the stream's buffer is fixed at start: an operator's smaller queue size is a cap checked here
+    if ((now.queueSize() != null && queue.size() >= now.queueSize()) || queue.offer(p) != QueueOfferResult.enqueued()) {
       rejectedFull.increment();
       return CompletableFuture.completedFuture(new Busy("too many requests are waiting; try again shortly"));
     }
-    p.budgetTimer = system.scheduler().scheduleOnce(waitBudget, () -> {
+    Duration budget = now.waitBudgetMillis() == null ? waitBudget : Duration.ofMillis(now.waitBudgetMillis());
+    p.budgetTimer = system.scheduler().scheduleOnce(budget, () -> {
       if (p.state.compareAndSet(QUEUED, EXPIRED)) {
         rejectedOverBudget.increment();
         p.answer.complete(new Busy("waited too long in the queue; try again shortly"));
@@ -152,33 +169,59 @@ public final class Admission {
     long d = dispatched.sum();
     return new Stats(queue.size(), capacity, b, d, b == 0 ? 0 : (double) d / b,
         b == 0 ? 0 : batchNanos.sum() / 1e6 / b, rejectedFull.sum(), rejectedOverBudget.sum(), resent.sum(),
-        unanswered.sum());
+        unanswered.sum(), shedder.stats());
   }
 
-  /** Sends one lane's batch, one ReserveBatch per sale, and completes when every request is answered. */
+  public LoadShedder.BreakerState breakerState() {
+    return shedder.breakerState();
+  }
+
+  /**
+   * Sends one lane's batch, one ReserveBatch per sale, through the load shedder's breaker, and
+   * completes when every request is answered (by its sale, or Busy when the breaker refused it).
+   */
   private CompletionStage<Done> dispatch(List<Pending> batch) {
     Map<String, List<Pending>> bySale = new LinkedHashMap<>();
+    List<CompletableFuture<Outcome>> answers = new ArrayList<>(batch.size());
     for (Pending p : batch) {
       if (!p.state.compareAndSet(QUEUED, DISPATCHED)) continue; // its budget ran out while it waited
       Cancellable timer = p.budgetTimer;
       if (timer != null) timer.cancel();
+      // batches keep arrival order: the first request sent is the one that waited longest
+      if (answers.isEmpty()) shedder.queueWaited(p.offeredAt, System.nanoTime());
       bySale.computeIfAbsent(p.saleId, k -> new ArrayList<>()).add(p);
+      answers.add(p.answer);
     }
-    List<CompletableFuture<Outcome>> answers = new ArrayList<>(batch.size());
-    bySale.forEach((saleId, pending) -> {
-      pending.forEach(p -> answers.add(p.answer));
-      batches.increment();
-      dispatched.add(pending.size());
-      metrics.batch(pending.size());
-      send(saleId, pending, 1);
-    });
+    if (answers.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
+    CompletableFuture<Void> all = CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0]));
+    shedder.guard(answers.size(), () -> sendAll(bySale, all, answers), () -> answers.forEach(a -> a.complete(SHED)));
+    return all.thenApply(x -> Done.getInstance());
+  }
+
+  /** Sends the batch; completes with whether its sales answered every request (the breaker's success). */
+  private CompletionStage<Boolean> sendAll(Map<String, List<Pending>> bySale, CompletableFuture<Void> all,
+      List<CompletableFuture<Outcome>> answers) {
+    try {
+      bySale.forEach((saleId, pending) -> {
+        batches.increment();
+        dispatched.add(pending.size());
+        metrics.batch(pending.size());
+        send(saleId, pending, 1);
+      });
+    } catch (RuntimeException e) {
+      // nothing would ever answer the requests not sent (no reply promise yet): answer them now, or
+      // the lane would wait for them forever
+      answers.forEach(a -> a.complete(new Busy("the sale could not be reached; retry with the same requestId")));
+      return CompletableFuture.failedFuture(e);
+    }
     long start = System.nanoTime();
     int sent = bySale.size();
-    return CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).thenApply(x -> {
+    return all.thenApply(x -> {
       long took = System.nanoTime() - start;
       batchNanos.add(took * sent);
       metrics.batchAnswered(took);
-      return Done.getInstance();
+      shedder.persisted(start, took);
+      return answers.stream().allMatch(a -> a.join() instanceof Answered);
     });
   }
 

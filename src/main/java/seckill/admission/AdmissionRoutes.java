@@ -15,7 +15,10 @@ import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import seckill.admin.SwitchDirectives;
+import seckill.admin.Switches;
 import seckill.auth.BuyerTokens;
+import seckill.challenge.Challenges;
 import seckill.http.ETags;
 import seckill.http.Json;
 import seckill.http.JsonDirectives;
@@ -26,43 +29,55 @@ import seckill.sale.SaleJson.SaleView;
 
 /**
  * The buyer's way in: sale definition and status from the local views, and the reserve endpoint
- * with its filters, cheapest first: token, buyer throttle, sale known and open, hidden path, sold
- * out, node rate limit, the buyer's request already in flight, then the bounded admission queue.
- * Every attempt and status poll is counted in {@link HotKeys} first, so floods show there.
+ * with its filters, cheapest first: token, buyer throttle, sale known and open, the operator's
+ * pause and read-only switches, hidden path, sold out, sale and node rate limits, the access token
+ * when the sale asks for a challenge, the buyer's request already in flight, then the bounded
+ * admission queue. Every attempt and status poll is counted in {@link HotKeys} first, so floods show.
  */
 public final class AdmissionRoutes extends JsonDirectives {
 
-  private static final int MAX_REQUEST_ID = 100;
+  public static final int MAX_REQUEST_ID = 100;
+  /** The reserve's header carrying the access token of a solved challenge. */
+  public static final String ACCESS_TOKEN = "X-Access-Token";
   private static final String ERROR_PREFIX = "{\"error\":\"";
 
-  /** {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. */
+  /**
+   * {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. {@code challenge} is the
+   * difficulty of the challenge a reserve needs, absent when none.
+   */
   public record StatusView(String state, int available, Instant serverTime, Instant startsAt, Instant endsAt,
-      String reservePath) {}
+      String reservePath, Integer challenge) {}
 
   private final SaleViews views;
   private final seckill.admin.Metrics metrics;
   private final Admission admission;
   private final EdgeGuards guards;
   private final BuyerTokens tokens;
+  private final Challenges challenges;
   private final HotKeys hotKeys;
   private final ActorSystem<?> system;
   private final Duration throttledDelay;
   private final long saleMaxAge;
   private final long statusMaxAge;
+  private final Switches switches;
+  private final SwitchDirectives brakes;
 
   public AdmissionRoutes(ActorSystem<?> system, SaleViews views, Admission admission, EdgeGuards guards,
-      BuyerTokens tokens) {
+      BuyerTokens tokens, Challenges challenges) {
     super(system);
     this.views = views;
     this.metrics = seckill.admin.Metrics.get(system);
     this.admission = admission;
     this.guards = guards;
     this.tokens = tokens;
+    this.challenges = challenges;
     this.hotKeys = HotKeys.get(system);
     this.system = system;
     this.throttledDelay = system.settings().config().getDuration("seckill.admission.hot-keys.throttled-answer-delay");
     this.saleMaxAge = system.settings().config().getDuration("seckill.http.sale-max-age").toSeconds();
     this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
+    this.switches = Switches.get(system);
+    this.brakes = new SwitchDirectives(system);
   }
 
   public Route routes() {
@@ -117,12 +132,15 @@ public final class AdmissionRoutes extends JsonDirectives {
     SaleViews.View view = found.get();
     Instant now = Instant.now();
     Sale.Phase phase = view.phase(now);
-    boolean open = phase == Sale.Phase.OPEN;
-    String state = open && view.available() == 0 ? "SOLD_OUT" : phase.name();
+    boolean open = phase == Sale.Phase.OPEN && !switches.paused(saleId);
+    // an operator's pause shows as PAUSED while units are left; the reserve path is hidden meanwhile
+    String state = phase == Sale.Phase.OPEN && view.available() == 0 ? "SOLD_OUT"
+        : phase == Sale.Phase.OPEN && !open ? Sale.Phase.PAUSED.name() : phase.name();
     String reservePath = open ? reservePath(saleId, view) : null;
+    int difficulty = challenges.difficultyFor(saleId);
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(statusMaxAge)),
         () -> json(StatusCodes.OK, new StatusView(state, view.available(), now, view.definition().startsAt(),
-            view.definition().endsAt(), reservePath)));
+            view.definition().endsAt(), reservePath, difficulty == 0 ? null : difficulty)));
   }
 
   private String reservePath(String saleId, SaleViews.View view) {
@@ -137,10 +155,14 @@ public final class AdmissionRoutes extends JsonDirectives {
     SaleViews.View view = found.get();
     Sale.Phase phase = view.phase(Instant.now());
     if (phase != Sale.Phase.OPEN) return rejected(Sale.refusalFor(phase));
+    return brakes.reservable(saleId, () -> admit(saleId, key, buyer, view));
+  }
+
+  private Route admit(String saleId, String key, String buyer, SaleViews.View view) {
     if (!guards.isSaleKey(saleId, view.definition().startsAt(), key))
       return error(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path");
     if (view.available() == 0) return error(StatusCodes.GONE, "sold_out", "sold out");
-    OptionalLong wait = guards.rateLimited();
+    OptionalLong wait = guards.rateLimited(saleId, switches.values());
     if (wait.isPresent()) return tooMany(wait.getAsLong(), "rate_limited", "too many requests on this node; try again shortly");
     return jsonBody(ReserveRequest.class, body -> {
       String requestId = body.requestId();
@@ -151,8 +173,10 @@ public final class AdmissionRoutes extends JsonDirectives {
       if (quantity > view.definition().perBuyerLimit())
         return error(StatusCodes.BAD_REQUEST, "invalid_quantity",
             "quantity is above the limit of " + view.definition().perBuyerLimit() + " per buyer");
-      return onSuccess(guards.joinInFlight(saleId, buyer, () -> admission.offer(saleId, buyer, requestId, quantity)),
-          this::answer);
+      return optionalHeaderValueByName(ACCESS_TOKEN, access -> challenges.admit(saleId, buyer, requestId, access)
+          .map(refused -> error(StatusCodes.FORBIDDEN, refused.code(), refused.message()))
+          .orElseGet(() -> onSuccess(guards.joinInFlight(saleId, buyer,
+              () -> admission.offer(saleId, buyer, requestId, quantity)), this::answer)));
     });
   }
 

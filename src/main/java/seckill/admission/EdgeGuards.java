@@ -3,7 +3,9 @@ package seckill.admission;
 import com.typesafe.config.Config;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TokensInheritanceStrategy;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,27 +22,66 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import seckill.admin.SwitchValues;
 
-/** The cheap, local checks in front of the queue: node rate limit, in-flight join, hidden reserve path. */
+/** The cheap, local checks in front of the queue: sale and node rate limits, in-flight join, hidden reserve path. */
 public final class EdgeGuards {
 
+  /** A per-sale bucket and the rate it was built for, so a changed rate builds a new one. */
+  private record SaleBucket(int rate, Bucket bucket) {}
+
   private final Bucket bucket;
+  private final long configuredRate;
+  private final long configuredBurst;
+  // the operator's node rate the bucket was last built for; null: the configured rate and burst
+  private volatile Integer appliedSwitch;
+  private final Map<String, SaleBucket> saleBuckets = new ConcurrentHashMap<>();
   private final byte[] keySecret;
   private final Map<String, CompletableFuture<Admission.Outcome>> inFlight = new ConcurrentHashMap<>();
   private final Map<String, String> saleKeys = new ConcurrentHashMap<>();
 
   public EdgeGuards(Config admission) {
-    this.bucket = Bucket.builder()
-        .addLimit(Bandwidth.builder()
-            .capacity(admission.getLong("rate-limit.burst"))
-            .refillGreedy(admission.getLong("rate-limit.per-second"), Duration.ofSeconds(1))
-            .build())
-        .build();
+    this.configuredRate = admission.getLong("rate-limit.per-second");
+    this.configuredBurst = admission.getLong("rate-limit.burst");
+    this.bucket = Bucket.builder().addLimit(limit(configuredRate, configuredBurst)).build();
     this.keySecret = admission.getString("sale-key-secret").getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Empty when the request may pass; otherwise the seconds to wait (atomic: one token per request). */
-  public OptionalLong rateLimited() {
+  private static Bandwidth limit(long perSecond, long burst) {
+    return Bandwidth.builder().capacity(burst).refillGreedy(perSecond, Duration.ofSeconds(1)).build();
+  }
+
+  /**
+   * Empty when a reserve for {@code saleId} may pass; otherwise the seconds to wait. Atomic: one token
+   * per request from the sale's bucket (when the operator set a rate for it), then from the node's.
+   * An operator's node rate replaces the configured one (with a burst of one second of it).
+   */
+  public OptionalLong rateLimited(String saleId, SwitchValues switches) {
+    Integer saleRate = switches.saleRatePerSecond().get(saleId);
+    if (saleRate == null) {
+      saleBuckets.remove(saleId);
+    } else {
+      Bucket forSale = saleBuckets.compute(saleId, (id, b) -> b != null && b.rate() == saleRate ? b
+          : new SaleBucket(saleRate, Bucket.builder().addLimit(limit(saleRate, saleRate)).build())).bucket();
+      OptionalLong wait = take(forSale);
+      if (wait.isPresent()) return wait;
+    }
+    Integer nodeRate = switches.nodeRatePerSecond();
+    if (!Objects.equals(nodeRate, appliedSwitch)) rebuild(nodeRate);
+    return take(bucket);
+  }
+
+  private synchronized void rebuild(Integer nodeRate) {
+    if (Objects.equals(nodeRate, appliedSwitch)) return;
+    long rate = nodeRate == null ? configuredRate : nodeRate;
+    long burst = nodeRate == null ? configuredBurst : nodeRate;
+    // tokens are kept, cut to the new capacity: a lower rate bites at once, a higher one does not refill
+    bucket.replaceConfiguration(BucketConfiguration.builder().addLimit(limit(rate, burst)).build(),
+        TokensInheritanceStrategy.AS_IS);
+    appliedSwitch = nodeRate;
+  }
+
+  private static OptionalLong take(Bucket bucket) {
     ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) return OptionalLong.empty();
     return OptionalLong.of(Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L));

@@ -202,6 +202,10 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record ConfirmPayment(String reservationId, String paymentId, ActorRef<ReservationReply> replyTo)
       implements Command {}
 
+  /** The payment system reports a failed payment: a reservation waiting for payment ends and its units go back. */
+  public record FailPayment(String reservationId, String paymentId, ActorRef<ReservationReply> replyTo)
+      implements Command {}
+
   /** Cancel a reservation; {@code buyer} is null when an operator cancels. */
   public record Cancel(String reservationId, String buyer, ActorRef<ReservationReply> replyTo) implements Command {}
 
@@ -292,6 +296,9 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record SaleClosed(Instant at) implements Event {}
 
   public record StockAdded(int units, Instant at) implements Event {}
+
+  /** The change persisted with it took the last available unit (units may come back later). */
+  public record SaleSoldOut(Instant at) implements Event {}
 
   /** The accepted part of one {@link ReserveBatch}: group commit, one event for many buyers. */
   public record ReservationsPlaced(List<Reservation> reservations, Instant at) implements Event {}
@@ -413,9 +420,14 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     /** The reservation ends without a sale (cancelled, expired, payment failed): its units go back. */
     State released(String reservationId, ReservationStatus end) {
       Reservation r = reservations.get(reservationId);
+      return r == null ? this : released(reservationId, end, r.paymentId());
+    }
+
+    State released(String reservationId, ReservationStatus end, String paymentId) {
+      Reservation r = reservations.get(reservationId);
       if (r == null || !r.status().awaitsPayment()) return this;
       int q = r.quantity();
-      reservations.put(reservationId, r.with(end, r.paymentId()));
+      reservations.put(reservationId, r.with(end, paymentId));
       deadlines.remove(reservationId);
       unitsByBuyer.computeIfPresent(r.buyer(), (b, units) -> units - q == 0 ? null : units - q);
       return r.status() == ReservationStatus.HELD
@@ -524,6 +536,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .onCommand(AddStock.class, this::onAddStock)
         .onCommand(ReserveBatch.class, this::onReserveBatch)
         .onCommand(ConfirmPayment.class, this::onConfirmPayment)
+        .onCommand(FailPayment.class, this::onFailPayment)
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(GetReservation.class, this::onGetReservation)
         .onCommand(GetStatus.class, this::onGetStatus)
@@ -625,7 +638,10 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     if (placed.isEmpty()) return Effect().none().thenRun(s -> replies.forEach(Runnable::run)).thenNoReply();
-    return persist(new ReservationsPlaced(List.copyOf(placed), now))
+    List<Event> events = new ArrayList<>(2);
+    events.add(new ReservationsPlaced(List.copyOf(placed), now));
+    if (state.available() > 0 && available == 0) events.add(new SaleSoldOut(now));
+    return persist(events)
         .thenRun(s -> {
           replies.forEach(Runnable::run);
           armExpiry(s);
@@ -667,14 +683,36 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       case PENDING_PAYMENT -> state.available() < r.quantity()
           ? persist(new PaymentFailed(r.id(), cmd.paymentId(), now))
               .thenReply(cmd.replyTo(), s -> new Rejected(Reason.PAYMENT_FAILED, "sold out before payment"))
-          : paid(r, cmd, now);
-      case HELD, CONFIRMED -> paid(r, cmd, now);
+          : paid(state, r, cmd, now);
+      case HELD, CONFIRMED -> paid(state, r, cmd, now);
     };
   }
 
-  private ReplyEffect<Event, State> paid(Reservation r, ConfirmPayment cmd, Instant now) {
-    return persist(new PaymentConfirmed(r.id(), cmd.paymentId(), now))
+  private ReplyEffect<Event, State> paid(State state, Reservation r, ConfirmPayment cmd, Instant now) {
+    Event confirmed = new PaymentConfirmed(r.id(), cmd.paymentId(), now);
+    // ON_PAYMENT takes its units only now: the payment that takes the last one also sells the sale out
+    boolean takesLast = r.status() == ReservationStatus.PENDING_PAYMENT && state.available() == r.quantity();
+    return persist(takesLast ? List.of(confirmed, new SaleSoldOut(now)) : List.of(confirmed))
         .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
+  }
+
+  private ReplyEffect<Event, State> onFailPayment(State state, FailPayment cmd) {
+    Instant now = now();
+    Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null) return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
+    if (r.dueAt(now)) return expireAndReject(r, cmd.replyTo(), now);
+    return switch (r.status()) {
+      case HELD, PENDING_PAYMENT -> persist(new PaymentFailed(r.id(), cmd.paymentId(), now))
+          .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
+      case PAYMENT_FAILED -> cmd.paymentId().equals(r.paymentId())
+          ? Effect().reply(cmd.replyTo(), new ReservationResult(r))
+          : Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_FAILED, "payment already failed"));
+      case PAID -> Effect().reply(cmd.replyTo(), new Rejected(Reason.ALREADY_PAID, "reservation is paid"));
+      case CANCELLED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.RESERVATION_CANCELLED, "reservation was cancelled"));
+      case EXPIRED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.RESERVATION_EXPIRED, "reservation has expired"));
+      case CONFIRMED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.NOT_CANCELLABLE,
+          "an ON_ORDER reservation keeps its unit; a failed payment is settled by the order system"));
+    };
   }
 
   private ReplyEffect<Event, State> onCancel(State state, Cancel cmd) {
@@ -753,6 +791,11 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     return Effect().persist(event).thenRun(this::publishView);
   }
 
+  /** Several events in one atomic write. */
+  private EffectBuilder<Event, State> persist(List<Event> events) {
+    return Effect().persist(events).thenRun(this::publishView);
+  }
+
   private void publishView(State state) {
     if (state.definition() == null) return;
     views.tell(new ViewChanged(saleId, state.definition(), state.lifecycle(), state.available(), state.sold(),
@@ -776,6 +819,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     if (cmd instanceof Close c) return c.replyTo();
     if (cmd instanceof AddStock c) return c.replyTo();
     if (cmd instanceof ConfirmPayment c) return c.replyTo();
+    if (cmd instanceof FailPayment c) return c.replyTo();
     if (cmd instanceof Cancel c) return c.replyTo();
     if (cmd instanceof GetReservation c) return c.replyTo();
     return null;
@@ -800,7 +844,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .onEvent(StockAdded.class, (s, e) -> s.stockAdded(e.units()))
         .onEvent(ReservationsPlaced.class, (s, e) -> s.placed(e.reservations()))
         .onEvent(PaymentConfirmed.class, (s, e) -> s.paid(e.reservationId(), e.paymentId()))
-        .onEvent(PaymentFailed.class, (s, e) -> s.released(e.reservationId(), ReservationStatus.PAYMENT_FAILED))
+        .onEvent(PaymentFailed.class, (s, e) -> s.released(e.reservationId(), ReservationStatus.PAYMENT_FAILED, e.paymentId()))
+        .onEvent(SaleSoldOut.class, (s, e) -> s)
         .onEvent(ReservationCancelled.class, (s, e) -> s.released(e.reservationId(), ReservationStatus.CANCELLED))
         .onEvent(ReservationsExpired.class, (s, e) -> s.expired(e.reservationIds()))
         .build();

@@ -4,6 +4,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import seckill.admin.SwitchDirectives;
 import seckill.auth.BuyerTokens;
 import seckill.http.JsonDirectives;
 import seckill.sale.SaleJson.ReservationView;
@@ -13,9 +14,11 @@ public final class SaleRoutes extends JsonDirectives {
 
   private final Sales sales;
   private final BuyerTokens tokens;
+  private final SwitchDirectives brakes;
 
   public SaleRoutes(ActorSystem<?> system, BuyerTokens tokens) {
     super(system);
+    this.brakes = new SwitchDirectives(system);
     this.sales = new Sales(system);
     this.tokens = tokens;
   }
@@ -26,10 +29,10 @@ public final class SaleRoutes extends JsonDirectives {
   public Route routes() {
     return concat(
         path(PathMatchers.segment("api").slash("reservations").slash(PathMatchers.segment()), rid -> concat(
-            get(() -> buyer(tokens, buyer -> reservation(rid, buyer))),
-            delete(() -> buyer(tokens, buyer -> cancel(rid, buyer))))),
+            get(() -> brakes.feature("reservation-lookup", () -> buyer(tokens, buyer -> reservation(rid, buyer)))),
+            delete(() -> brakes.writable(() -> buyer(tokens, buyer -> cancel(rid, buyer)))))),
         path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("reservations"),
-            saleId -> get(() -> buyer(tokens, buyer -> mine(saleId, buyer)))));
+            saleId -> get(() -> brakes.feature("buyer-reservations", () -> buyer(tokens, buyer -> mine(saleId, buyer))))));
   }
 
   private Route mine(String saleId, String buyer) {

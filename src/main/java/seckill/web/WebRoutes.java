@@ -16,6 +16,7 @@ import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import seckill.admin.SwitchDirectives;
 import seckill.http.ETags;
 
 /**
@@ -32,8 +33,10 @@ public final class WebRoutes extends AllDirectives {
   private final Asset style;
   private final long maxAge;
   private final String demoSale;
+  private final SwitchDirectives brakes;
 
   public WebRoutes(ActorSystem<?> system) {
+    this.brakes = new SwitchDirectives(system);
     var config = system.settings().config();
     this.maxAge = config.getDuration("seckill.http.static-max-age").toSeconds();
     this.demoSale = config.getBoolean("seckill.demo.enabled") ? config.getString("seckill.demo.sale-id") : null;
@@ -51,10 +54,11 @@ public final class WebRoutes extends AllDirectives {
         path(PathMatchers.segment("static").slash("sale.css"), () -> get(() -> serve(style))));
   }
 
+  /** The operator may turn the page off ("sale-page") to keep a node's bandwidth for the API. */
   private Route serve(Asset asset) {
-    return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(maxAge)),
+    return brakes.feature("sale-page", () -> respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(maxAge)),
         () -> conditional(asset.etag(), () -> complete(
-            org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(asset.entity()))));
+            org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(asset.entity())))));
   }
 
   private static Asset load(String resource, ContentType type) {

@@ -119,7 +119,8 @@ class AdmissionTest {
   @Test
   void aFullQueueAnswers503AtOnceNeverGrowsAndChangesNothing() throws Exception {
     try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
-        seckill.admission { queue-size = 4, lanes = 1, batch-size = 1, batch-window = 1ms, wait-budget = 10s }
+        seckill.admission { queue-size = 4, lanes = 1, batch-size = 1, batch-window = 1ms, wait-budget = 10s,
+          shedding.queue-wait-budget = 10s }
         """))) {
       Api api = node.api();
       api.defineSale("burst", Api.sale(10_000, 1, "ON_ORDER", null));
@@ -161,7 +162,9 @@ class AdmissionTest {
       assertTrue(busy > 0, "a queue of 4 cannot take a burst of " + n + " (created " + created + ")");
       assertTrue(maxQueued.get() <= 4, "queue grew to " + maxQueued.get());
       JsonNode stats = api.admin("GET", "/admin/admission", null).json();
-      assertEquals(busy, stats.get("rejectedFull").asInt() + stats.get("rejectedOverBudget").asInt());
+      JsonNode shed = stats.get("shedding");
+      assertEquals(busy, stats.get("rejectedFull").asInt() + stats.get("rejectedOverBudget").asInt()
+          + shed.get("shedBreakerOpen").asInt() + shed.get("shedOverBudget").asInt(), "every 503 is counted once");
       JsonNode counters = api.admin("GET", "/admin/sales/burst", null).json();
       assertEquals(created, counters.get("sold").asInt(), "a 503 sold nothing");
       assertEquals(created, counters.get("reservations").asInt());
@@ -171,7 +174,7 @@ class AdmissionTest {
   @Test
   void aBurstIsPersistedInFarFewerEventsAndEveryRequestGetsItsOwnAnswer() throws Exception {
     try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
-        seckill.admission { batch-window = 20ms, wait-budget = 10s }
+        seckill.admission { batch-window = 20ms, wait-budget = 10s, shedding.queue-wait-budget = 10s }
         """))) {
       Api api = node.api();
       api.defineSale("batched", Api.sale(1_000, 1, "HOLD", 300L));

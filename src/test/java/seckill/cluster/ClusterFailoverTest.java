@@ -53,7 +53,7 @@ class ClusterFailoverTest {
     }
   }
 
-  private static List<TestNode> startCluster(Config db) throws Exception {
+  static List<TestNode> startCluster(Config db) throws Exception {
     int[] ports = {freePort(), freePort(), freePort()};
     List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     for (int port : ports) nodes.add(startNode(db, port, ports));
@@ -69,6 +69,7 @@ class ClusterFailoverTest {
         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
         seckill.cluster.join-self = off
         seckill.admission.wait-budget = 10s
+        seckill.admission.shedding.queue-wait-budget = 10s
         """.formatted(port, seeds)));
   }
 
@@ -139,7 +140,7 @@ class ClusterFailoverTest {
     }
   }
 
-  private static void awaitReady(TestNode node) throws InterruptedException {
+  static void awaitReady(TestNode node) throws InterruptedException {
     Api mgmt = new Api(node.managementUrl());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
@@ -182,7 +183,7 @@ class ClusterFailoverTest {
     return -1;
   }
 
-  private static void closeAll(List<TestNode> nodes) {
+  static void closeAll(List<TestNode> nodes) {
     for (TestNode node : nodes) {
       if (!node.system.whenTerminated().isCompleted()) node.close();
     }

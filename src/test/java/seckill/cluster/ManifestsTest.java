@@ -137,6 +137,8 @@ class ManifestsTest {
     assertEquals("off", cm.getData().get("SECKILL_DEV_MODE"), "dev mode is never on in a cluster");
     assertTrue(Integer.parseInt(cm.getData().get("REQUIRED_CONTACT_POINT_NR")) >= 2);
     assertTrue(cm.getData().get("SECKILL_DB_URL").startsWith("jdbc:postgresql:"));
+    assertTrue(cm.getData().get("SECKILL_KAFKA_BOOTSTRAP").matches("[\\w.-]+:\\d+(,[\\w.-]+:\\d+)*"),
+        "Kafka bootstrap is host:port[,host:port]");
 
     String account = d.getSpec().getTemplate().getSpec().getServiceAccountName();
     assertEquals(account, one(V1ServiceAccount.class).getMetadata().getName());

@@ -357,6 +357,7 @@ class HttpApiTest {
         seckill.auth.hs256-secret = "another-jwt-secret-that-is-long-enough-0123"
         seckill.auth.admin-token = "another-admin-token"
         seckill.admission.sale-key-secret = "another-sale-key-secret"
+        seckill.challenge.secret = "another-challenge-secret-long-enough-0123"
         seckill.cluster.join-self = off
         seckill.http.ask-timeout = 300ms
         """))) {

@@ -41,8 +41,9 @@ abstract class ConcurrentReservationsContract {
   private static final int LIMIT = 2;
   private static final int THREADS = 32;
 
-  // correctness, not overload: a generous queue budget so a slow CI machine does not turn answers into 503s
-  private static final Config NODE = ConfigFactory.parseString("seckill.admission.wait-budget = 5s");
+  // correctness, not overload: generous queue and shedding budgets so a slow CI machine does not turn answers into 503s
+  private static final Config NODE = ConfigFactory.parseString(
+      "seckill.admission { wait-budget = 5s, shedding.queue-wait-budget = 5s }");
 
   protected abstract Config database();
 

@@ -303,6 +303,54 @@ class SaleTest {
   }
 
   @Test
+  void failedPaymentReleasesAHoldOnceAndKeepsItsPaymentId() {
+    define(openNow(2, 1, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    Reservation a = reserved("alice", "r1", 1);
+    CommandResultWithReply<Command, Event, State, ReservationReply> failed =
+        sale.runCommand(x -> new FailPayment(a.id(), "p1", x));
+    Reservation after = ((ReservationResult) failed.reply()).reservation();
+    assertEquals(ReservationStatus.PAYMENT_FAILED, after.status());
+    assertEquals("p1", after.paymentId());
+    assertInstanceOf(PaymentFailed.class, failed.event());
+    assertEquals(2, status().available(), "the held unit went back");
+    assertEquals(0, sale.getState().unitsOf("alice"));
+
+    CommandResultWithReply<Command, Event, State, ReservationReply> again =
+        sale.runCommand(x -> new FailPayment(a.id(), "p1", x));
+    assertInstanceOf(ReservationResult.class, again.reply(), "the same failure again is a duplicate");
+    assertTrue(again.events().isEmpty());
+    assertEquals(Reason.PAYMENT_FAILED, ((Rejected) pay(a.id(), "p2")).reason(), "no payment after a failed one");
+    assertEquals(Reason.RESERVATION_NOT_FOUND,
+        ((Rejected) sale.<ReservationReply>runCommand(x -> new FailPayment("s0.none", "p", x)).reply()).reason());
+
+    Reservation b = reserved("bob", "r1", 1);
+    pay(b.id(), "p3");
+    assertEquals(Reason.ALREADY_PAID,
+        ((Rejected) sale.<ReservationReply>runCommand(x -> new FailPayment(b.id(), "p4", x)).reply()).reason());
+    assertEquals(1, status().sold());
+    assertBalanced(status());
+  }
+
+  @Test
+  void theBatchTakingTheLastUnitAlsoRecordsSoldOutAndSoDoesTheLastOnPaymentPayment() {
+    define(openNow(2, 1, DeductionMode.ON_ORDER, null));
+    TestProbe<ReserveReply> probe = testKit.createTestProbe();
+    var first = sale.runCommand(new ReserveBatch(List.of(new Reserve("a", "r", 1, probe.ref()))));
+    assertEquals(List.of(ReservationsPlaced.class), first.events().stream().map(Object::getClass).toList());
+    var last = sale.runCommand(new ReserveBatch(List.of(
+        new Reserve("b", "r", 1, probe.ref()), new Reserve("c", "r", 1, probe.ref()))));
+    assertEquals(List.of(ReservationsPlaced.class, SaleSoldOut.class), last.events().stream().map(Object::getClass).toList());
+    var none = sale.runCommand(new ReserveBatch(List.of(new Reserve("d", "r", 1, probe.ref()))));
+    assertTrue(none.events().isEmpty(), "refusals after sell-out persist nothing");
+
+    sale = newSale(SETTINGS);
+    define(openNow(1, 1, DeductionMode.ON_PAYMENT, Duration.ofMinutes(5)));
+    Reservation order = reserved("alice", "r1", 1);
+    var paid = sale.<ReservationReply>runCommand(x -> new ConfirmPayment(order.id(), "p1", x));
+    assertEquals(List.of(PaymentConfirmed.class, SaleSoldOut.class), paid.events().stream().map(Object::getClass).toList());
+  }
+
+  @Test
   void onPaymentModeTakesStockAtPaymentAndFailsWhenNoneIsLeft() {
     define(openNow(1, 1, DeductionMode.ON_PAYMENT, Duration.ofMinutes(5)));
     Reservation a = reserved("alice", "r1", 1);
@@ -380,8 +428,10 @@ class SaleTest {
     TestProbe<ReserveReply> extra = testKit.createTestProbe();
     requests.add(new Reserve("buyer0", "r2", 1, extra.ref()));
     var result = sale.runCommand(new ReserveBatch(requests));
-    assertEquals(1, result.events().size(), "one event for the whole batch");
-    assertEquals(5, ((ReservationsPlaced) result.event()).reservations().size());
+    // one atomic write: the batch's reservations and, as it took the last unit, the sold-out marker
+    assertEquals(List.of(ReservationsPlaced.class, SaleSoldOut.class),
+        result.events().stream().map(Object::getClass).toList(), "one event for the whole batch");
+    assertEquals(5, ((ReservationsPlaced) result.events().get(0)).reservations().size());
     int reserved = 0, soldOut = 0;
     for (TestProbe<ReserveReply> p : probes) {
       ReserveReply reply = p.receiveMessage();

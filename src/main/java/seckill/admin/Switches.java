@@ -1,0 +1,196 @@
+package seckill.admin;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToIntFunction;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+import org.apache.pekko.actor.ExtensionIdProvider;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.LWWRegisterKey;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's copy of the operator switches: an atomic reference the edge reads with no ask, kept
+ * current by a Distributed Data subscription. At member-up the node asks the {@link Switchboard}
+ * once (and again until it answers), because Distributed Data lives in memory only and is empty
+ * after a full restart; until then the node is not ready.
+ */
+public final class Switches implements Extension {
+
+  private static final Logger log = LoggerFactory.getLogger(Switches.class);
+
+  /** One per actor system, so several nodes in one JVM keep their own copy. */
+  public static final class Id extends AbstractExtensionId<Switches> implements ExtensionIdProvider {
+    @Override
+    public Switches createExtension(ExtendedActorSystem system) {
+      return new Switches(Adapter.toTyped(system));
+    }
+
+    @Override
+    public Id lookup() {
+      return ID;
+    }
+  }
+
+  public static final Id ID = new Id();
+
+  static final Key<LWWRegister<Switchboard.State>> KEY = LWWRegisterKey.create("switches");
+
+  /** The version orders states: whichever node writes, a later change always wins. */
+  private static final LWWRegister.Clock<Switchboard.State> VERSION = (current, value) -> value.version();
+
+  private final ActorRef<Switchboard.State> publisher;
+  private final AtomicReference<Switchboard.State> current = new AtomicReference<>(Switchboard.State.EMPTY);
+  private volatile boolean loaded;
+
+  private Switches(ActorSystem<?> system) {
+    this.publisher = system.systemActorOf(behavior(system), "switches", Props.empty()).narrow();
+    Metrics.get(system).watch(this);
+  }
+
+  public static Switches get(ActorSystem<?> system) {
+    return ID.get(Adapter.toClassic(system));
+  }
+
+  /** Where the switchboard on this node sends its state after a change. */
+  public ActorRef<Switchboard.State> publisher() {
+    return publisher;
+  }
+
+  /** The switchboard as this node last saw it: values, who set them, recent changes. */
+  public Switchboard.State state() {
+    return current.get();
+  }
+
+  public SwitchValues values() {
+    return current.get().values();
+  }
+
+  /** True once this node has the journal's switches (asked at start), so it will not miss a pause. */
+  public boolean loaded() {
+    return loaded;
+  }
+
+  public boolean paused(String saleId) {
+    return current.get().values().paused(saleId);
+  }
+
+  public boolean readOnly() {
+    return current.get().values().readOnly();
+  }
+
+  public boolean featureOff(String feature) {
+    return current.get().values().featureOff(feature);
+  }
+
+  /** The proof-of-work difficulty for a sale's challenge; 0 means no challenge. */
+  public int difficultyFor(String saleId) {
+    return current.get().values().difficultyFor(saleId);
+  }
+
+  /**
+   * The challenge difficulty at runtime over the startup config: an operator's per-sale value wins
+   * (0 turns that sale's challenge off), else the higher of the operator's global value and the config.
+   */
+  public ToIntFunction<String> challengeDifficulty(ToIntFunction<String> configured) {
+    return saleId -> {
+      SwitchValues now = current.get().values();
+      Integer perSale = now.saleChallengeDifficulty().get(saleId);
+      return perSale != null ? perSale : Math.max(now.challengeDifficulty(), configured.applyAsInt(saleId));
+    };
+  }
+
+  /** Takes {@code candidate} when it is newer than what this node has; any thread may call it. */
+  void offer(Switchboard.State candidate) {
+    Switchboard.State before = current.getAndUpdate(c -> candidate.version() > c.version() ? candidate : c);
+    if (candidate.version() > before.version()) {
+      log.info("switches at version {}: {}", candidate.version(), candidate.values());
+    }
+  }
+
+  // ---------------------------------------------------------------- the replicating actor
+
+  private interface Msg {}
+
+  private record Replicated(Replicator.SubscribeResponse<LWWRegister<Switchboard.State>> response) implements Msg {}
+
+  private record Written(Replicator.UpdateResponse<LWWRegister<Switchboard.State>> response) implements Msg {}
+
+  private record AskBoard() implements Msg {}
+
+  private record Answered(Switchboard.State state, Throwable failure) implements Msg {}
+
+  private Behavior<Object> behavior(ActorSystem<?> system) {
+    var config = system.settings().config().getConfig("seckill.switches");
+    Duration writeTimeout = config.getDuration("write-timeout");
+    Duration askTimeout = config.getDuration("ask-timeout");
+    Behavior<Object> inner = Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
+        (ReplicatorMessageAdapter<Object, LWWRegister<Switchboard.State>> replicator) -> {
+          SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+          replicator.subscribe(KEY, Replicated::new);
+          // the callback runs on another thread: it may only send, so the ref is taken here
+          ActorRef<Object> me = ctx.getSelf();
+          org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(ctx.getSystem()))
+              .registerOnMemberUp(() -> me.tell(new AskBoard()));
+          return Behaviors.receive(Object.class)
+              .onMessage(Switchboard.State.class, state -> {
+                offer(state);
+                // WriteAll, not WriteMajority: a majority write sends to a majority first and leaves the
+                // rest to gossip (2 s rounds); a switch must reach every node within a second. A node that
+                // does not answer in time only makes this time out: the others have it, gossip brings it later
+                replicator.askUpdate(
+                    replyTo -> new Replicator.Update<>(KEY, LWWRegister.create(self, state, VERSION),
+                        new Replicator.WriteAll(writeTimeout), replyTo,
+                        register -> register.withValue(self, state, VERSION)),
+                    Written::new);
+                return Behaviors.same();
+              })
+              .onMessage(Replicated.class, r -> {
+                if (r.response() instanceof Replicator.Changed<LWWRegister<Switchboard.State>> changed) {
+                  offer(changed.get(KEY).getValue());
+                }
+                return Behaviors.same();
+              })
+              .onMessage(Written.class, w -> {
+                if (!(w.response() instanceof Replicator.UpdateSuccess)) {
+                  log.warn("switches not yet on every node ({}); gossip spreads them", w.response().getClass().getSimpleName());
+                }
+                return Behaviors.same();
+              })
+              .onMessage(AskBoard.class, a -> {
+                ctx.pipeToSelf(ClusterSharding.get(ctx.getSystem())
+                    .entityRefFor(Switchboard.ENTITY_KEY, Switchboard.ID)
+                    .ask(Switchboard.Get::new, askTimeout), Answered::new);
+                return Behaviors.same();
+              })
+              .onMessage(Answered.class, a -> {
+                if (a.failure() != null) {
+                  log.info("switchboard did not answer yet ({}); asking again", a.failure().getMessage());
+                  ctx.scheduleOnce(askTimeout, ctx.getSelf(), new AskBoard());
+                } else {
+                  offer(a.state());
+                  loaded = true;
+                }
+                return Behaviors.same();
+              })
+              .build();
+        }));
+    return Behaviors.supervise(inner).onFailure(SupervisorStrategy.restart());
+  }
+}

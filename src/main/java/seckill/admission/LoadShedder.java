@@ -1,0 +1,169 @@
+package seckill.admission;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.pattern.CircuitBreaker;
+import org.apache.pekko.pattern.CircuitBreakerOpenException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides when the admission queue turns new reserves away at once instead of queueing them.
+ *
+ * <p>Two smoothed signals, each against its budget: queue wait (the oldest request of a batch,
+ * offer to dispatch) and persist latency (a batch's dispatch to its last answer). Once either is
+ * over budget the node sheds for one shed period, then admits again and measures afresh: samples
+ * of work started before the trip are ignored, so stale evidence cannot keep it shedding. A
+ * circuit breaker around each batch's persist path opens after consecutive batches time out or go
+ * unanswered; while it is open nothing is admitted, and half-open lets one batch through as the probe.
+ */
+public final class LoadShedder {
+
+  private static final Logger log = LoggerFactory.getLogger(LoadShedder.class);
+
+  /** What operators see in {@code GET /admin/admission}. */
+  public record Stats(String breaker, boolean shedding, double queueWaitMillis, double persistMillis,
+      long shedBreakerOpen, long shedOverBudget, long breakerOpened) {}
+
+  /** Breaker states, declared in the order of the Prometheus gauge's values (0, 1, 2). */
+  public enum BreakerState { CLOSED, HALF_OPEN, OPEN }
+
+  /** One exponentially weighted moving average of a latency, against its budget. */
+  private static final class Signal {
+    final String name;
+    final long budgetNanos;
+    final double weight;
+    final double capNanos;
+    private double smoothed; // from idle: a node's first slow batch (an entity recovering) is one sample, not the average
+
+    Signal(String name, Duration budget, double weight, double cap) {
+      this.name = name;
+      this.budgetNanos = budget.toNanos();
+      this.weight = weight;
+      this.capNanos = cap * budgetNanos;
+    }
+
+    /** Adds a sample, capped so that one stalled batch alone cannot trip; true when now over budget. */
+    synchronized boolean add(long nanos) {
+      double sample = Math.min(nanos, capNanos);
+      smoothed = weight * sample + (1 - weight) * smoothed;
+      return smoothed > budgetNanos;
+    }
+
+    synchronized double millis() {
+      return smoothed / 1e6;
+    }
+
+    synchronized void reset() {
+      smoothed = 0;
+    }
+  }
+
+  private final CircuitBreaker breaker;
+  private final LongSupplier clock;
+  private final long shedPeriodNanos;
+  private final Signal queueWait;
+  private final Signal persist;
+  private volatile long shedUntil;
+  private volatile long trippedAt;
+  private final LongAdder shedBreakerOpen = new LongAdder();
+  private final LongAdder shedOverBudget = new LongAdder();
+  private final LongAdder breakerOpened = new LongAdder();
+
+  /** Reads {@code seckill.admission.shedding}; the breaker's listeners run on the system's dispatcher. */
+  public static LoadShedder create(ActorSystem<?> system) {
+    Config c = system.settings().config().getConfig("seckill.admission.shedding");
+    CircuitBreaker breaker = new CircuitBreaker(system.executionContext(), Adapter.toClassic(system).scheduler(),
+        c.getInt("breaker.max-failures"), c.getDuration("breaker.call-timeout"), c.getDuration("breaker.reset-timeout"));
+    return new LoadShedder(c, breaker, System::nanoTime);
+  }
+
+  LoadShedder(Config c, CircuitBreaker breaker, LongSupplier clock) {
+    this.breaker = breaker;
+    this.clock = clock;
+    this.shedPeriodNanos = c.getDuration("shed-period").toNanos();
+    double weight = c.getDouble("smoothing");
+    if (weight <= 0 || weight > 1) throw new IllegalArgumentException("seckill.admission.shedding.smoothing must be in (0, 1]");
+    double cap = c.getDouble("sample-cap");
+    if (cap <= 1) throw new IllegalArgumentException("seckill.admission.shedding.sample-cap must be over 1");
+    this.queueWait = new Signal("queue wait", c.getDuration("queue-wait-budget"), weight, cap);
+    this.persist = new Signal("persist latency", c.getDuration("persist-budget"), weight, cap);
+    long now = clock.getAsLong();
+    this.shedUntil = now;
+    this.trippedAt = now - Long.MAX_VALUE / 2; // never tripped; still safe to compare by difference
+    breaker.addOnOpenListener(() -> {
+      breakerOpened.increment();
+      log.warn("persist circuit breaker OPEN: batches time out or go unanswered; reserves are answered 503 at once");
+    });
+    breaker.addOnHalfOpenListener(() -> log.info("persist circuit breaker HALF-OPEN: the next batch is the probe"));
+    breaker.addOnCloseListener(() -> log.info("persist circuit breaker CLOSED: the probe batch was answered in time"));
+  }
+
+  /** True when a new reserve should be answered Busy at once; counts it as shed. */
+  public boolean shouldShed() {
+    if (breaker.isOpen()) {
+      shedBreakerOpen.increment();
+      return true;
+    }
+    if (clock.getAsLong() - shedUntil < 0) {
+      shedOverBudget.increment();
+      return true;
+    }
+    return false;
+  }
+
+  /** A batch leaves the queue; {@code offeredAt} is when its oldest request was offered. */
+  void queueWaited(long offeredAt, long now) {
+    sample(queueWait, offeredAt, now - offeredAt);
+  }
+
+  /** A batch sent at {@code sentAt} was fully answered {@code tookNanos} later. */
+  void persisted(long sentAt, long tookNanos) {
+    sample(persist, sentAt, tookNanos);
+  }
+
+  private void sample(Signal signal, long startedAt, long nanos) {
+    if (startedAt - trippedAt <= 0) return; // started before the last trip: not evidence about now
+    if (!signal.add(nanos)) return;
+    long now = clock.getAsLong();
+    trippedAt = now;
+    shedUntil = now + shedPeriodNanos;
+    queueWait.reset();
+    persist.reset();
+    log.warn("{} over its budget of {} ms: shedding new reserves for {} ms", signal.name, signal.budgetNanos / 1_000_000,
+        shedPeriodNanos / 1_000_000);
+  }
+
+  /**
+   * Runs one batch's send through the breaker. {@code send} returns whether every request was
+   * answered by its sale; a false, or no completion within the call timeout, is a failure. When
+   * the breaker refuses (open, or half-open with its probe already out), {@code refused} runs
+   * instead of {@code send} and the batch's {@code requests} count as shed.
+   */
+  void guard(int requests, Supplier<CompletionStage<Boolean>> send, Runnable refused) {
+    breaker.callWithCircuitBreakerCS(send::get, (answered, failure) -> failure.isPresent() || !answered.orElse(false))
+        .whenComplete((ok, failure) -> {
+          Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+          if (cause instanceof CircuitBreakerOpenException) {
+            shedBreakerOpen.add(requests);
+            refused.run();
+          }
+        });
+  }
+
+  public BreakerState breakerState() {
+    return breaker.isOpen() ? BreakerState.OPEN : breaker.isHalfOpen() ? BreakerState.HALF_OPEN : BreakerState.CLOSED;
+  }
+
+  public Stats stats() {
+    return new Stats(breakerState().name(), clock.getAsLong() - shedUntil < 0, queueWait.millis(), persist.millis(),
+        shedBreakerOpen.sum(), shedOverBudget.sum(), breakerOpened.sum());
+  }
+}

@@ -1,0 +1,69 @@
+package seckill.challenge;
+
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import seckill.admission.AdmissionRoutes;
+import seckill.admission.SaleViews;
+import seckill.auth.BuyerTokens;
+import seckill.http.JsonDirectives;
+import seckill.sale.Sale;
+
+/**
+ * {@code GET /api/sales/{id}/challenge} hands an open sale's buyer a proof of work;
+ * {@code POST} the solution to trade it for the access token the reserve must carry.
+ */
+public final class ChallengeRoutes extends JsonDirectives {
+
+  /** {@code POST /api/sales/{id}/challenge}. */
+  public record SolveRequest(String challenge, String solution, String requestId) {}
+
+  private final SaleViews views;
+  private final Challenges challenges;
+  private final BuyerTokens tokens;
+
+  public ChallengeRoutes(ActorSystem<?> system, SaleViews views, Challenges challenges, BuyerTokens tokens) {
+    super(system);
+    this.views = views;
+    this.challenges = challenges;
+    this.tokens = tokens;
+  }
+
+  public Route routes() {
+    return path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("challenge"),
+        saleId -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> concat(
+            get(() -> buyer(tokens, buyer -> issue(saleId, buyer))),
+            post(() -> buyer(tokens, buyer -> redeem(saleId, buyer))))));
+  }
+
+  private Route issue(String saleId, String buyer) {
+    Optional<SaleViews.View> found = views.get(saleId);
+    if (found.isEmpty()) return saleNotFound(saleId);
+    // only once the sale is open: challenges solved in advance would pile up at the opening second
+    Sale.Phase phase = found.get().phase(Instant.now());
+    if (phase != Sale.Phase.OPEN) return rejected(Sale.refusalFor(phase));
+    if (challenges.difficultyFor(saleId) == 0)
+      return error(StatusCodes.NOT_FOUND, "challenge_off", "sale " + saleId + " needs no challenge: reserve directly");
+    return json(StatusCodes.OK, challenges.issue(saleId, buyer));
+  }
+
+  private Route redeem(String saleId, String buyer) {
+    if (views.get(saleId).isEmpty()) return saleNotFound(saleId);
+    return jsonBody(SolveRequest.class, body -> {
+      String missing = body.challenge() == null ? "challenge" : body.solution() == null ? "solution"
+          : body.requestId() == null ? "requestId" : null;
+      if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_body", "field '" + missing + "' is required");
+      if (body.requestId().isBlank() || body.requestId().length() > AdmissionRoutes.MAX_REQUEST_ID)
+        return error(StatusCodes.BAD_REQUEST, "invalid_request_id",
+            "requestId must be 1 to " + AdmissionRoutes.MAX_REQUEST_ID + " characters");
+      Challenges.Outcome outcome = challenges.redeem(saleId, buyer, body.challenge(), body.solution(), body.requestId());
+      if (outcome instanceof Challenges.Refusal refusal) return error(StatusCodes.FORBIDDEN, refusal.code(), refusal.message());
+      return json(StatusCodes.OK, outcome);
+    });
+  }
+}

@@ -1,0 +1,214 @@
+package seckill.challenge;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.typesafe.config.Config;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToIntFunction;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import seckill.http.Json;
+
+/**
+ * The sale access challenge: a proof of work bound to (sale, buyer), traded for an access token
+ * bound to (sale, buyer, requestId). Both are HMAC-signed, so any node checks them without shared
+ * state; the only state is this node's memory of what was already used (single use).
+ *
+ * <p>Replay refusal is per node. A token replayed on another node is still harmless: it names one
+ * requestId, and the sale answers a repeated (buyer, requestId) with its first reservation, so it
+ * can never buy a second unit; it only skips the work for one more try at the same request.
+ */
+public final class Challenges {
+
+  private static final String CHALLENGE = "challenge.";
+  private static final String ACCESS = "access.";
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+  private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+  /** What a challenge or a token redemption ends in. */
+  public sealed interface Outcome permits Granted, Refusal {}
+
+  /** A challenge as the buyer's page receives it. */
+  public record Issued(String challenge, int difficulty, Instant expiresAt) {}
+
+  /** An access token for one reserve request. */
+  public record Granted(String accessToken, Instant expiresAt) implements Outcome {}
+
+  /** Why a challenge or token was refused: the API's error code and a sentence for people. */
+  public record Refusal(String code, String message) implements Outcome {}
+
+  /** The signed content of a challenge. */
+  record ChallengeClaims(String sale, String buyer, String nonce, int difficulty, long expires) {}
+
+  /** The signed content of an access token; its id is the nonce of the challenge that bought it. */
+  record AccessClaims(String sale, String buyer, String requestId, String id, long expires) {}
+
+  private final ToIntFunction<String> difficulty;
+  private final SecretKeySpec key;
+  private final Duration challengeTtl;
+  private final Duration tokenTtl;
+  private final int maxSolution;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+  // kept for the longer of the two lifetimes: after that the expiry check refuses them anyway
+  private final Cache<String, Boolean> used;
+
+  /** From {@code seckill.challenge}, with the difficulty per sale decided by {@code difficulty} (0 = off). */
+  public Challenges(Config challenge, ToIntFunction<String> difficulty, Clock clock) {
+    byte[] secret = challenge.getString("secret").getBytes(StandardCharsets.UTF_8);
+    if (secret.length < 32) throw new IllegalArgumentException("seckill.challenge.secret must be at least 32 bytes");
+    this.difficulty = difficulty;
+    this.key = new SecretKeySpec(secret, "HmacSHA256");
+    this.challengeTtl = challenge.getDuration("challenge-ttl");
+    this.tokenTtl = challenge.getDuration("token-ttl");
+    this.maxSolution = challenge.getInt("max-solution");
+    this.clock = clock;
+    this.used = Caffeine.newBuilder()
+        .maximumSize(challenge.getLong("used-max"))
+        .expireAfterWrite(challengeTtl.compareTo(tokenTtl) > 0 ? challengeTtl : tokenTtl)
+        .build();
+  }
+
+  /** The difficulty from config: {@code per-sale.<id>} when set, else {@code default-difficulty}. */
+  public static ToIntFunction<String> configuredDifficulty(Config challenge) {
+    int bits = challenge.getInt("default-difficulty");
+    Map<String, Integer> perSale = new HashMap<>();
+    challenge.getObject("per-sale").keySet().forEach(id -> perSale.put(id, challenge.getConfig("per-sale").getInt(id)));
+    return saleId -> perSale.getOrDefault(saleId, bits);
+  }
+
+  /** Leading zero bits the sale's challenge asks for; 0 when the sale needs no challenge. */
+  public int difficultyFor(String saleId) {
+    return Math.max(0, difficulty.applyAsInt(saleId));
+  }
+
+  /** A fresh challenge for this buyer and sale at the sale's current difficulty. */
+  public Issued issue(String saleId, String buyer) {
+    byte[] nonce = new byte[16];
+    random.nextBytes(nonce);
+    int bits = difficultyFor(saleId);
+    Instant expires = clock.instant().plus(challengeTtl);
+    String challenge = sign(CHALLENGE, new ChallengeClaims(saleId, buyer, B64.encodeToString(nonce), bits,
+        expires.toEpochMilli()));
+    return new Issued(challenge, bits, expires);
+  }
+
+  /** Checks a solved challenge and, once per challenge on this node, grants an access token for {@code requestId}. */
+  public Outcome redeem(String saleId, String buyer, String challenge, String solution, String requestId) {
+    Optional<ChallengeClaims> read = verify(CHALLENGE, challenge, ChallengeClaims.class);
+    if (read.isEmpty() || !read.get().sale().equals(saleId) || !read.get().buyer().equals(buyer))
+      return new Refusal("challenge_invalid", "this challenge was not issued for this sale and buyer");
+    ChallengeClaims claims = read.get();
+    Instant now = clock.instant();
+    if (!now.isBefore(Instant.ofEpochMilli(claims.expires())))
+      return new Refusal("challenge_expired", "the challenge expired; fetch a new one");
+    if (solution.length() > maxSolution || !solves(challenge, solution, claims.difficulty()))
+      return new Refusal("challenge_failed", "the solution does not solve the challenge");
+    if (used.asMap().putIfAbsent("c" + claims.nonce(), Boolean.TRUE) != null)
+      return new Refusal("challenge_replayed", "this challenge was already solved; fetch a new one");
+    Instant expires = now.plus(tokenTtl);
+    return new Granted(sign(ACCESS, new AccessClaims(saleId, buyer, requestId, claims.nonce(), expires.toEpochMilli())),
+        expires);
+  }
+
+  /**
+   * Empty when the reserve may pass: the sale needs no challenge, or {@code token} is a valid,
+   * unexpired, not yet used access token for exactly this sale, buyer and request. Marks it used.
+   */
+  public Optional<Refusal> admit(String saleId, String buyer, String requestId, Optional<String> token) {
+    if (difficultyFor(saleId) == 0) return Optional.empty();
+    if (token.isEmpty() || token.get().isBlank())
+      return Optional.of(new Refusal("challenge_required",
+          "this sale needs a solved challenge: GET /api/sales/" + saleId + "/challenge"));
+    Optional<AccessClaims> read = verify(ACCESS, token.get().trim(), AccessClaims.class);
+    if (read.isEmpty() || !read.get().sale().equals(saleId) || !read.get().buyer().equals(buyer))
+      return Optional.of(new Refusal("access_token_invalid", "the access token was not issued for this sale and buyer"));
+    AccessClaims claims = read.get();
+    if (!claims.requestId().equals(requestId))
+      return Optional.of(new Refusal("access_token_invalid", "the access token was issued for another requestId"));
+    if (!clock.instant().isBefore(Instant.ofEpochMilli(claims.expires())))
+      return Optional.of(new Refusal("access_token_expired", "the access token expired; solve a new challenge"));
+    if (used.asMap().putIfAbsent("a" + claims.id(), Boolean.TRUE) != null)
+      return Optional.of(new Refusal("access_token_replayed", "the access token was already used; solve a new challenge"));
+    return Optional.empty();
+  }
+
+  /** True when SHA-256(challenge + ":" + solution) starts with at least {@code difficulty} zero bits. */
+  public static boolean solves(String challenge, String solution, int difficulty) {
+    return leadingZeroBits(sha256().digest((challenge + ":" + solution).getBytes(StandardCharsets.UTF_8))) >= difficulty;
+  }
+
+  /** What the sale page does: counts 0, 1, 2, ... until a count solves the challenge. */
+  public static String solve(String challenge, int difficulty) {
+    MessageDigest prefix = sha256();
+    prefix.update((challenge + ":").getBytes(StandardCharsets.UTF_8));
+    try {
+      for (long n = 0; ; n++) {
+        MessageDigest attempt = (MessageDigest) prefix.clone();
+        String candidate = Long.toString(n);
+        if (leadingZeroBits(attempt.digest(candidate.getBytes(StandardCharsets.US_ASCII))) >= difficulty) return candidate;
+      }
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static int leadingZeroBits(byte[] hash) {
+    int bits = 0;
+    for (byte b : hash) {
+      if (b == 0) {
+        bits += 8;
+      } else {
+        return bits + Integer.numberOfLeadingZeros(b & 0xff) - 24;
+      }
+    }
+    return bits;
+  }
+
+  private String sign(String domain, Object claims) {
+    String payload = B64.encodeToString(Json.bytes(claims));
+    return payload + "." + B64.encodeToString(mac(domain + payload));
+  }
+
+  /** The claims when {@code token} carries our signature for {@code domain}; empty for anything else. */
+  private <T> Optional<T> verify(String domain, String token, Class<T> type) {
+    int dot = token.indexOf('.');
+    if (dot <= 0 || dot != token.lastIndexOf('.')) return Optional.empty();
+    String payload = token.substring(0, dot);
+    try {
+      byte[] signature = B64D.decode(token.substring(dot + 1));
+      if (!MessageDigest.isEqual(signature, mac(domain + payload))) return Optional.empty();
+      return Optional.of(Json.MAPPER.readValue(B64D.decode(payload), type));
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private byte[] mac(String text) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package seckill.challenge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The proof of work and the signed challenge and token, without a node. */
+class ChallengesTest {
+
+  private static final Instant T0 = Instant.parse("2030-01-01T10:00:00Z");
+  private static final Config CONFIG = ConfigFactory.parseString("""
+      secret = "unit-test-challenge-secret-0123456789abcdef"
+      challenge-ttl = 60s
+      token-ttl = 30s
+      used-max = 1000
+      max-solution = 64
+      default-difficulty = 8
+      per-sale { plain = 0, hard = 12 }
+      """);
+
+  private static Challenges at(Instant now) {
+    return new Challenges(CONFIG, Challenges.configuredDifficulty(CONFIG), Clock.fixed(now, ZoneOffset.UTC));
+  }
+
+  private static String tokenOf(Challenges.Outcome outcome) {
+    return assertInstanceOf(Challenges.Granted.class, outcome).accessToken();
+  }
+
+  /** The same token with the first character of its signature changed. */
+  static String tamper(String token) {
+    int at = token.indexOf('.') + 1;
+    return token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
+  }
+
+  @Test
+  void countsLeadingZeroBits() {
+    assertEquals(0, Challenges.leadingZeroBits(new byte[] {(byte) 0x80, 0}));
+    assertEquals(7, Challenges.leadingZeroBits(new byte[] {1, 0}));
+    assertEquals(12, Challenges.leadingZeroBits(new byte[] {0, 0x08}));
+    assertEquals(16, Challenges.leadingZeroBits(new byte[] {0, 0}));
+  }
+
+  @Test
+  void aFoundSolutionMeetsTheDifficultyAndAWrongOneIsRefused() {
+    Challenges challenges = at(T0);
+    Challenges.Issued issued = challenges.issue("hard", "alice");
+    assertEquals(12, issued.difficulty());
+    String solution = Challenges.solve(issued.challenge(), 12);
+    assertTrue(Challenges.solves(issued.challenge(), solution, 12));
+    // the first count that solves it: every smaller count fails, so a lazy guess cannot pass
+    long found = Long.parseLong(solution);
+    for (long n = Math.max(0, found - 50); n < found; n++) assertFalse(Challenges.solves(issued.challenge(), Long.toString(n), 12));
+
+    long miss = 0;
+    while (Challenges.solves(issued.challenge(), Long.toString(miss), 12)) miss++;
+    Challenges.Outcome wrong = challenges.redeem("hard", "alice", issued.challenge(), Long.toString(miss), "r1");
+    assertEquals("challenge_failed", assertInstanceOf(Challenges.Refusal.class, wrong).code());
+    tokenOf(challenges.redeem("hard", "alice", issued.challenge(), solution, "r1"));
+  }
+
+  @Test
+  void aChallengeIsBoundToItsSaleAndBuyerAndIsSolvedOnce() {
+    Challenges challenges = at(T0);
+    String challenge = challenges.issue("sale-a", "alice").challenge();
+    String solution = Challenges.solve(challenge, 8);
+    assertEquals("challenge_invalid", ((Challenges.Refusal) challenges.redeem("sale-b", "alice", challenge, solution, "r")).code());
+    assertEquals("challenge_invalid", ((Challenges.Refusal) challenges.redeem("sale-a", "bob", challenge, solution, "r")).code());
+    String tampered = tamper(challenge);
+    assertEquals("challenge_invalid", ((Challenges.Refusal) challenges.redeem("sale-a", "alice", tampered, solution, "r")).code());
+    tokenOf(challenges.redeem("sale-a", "alice", challenge, solution, "r"));
+    assertEquals("challenge_replayed", ((Challenges.Refusal) challenges.redeem("sale-a", "alice", challenge, solution, "r2")).code());
+  }
+
+  @Test
+  void anExpiredChallengeOrTokenIsRefused() {
+    String challenge = at(T0).issue("sale-a", "alice").challenge();
+    String solution = Challenges.solve(challenge, 8);
+    Challenges later = at(T0.plusSeconds(61));
+    assertEquals("challenge_expired", ((Challenges.Refusal) later.redeem("sale-a", "alice", challenge, solution, "r")).code());
+
+    String token = tokenOf(at(T0).redeem("sale-a", "alice", challenge, solution, "r"));
+    assertEquals("access_token_expired",
+        at(T0.plusSeconds(31)).admit("sale-a", "alice", "r", Optional.of(token)).orElseThrow().code());
+  }
+
+  @Test
+  void anAccessTokenPassesOnceForItsSaleBuyerAndRequestOnly() {
+    Challenges challenges = at(T0);
+    String challenge = challenges.issue("sale-a", "alice").challenge();
+    String token = tokenOf(challenges.redeem("sale-a", "alice", challenge, Challenges.solve(challenge, 8), "r1"));
+
+    assertEquals("challenge_required", challenges.admit("sale-a", "alice", "r1", Optional.empty()).orElseThrow().code());
+    assertEquals("access_token_invalid", challenges.admit("sale-b", "alice", "r1", Optional.of(token)).orElseThrow().code());
+    assertEquals("access_token_invalid", challenges.admit("sale-a", "bob", "r1", Optional.of(token)).orElseThrow().code());
+    assertEquals("access_token_invalid", challenges.admit("sale-a", "alice", "r2", Optional.of(token)).orElseThrow().code());
+    assertEquals("access_token_invalid", challenges.admit("sale-a", "alice", "r1", Optional.of("not.a-token")).orElseThrow().code());
+    assertEquals("access_token_invalid", challenges.admit("sale-a", "alice", "r1", Optional.of(challenge)).orElseThrow().code(),
+        "a challenge is not an access token");
+    assertTrue(challenges.admit("sale-a", "alice", "r1", Optional.of(token)).isEmpty());
+    assertEquals("access_token_replayed", challenges.admit("sale-a", "alice", "r1", Optional.of(token)).orElseThrow().code());
+  }
+
+  @Test
+  void aTokenSignedWithAnotherSecretIsInvalid() {
+    Config other = ConfigFactory.parseString("secret = \"another-challenge-secret-0123456789abcdef\"").withFallback(CONFIG);
+    Challenges foreign = new Challenges(other, Challenges.configuredDifficulty(other), Clock.fixed(T0, ZoneOffset.UTC));
+    String challenge = foreign.issue("sale-a", "alice").challenge();
+    String token = tokenOf(foreign.redeem("sale-a", "alice", challenge, Challenges.solve(challenge, 8), "r1"));
+    assertEquals("access_token_invalid", at(T0).admit("sale-a", "alice", "r1", Optional.of(token)).orElseThrow().code());
+  }
+
+  @Test
+  void aSaleWithoutDifficultyNeedsNoToken() {
+    assertEquals(0, at(T0).difficultyFor("plain"));
+    assertTrue(at(T0).admit("plain", "alice", "r1", Optional.empty()).isEmpty());
+  }
+
+  @Test
+  void aShortSecretIsRefused() {
+    Config weak = ConfigFactory.parseString("secret = \"short\"").withFallback(CONFIG);
+    assertThrows(IllegalArgumentException.class,
+        () -> new Challenges(weak, Challenges.configuredDifficulty(weak), Clock.systemUTC()));
+  }
+}
