@@ -66,7 +66,7 @@ public final class HttpServer extends AllDirectives {
             return complete(HttpResponse.create()
                 .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
                 .addHeader(RetryAfter.create(Math.max(1, retryAfterSeconds)))
-                .withEntity(body("unavailable", "the sale did not answer in time; retry with the same requestId")));
+                .withEntity(body("unavailable", "no answer in time (the sale or switchboard may be moving to another node); retry the same request")));
           }
           log.error("unexpected error in a route", cause);
           return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected error");
