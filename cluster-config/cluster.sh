@@ -21,9 +21,7 @@ export SECKILL_CHALLENGE_SECRET=${SECKILL_CHALLENGE_SECRET:-local-cluster-challe
 
 start() {
   mvn -q -B -DskipTests package
-  if [ -z "${SECKILL_DB_URL:-}" ] || [ -z "${SECKILL_KAFKA_BOOTSTRAP:-}" ]; then
-    mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
-  fi
+  mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
   if [ -z "${SECKILL_DB_URL:-}" ]; then
     java -cp "target/test-classes:target/classes:$(cat target/local.classpath)" seckill.local.LocalPostgres \
       "$PG_PORT" "$RUN/pgdata" > "$RUN/postgres.log" 2>&1 &
@@ -57,7 +55,11 @@ start() {
   echo "shards:     curl http://127.0.0.1:8551/cluster/shards/Sale"
   echo "a token:    SECKILL_JWT_SECRET=$SECKILL_JWT_SECRET java cluster-config/Token.java alice"
   echo "admin:      curl -H 'Authorization: Bearer $SECKILL_ADMIN_TOKEN' http://127.0.0.1:8082/admin/sales/demo"
-  [ -n "${SECKILL_KAFKA_BOOTSTRAP:-}" ] && echo "kafka:      $SECKILL_KAFKA_BOOTSTRAP (topics seckill.orders, seckill.sales, seckill.payments)"
+  if [ -n "${SECKILL_KAFKA_BOOTSTRAP:-}" ]; then
+    echo "kafka:      $SECKILL_KAFKA_BOOTSTRAP (topics seckill.orders, seckill.sales, seckill.payments)"
+    echo "  orders:   java -cp \"target/classes:\$(cat target/local.classpath)\" cluster-config/KafkaTool.java tail seckill.orders"
+    echo "  pay:      java -cp \"target/classes:\$(cat target/local.classpath)\" cluster-config/KafkaTool.java pay <reservationId> pay-1"
+  fi
   true
 }
 
