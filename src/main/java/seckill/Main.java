@@ -49,12 +49,18 @@ public final class Main {
     Config config = Journal.config(ConfigFactory.load());
     Journal.prepare(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "seckill", config);
-    start(system).whenComplete((binding, failure) -> {
-      if (failure != null) {
-        log.error("could not start: {}", failure.getMessage());
-        system.terminate();
-      }
-    });
+    try {
+      start(system).whenComplete((binding, failure) -> {
+        if (failure != null) {
+          log.error("could not start: {}", failure.getMessage());
+          system.terminate();
+        }
+      });
+    } catch (RuntimeException e) {
+      // half wired is worse than down: a node without HTTP would still hold shards
+      log.error("could not start: {}", e.getMessage(), e);
+      system.terminate();
+    }
   }
 
   /** Outside dev mode the embedded defaults of the secrets are refused: set them through the environment. */

@@ -36,3 +36,22 @@ CREATE TABLE IF NOT EXISTS public.snapshot (
   meta_payload BYTEA,
   PRIMARY KEY (persistence_id, sequence_number)
 );
+-- Offsets of the orders projection (pekko-projection-jdbc's PostgreSQL tables). The service also
+-- creates them with CREATE TABLE IF NOT EXISTS when Kafka is on; here for roles without DDL rights.
+CREATE TABLE IF NOT EXISTS public.pekko_projection_offset_store (
+  projection_name VARCHAR(255) NOT NULL,
+  projection_key VARCHAR(255) NOT NULL,
+  current_offset VARCHAR(255) NOT NULL,
+  manifest VARCHAR(4) NOT NULL,
+  mergeable BOOLEAN NOT NULL,
+  last_updated BIGINT NOT NULL,
+  PRIMARY KEY (projection_name, projection_key)
+);
+CREATE INDEX IF NOT EXISTS projection_name_index ON public.pekko_projection_offset_store (projection_name);
+CREATE TABLE IF NOT EXISTS public.pekko_projection_management (
+  projection_name VARCHAR(255) NOT NULL,
+  projection_key VARCHAR(255) NOT NULL,
+  paused BOOLEAN NOT NULL,
+  last_updated BIGINT NOT NULL,
+  PRIMARY KEY (projection_name, projection_key)
+);

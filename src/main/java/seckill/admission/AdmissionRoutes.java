@@ -37,6 +37,8 @@ import seckill.sale.SaleJson.SaleView;
 public final class AdmissionRoutes extends JsonDirectives {
 
   public static final int MAX_REQUEST_ID = 100;
+  /** Printable ASCII, so a batch's size in bytes stays bounded (see hot-batch-factor in admission.conf). */
+  public static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern.compile("[\\x21-\\x7E]{1," + MAX_REQUEST_ID + "}");
   /** The reserve's header carrying the access token of a solved challenge. */
   public static final String ACCESS_TOKEN = "X-Access-Token";
   private static final String ERROR_PREFIX = "{\"error\":\"";
@@ -166,8 +168,9 @@ public final class AdmissionRoutes extends JsonDirectives {
     if (wait.isPresent()) return tooMany(wait.getAsLong(), "rate_limited", "too many requests on this node; try again shortly");
     return jsonBody(ReserveRequest.class, body -> {
       String requestId = body.requestId();
-      if (requestId == null || requestId.isBlank() || requestId.length() > MAX_REQUEST_ID)
-        return error(StatusCodes.BAD_REQUEST, "invalid_request_id", "requestId must be 1 to " + MAX_REQUEST_ID + " characters");
+      if (requestId == null || !REQUEST_ID.matcher(requestId).matches())
+        return error(StatusCodes.BAD_REQUEST, "invalid_request_id",
+            "requestId must be 1 to " + MAX_REQUEST_ID + " printable ASCII characters without spaces");
       int quantity = body.quantity() == null ? 1 : body.quantity();
       if (quantity <= 0) return error(StatusCodes.BAD_REQUEST, "invalid_quantity", "quantity must be at least 1");
       if (quantity > view.definition().perBuyerLimit())

@@ -58,9 +58,9 @@ public final class ChallengeRoutes extends JsonDirectives {
       String missing = body.challenge() == null ? "challenge" : body.solution() == null ? "solution"
           : body.requestId() == null ? "requestId" : null;
       if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_body", "field '" + missing + "' is required");
-      if (body.requestId().isBlank() || body.requestId().length() > AdmissionRoutes.MAX_REQUEST_ID)
+      if (!AdmissionRoutes.REQUEST_ID.matcher(body.requestId()).matches())
         return error(StatusCodes.BAD_REQUEST, "invalid_request_id",
-            "requestId must be 1 to " + AdmissionRoutes.MAX_REQUEST_ID + " characters");
+            "requestId must be 1 to " + AdmissionRoutes.MAX_REQUEST_ID + " printable ASCII characters without spaces");
       Challenges.Outcome outcome = challenges.redeem(saleId, buyer, body.challenge(), body.solution(), body.requestId());
       if (outcome instanceof Challenges.Refusal refusal) return error(StatusCodes.FORBIDDEN, refusal.code(), refusal.message());
       return json(StatusCodes.OK, outcome);

@@ -2,13 +2,16 @@ package seckill.orders;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.pekko.Done;
 
 /** {@code seckill.kafka}: whether Kafka is on, where it is, and the topic names. */
@@ -69,12 +72,14 @@ public record KafkaSettings(
   CompletionStage<Done> createMissingTopics(Admin admin) {
     List<String> names = List.of(ordersTopic, salesTopic, paymentsTopic, deadLetterTopic);
     return admin.listTopics().names().toCompletionStage().thenCompose(existing -> {
+      // acks=all means "all in-sync replicas": with replicas, at least two must have a record before it counts
+      Map<String, String> configs = Map.of("min.insync.replicas", String.valueOf(Math.min(2, replicationFactor)));
       List<NewTopic> missing = names.stream().filter(n -> !existing.contains(n))
-          .map(n -> new NewTopic(n, partitions, replicationFactor)).toList();
-      if (missing.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+          .map(n -> new NewTopic(n, partitions, replicationFactor).configs(configs)).toList();
+      if (missing.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
       return admin.createTopics(missing).all().toCompletionStage().handle((ok, failure) -> {
         // another node created them at the same moment: that is fine
-        if (failure != null && !(rootCause(failure) instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+        if (failure != null && !(rootCause(failure) instanceof TopicExistsException)) {
           throw new IllegalStateException("cannot create topics " + missing + ": " + failure.getMessage(), failure);
         }
         return Done.getInstance();
@@ -83,7 +88,7 @@ public record KafkaSettings(
   }
 
   private static Throwable rootCause(Throwable t) {
-    Set<Throwable> seen = new java.util.HashSet<>();
+    Set<Throwable> seen = new HashSet<>();
     while (t.getCause() != null && seen.add(t)) t = t.getCause();
     return t;
   }

@@ -1,7 +1,9 @@
 package seckill.orders;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -33,43 +35,33 @@ public final class Orders {
             .withBootstrapServers(settings.bootstrapServers()),
         system);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-kafka-producer",
-        () -> producer.close().thenApply(done -> {
-          offsets.close();
-          return Done.getInstance();
-        }));
+        () -> producer.close().whenComplete((done, failure) -> offsets.close()).exceptionally(failure -> Done.getInstance()));
+    start(system, settings, offsets, producer);
+  }
+
+  /** Offset tables, then topics, then the streams; a failed step is tried again after a backoff. */
+  private static void start(ActorSystem<?> system, KafkaSettings settings, HikariDataSource offsets,
+      SendProducer<String, byte[]> producer) {
     JdbcProjection.createTablesIfNotExists(() -> new ProjectionSession(offsets), system)
-        .thenCompose(done -> topicsReady(system, settings))
+        .thenCompose(done -> createTopics(system, settings))
         .whenComplete((done, failure) -> {
-          if (failure != null) {
-            log.error("downstream not started: {}", failure.getMessage(), failure);
-            return;
+          if (failure == null) {
+            OrdersToKafka.init(system, settings, offsets, producer);
+            PaymentsFromKafka.init(system, settings, producer);
+            log.info("publishing orders to {} and sales to {}, consuming payments from {} at {}",
+                settings.ordersTopic(), settings.salesTopic(), settings.paymentsTopic(), settings.bootstrapServers());
+          } else if (!system.whenTerminated().isCompleted()) {
+            log.warn("downstream not started yet ({}); trying again in {}", failure.getMessage(), settings.backoffMax());
+            system.scheduler().scheduleOnce(settings.backoffMax(), () -> start(system, settings, offsets, producer),
+                system.executionContext());
           }
-          OrdersToKafka.init(system, settings, offsets, producer);
-          PaymentsFromKafka.init(system, settings, producer);
-          log.info("publishing orders to {} and sales to {}, consuming payments from {} at {}",
-              settings.ordersTopic(), settings.salesTopic(), settings.paymentsTopic(), settings.bootstrapServers());
         });
   }
 
-  /** Creates missing topics, trying again while the broker cannot be reached. */
-  private static java.util.concurrent.CompletionStage<Done> topicsReady(ActorSystem<?> system, KafkaSettings settings) {
+  /** Creates the missing topics (unless ops own them). */
+  private static CompletionStage<Done> createTopics(ActorSystem<?> system, KafkaSettings settings) {
     if (!settings.createTopics()) return CompletableFuture.completedFuture(Done.getInstance());
-    CompletableFuture<Done> ready = new CompletableFuture<>();
-    tryCreate(system, settings, ready);
-    return ready;
-  }
-
-  private static void tryCreate(ActorSystem<?> system, KafkaSettings settings, CompletableFuture<Done> ready) {
     Admin admin = settings.admin();
-    settings.createMissingTopics(admin).whenComplete((done, failure) -> {
-      admin.close(java.time.Duration.ZERO);
-      if (failure == null) {
-        ready.complete(Done.getInstance());
-      } else if (!system.whenTerminated().isCompleted()) {
-        log.warn("cannot create Kafka topics yet ({}); trying again in {}", failure.getMessage(), settings.backoffMax());
-        system.scheduler().scheduleOnce(settings.backoffMax(), () -> tryCreate(system, settings, ready),
-            system.executionContext());
-      }
-    });
+    return settings.createMissingTopics(admin).whenComplete((done, failure) -> admin.close(Duration.ZERO));
   }
 }

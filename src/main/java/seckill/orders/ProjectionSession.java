@@ -32,6 +32,8 @@ final class ProjectionSession implements JdbcSession {
     hc.setMinimumIdle(1);
     hc.setConnectionTimeout(config.getDuration("seckill.db.connection-timeout").toMillis());
     hc.setPoolName("seckill-projection");
+    // connect on first use: a database away at start must not stop the node from starting
+    hc.setInitializationFailTimeout(-1);
     return new HikariDataSource(hc);
   }
 

@@ -167,6 +167,8 @@ class HttpApiTest {
     assertError(api.post(path, alice, "{\"requestId\":\"a\",\"bogus\":true}"), 400, "invalid_body");
     assertError(api.post(path, alice, "{\"quantity\":1}"), 400, "invalid_request_id");
     assertError(api.post(path, alice, "{\"requestId\":\"" + "x".repeat(101) + "\"}"), 400, "invalid_request_id");
+    assertError(api.post(path, alice, "{\"requestId\":\"two words\"}"), 400, "invalid_request_id");
+    assertError(api.post(path, alice, "{\"requestId\":\"\u00e9t\u00e9\"}"), 400, "invalid_request_id");
     assertError(api.reserve(id, alice, "q0", 0), 400, "invalid_quantity");
     assertError(api.reserve(id, alice, "q-1", -1), 400, "invalid_quantity");
     assertError(api.reserve(id, alice, "q3", 3), 400, "invalid_quantity");
