@@ -19,23 +19,26 @@ export SECKILL_ADMIN_TOKEN=${SECKILL_ADMIN_TOKEN:-local-admin-token}
 export SECKILL_SALE_KEY_SECRET=${SECKILL_SALE_KEY_SECRET:-local-sale-key-secret}
 export SECKILL_CHALLENGE_SECRET=${SECKILL_CHALLENGE_SECRET:-local-cluster-challenge-secret-0123456789}
 
+# A local helper from the test classes (LocalPostgres, LocalKafka) in the background, until it prints
+# its ready line: local_service NAME CLASS READY-TEXT ARGS...
+local_service() {
+  local name=$1 class=$2 ready=$3
+  shift 3
+  java -cp "target/test-classes:target/classes:$(cat target/local.classpath)" "$class" "$@" > "$RUN/$name.log" 2>&1 &
+  echo $! > "$RUN/$name.pid"
+  for _ in $(seq 1 90); do grep -q "$ready" "$RUN/$name.log" 2>/dev/null && break; sleep 1; done
+  grep "$ready" "$RUN/$name.log" || { echo "$name did not start, see $RUN/$name.log"; exit 1; }
+}
+
 start() {
   mvn -q -B -DskipTests package
   mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
   if [ -z "${SECKILL_DB_URL:-}" ]; then
-    java -cp "target/test-classes:target/classes:$(cat target/local.classpath)" seckill.local.LocalPostgres \
-      "$PG_PORT" "$RUN/pgdata" > "$RUN/postgres.log" 2>&1 &
-    echo $! > "$RUN/postgres.pid"
-    for _ in $(seq 1 60); do grep -q "PostgreSQL ready" "$RUN/postgres.log" 2>/dev/null && break; sleep 1; done
-    grep "PostgreSQL ready" "$RUN/postgres.log" || { echo "PostgreSQL did not start, see $RUN/postgres.log"; exit 1; }
+    local_service postgres seckill.local.LocalPostgres "PostgreSQL ready" "$PG_PORT" "$RUN/pgdata"
     export SECKILL_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/seckill" SECKILL_DB_USER=postgres SECKILL_DB_PASSWORD=postgres
   fi
   if [ -z "${SECKILL_KAFKA_BOOTSTRAP:-}" ]; then
-    java -cp "target/test-classes:target/classes:$(cat target/local.classpath)" seckill.local.LocalKafka \
-      "$KAFKA_PORT" "$RUN/kafka" > "$RUN/kafka.log" 2>&1 &
-    echo $! > "$RUN/kafka.pid"
-    for _ in $(seq 1 90); do grep -q "Kafka ready" "$RUN/kafka.log" 2>/dev/null && break; sleep 1; done
-    grep "Kafka ready" "$RUN/kafka.log" || { echo "Kafka did not start, see $RUN/kafka.log"; exit 1; }
+    local_service kafka seckill.local.LocalKafka "Kafka ready" "$KAFKA_PORT" "$RUN/kafka"
     export SECKILL_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
   elif [ "$SECKILL_KAFKA_BOOTSTRAP" = off ]; then
     export SECKILL_KAFKA_BOOTSTRAP=""

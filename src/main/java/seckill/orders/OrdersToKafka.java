@@ -14,6 +14,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.kafka.javadsl.SendProducer;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.projection.Projection;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
@@ -74,8 +75,7 @@ public final class OrdersToKafka {
 
     @Override
     public CompletionStage<Done> process(EventEnvelope<Sale.Event> envelope) {
-      String persistenceId = envelope.persistenceId();
-      String saleId = persistenceId.substring(persistenceId.indexOf('|') + 1);
+      String saleId = PersistenceId.extractEntityId(envelope.persistenceId());
       List<CompletableFuture<?>> sent = new ArrayList<>();
       for (OrderContract.Outgoing out : OrderContract.of(saleId, envelope.sequenceNr(), envelope.event())) {
         String topic = out.order() ? settings.ordersTopic() : settings.salesTopic();

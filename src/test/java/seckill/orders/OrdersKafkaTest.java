@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -113,11 +114,31 @@ class OrdersKafkaTest {
     return api.admin("GET", "/admin/reservations/" + reservationId, null).json().get("status").asText();
   }
 
-  private static void awaitStatus(Api api, String reservationId, String status) throws InterruptedException {
+  /** Polls {@code done} until it holds, failing with {@code what} after {@link #WAIT}. */
+  private static void await(String what, BooleanSupplier done) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!status.equals(statusOf(api, reservationId))) {
-      if (System.nanoTime() > deadline) throw new AssertionError(reservationId + " never became " + status);
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError(what);
       Thread.sleep(100);
+    }
+  }
+
+  private static void awaitStatus(Api api, String reservationId, String status) throws InterruptedException {
+    await(reservationId + " never became " + status, () -> status.equals(statusOf(api, reservationId)));
+  }
+
+  private static boolean committedToEnd(Admin admin, Topics t) {
+    try {
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
+          t.payments().replace("payments", "group")).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+      long committedTotal = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int p = 0; p < 3; p++) latest.put(new TopicPartition(t.payments(), p), OffsetSpec.latest());
+      long end = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
+          .mapToLong(o -> o.offset()).sum();
+      return committedTotal == end;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read the group's offsets", e);
     }
   }
 
@@ -219,11 +240,7 @@ class OrdersKafkaTest {
       List<Rec> all = TopicReader.readUntil(kafka.bootstrap, t.orders(),
           recs -> distinctKeys(recs, "reservation.placed") == 15, WAIT);
       assertEquals(Set.copyOf(ids), Set.copyOf(all.stream().map(Rec::key).toList()));
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (new Api(node.managementUrl()).get("/ready", null).status() != 200) {
-        assertTrue(System.nanoTime() < deadline, "ready again once Kafka is back");
-        Thread.sleep(200);
-      }
+      await("ready again once Kafka is back", () -> new Api(node.managementUrl()).get("/ready", null).status() == 200);
     }
   }
 
@@ -289,19 +306,7 @@ class OrdersKafkaTest {
 
       // every message was acknowledged: the group's committed offsets reach the end of the topic
       try (Admin admin = kafka.admin()) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-          Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
-              t.payments().replace("payments", "group")).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-          long committedTotal = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
-          Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-          for (int p = 0; p < 3; p++) latest.put(new TopicPartition(t.payments(), p), OffsetSpec.latest());
-          long end = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
-              .mapToLong(o -> o.offset()).sum();
-          if (committedTotal == end) break;
-          assertTrue(System.nanoTime() < deadline, "committed " + committedTotal + " of " + end);
-          Thread.sleep(200);
-        }
+        await("the group committed every payment message", () -> committedToEnd(admin, t));
       }
 
       // read-only stops buyers and operators, not the payment system: a hold paid in time stays sold
