@@ -103,13 +103,13 @@ public final class Admission {
 
   public Admission(ActorSystem<?> system) {
     this.metrics = Metrics.get(system);
-    this.shedder = LoadShedder.create(system);
     this.switches = Switches.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.capacity = c.getInt("queue-size");
     this.waitBudget = c.getDuration("wait-budget");
+    this.shedder = LoadShedder.create(system, () -> waitBudget(switches.values()));
     this.resendAfter = Timeout.create(c.getDuration("resend-after"));
     this.attempts = (int) Math.max(1, c.getDuration("answer-timeout").toMillis() / c.getDuration("resend-after").toMillis());
     int lanes = c.getInt("lanes");
@@ -154,7 +154,7 @@ public final class Admission {
       rejectedFull.increment();
       return CompletableFuture.completedFuture(new Busy("too many requests are waiting; try again shortly"));
     }
-    Duration budget = now.waitBudgetMillis() == null ? waitBudget : Duration.ofMillis(now.waitBudgetMillis());
+    Duration budget = waitBudget(now);
     p.budgetTimer = system.scheduler().scheduleOnce(budget, () -> {
       if (p.state.compareAndSet(QUEUED, EXPIRED)) {
         rejectedOverBudget.increment();
@@ -162,6 +162,11 @@ public final class Admission {
       }
     }, system.executionContext());
     return p.answer;
+  }
+
+  /** The wait budget in force: the operator's switch, else the config. */
+  private Duration waitBudget(SwitchValues now) {
+    return now.waitBudgetMillis() == null ? waitBudget : Duration.ofMillis(now.waitBudgetMillis());
   }
 
   public Stats stats() {

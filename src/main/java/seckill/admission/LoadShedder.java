@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Decides when the admission queue turns new reserves away at once instead of queueing them.
  *
  * <p>Two smoothed signals, each against its budget: queue wait (the oldest request of a batch,
- * offer to dispatch) and persist latency (a batch's dispatch to its last answer). Once either is
+ * offer to dispatch) against a share of the wait budget in force (the operator's switch, else the
+ * config), and persist latency (a batch's dispatch to its last answer). Once either is
  * over budget the node sheds for one shed period, then admits again and measures afresh: samples
  * of work started before the trip are ignored, so stale evidence cannot keep it shedding. A
  * circuit breaker around each batch's persist path opens after consecutive batches time out or go
@@ -29,32 +30,30 @@ public final class LoadShedder {
   private static final Logger log = LoggerFactory.getLogger(LoadShedder.class);
 
   /** What operators see in {@code GET /admin/admission}. */
-  public record Stats(String breaker, boolean shedding, double queueWaitMillis, double persistMillis,
-      long shedBreakerOpen, long shedOverBudget, long breakerOpened) {}
+  public record Stats(String breaker, boolean shedding, double queueWaitMillis, double queueWaitBudgetMillis,
+      double persistMillis, long shedBreakerOpen, long shedOverBudget, long breakerOpened) {}
 
   /** Breaker states, declared in the order of the Prometheus gauge's values (0, 1, 2). */
   public enum BreakerState { CLOSED, HALF_OPEN, OPEN }
 
-  /** One exponentially weighted moving average of a latency, against its budget. */
+  /** One exponentially weighted moving average of a latency, checked against the budget given with each sample. */
   private static final class Signal {
     final String name;
-    final long budgetNanos;
     final double weight;
-    final double capNanos;
+    final double cap;
     private double smoothed; // from idle: a node's first slow batch (an entity recovering) is one sample, not the average
 
-    Signal(String name, Duration budget, double weight, double cap) {
+    Signal(String name, double weight, double cap) {
       this.name = name;
-      this.budgetNanos = budget.toNanos();
       this.weight = weight;
-      this.capNanos = cap * budgetNanos;
+      this.cap = cap;
     }
 
     /** Adds a sample, capped so that one stalled batch alone cannot trip; true when now over budget. */
-    synchronized boolean add(long nanos) {
-      double sample = Math.min(nanos, capNanos);
+    synchronized boolean add(long nanos, long budget) {
+      double sample = Math.min(nanos, cap * budget);
       smoothed = weight * sample + (1 - weight) * smoothed;
-      return smoothed > budgetNanos;
+      return smoothed > budget;
     }
 
     synchronized double millis() {
@@ -69,8 +68,11 @@ public final class LoadShedder {
   private final CircuitBreaker breaker;
   private final LongSupplier clock;
   private final long shedPeriodNanos;
+  private final double queueWaitShare;
+  private final Supplier<Duration> waitBudget;
   private final Signal queueWait;
   private final Signal persist;
+  private final long persistBudgetNanos;
   private volatile long shedUntil;
   private volatile long trippedAt;
   private final LongAdder shedBreakerOpen = new LongAdder();
@@ -78,14 +80,15 @@ public final class LoadShedder {
   private final LongAdder breakerOpened = new LongAdder();
 
   /** Reads {@code seckill.admission.shedding}; the breaker's listeners run on the system's dispatcher. */
-  public static LoadShedder create(ActorSystem<?> system) {
+  /** {@code waitBudget} gives the wait budget in force (the operator's switch, else the config) each time it is asked. */
+  public static LoadShedder create(ActorSystem<?> system, Supplier<Duration> waitBudget) {
     Config c = system.settings().config().getConfig("seckill.admission.shedding");
     CircuitBreaker breaker = new CircuitBreaker(system.executionContext(), Adapter.toClassic(system).scheduler(),
         c.getInt("breaker.max-failures"), c.getDuration("breaker.call-timeout"), c.getDuration("breaker.reset-timeout"));
-    return new LoadShedder(c, breaker, System::nanoTime);
+    return new LoadShedder(c, waitBudget, breaker, System::nanoTime);
   }
 
-  LoadShedder(Config c, CircuitBreaker breaker, LongSupplier clock) {
+  LoadShedder(Config c, Supplier<Duration> waitBudget, CircuitBreaker breaker, LongSupplier clock) {
     this.breaker = breaker;
     this.clock = clock;
     this.shedPeriodNanos = c.getDuration("shed-period").toNanos();
@@ -93,8 +96,14 @@ public final class LoadShedder {
     if (weight <= 0 || weight > 1) throw new IllegalArgumentException("seckill.admission.shedding.smoothing must be in (0, 1]");
     double cap = c.getDouble("sample-cap");
     if (cap <= 1) throw new IllegalArgumentException("seckill.admission.shedding.sample-cap must be over 1");
-    this.queueWait = new Signal("queue wait", c.getDuration("queue-wait-budget"), weight, cap);
-    this.persist = new Signal("persist latency", c.getDuration("persist-budget"), weight, cap);
+    this.queueWaitShare = c.getDouble("queue-wait-share");
+    if (queueWaitShare <= 0 || queueWaitShare > 1) {
+      throw new IllegalArgumentException("seckill.admission.shedding.queue-wait-share must be in (0, 1]");
+    }
+    this.waitBudget = waitBudget;
+    this.queueWait = new Signal("queue wait", weight, cap);
+    this.persistBudgetNanos = c.getDuration("persist-budget").toNanos();
+    this.persist = new Signal("persist latency", weight, cap);
     long now = clock.getAsLong();
     this.shedUntil = now;
     this.trippedAt = now - Long.MAX_VALUE / 2; // never tripped; still safe to compare by difference
@@ -119,25 +128,30 @@ public final class LoadShedder {
     return false;
   }
 
+  /** The queue-wait budget now: its share of the wait budget in force. */
+  private long queueWaitBudgetNanos() {
+    return (long) (waitBudget.get().toNanos() * queueWaitShare);
+  }
+
   /** A batch leaves the queue; {@code offeredAt} is when its oldest request was offered. */
   void queueWaited(long offeredAt, long now) {
-    sample(queueWait, offeredAt, now - offeredAt);
+    sample(queueWait, queueWaitBudgetNanos(), offeredAt, now - offeredAt);
   }
 
   /** A batch sent at {@code sentAt} was fully answered {@code tookNanos} later. */
   void persisted(long sentAt, long tookNanos) {
-    sample(persist, sentAt, tookNanos);
+    sample(persist, persistBudgetNanos, sentAt, tookNanos);
   }
 
-  private void sample(Signal signal, long startedAt, long nanos) {
+  private void sample(Signal signal, long budgetNanos, long startedAt, long nanos) {
     if (startedAt - trippedAt <= 0) return; // started before the last trip: not evidence about now
-    if (!signal.add(nanos)) return;
+    if (!signal.add(nanos, budgetNanos)) return;
     long now = clock.getAsLong();
     trippedAt = now;
     shedUntil = now + shedPeriodNanos;
     queueWait.reset();
     persist.reset();
-    log.warn("{} over its budget of {} ms: shedding new reserves for {} ms", signal.name, signal.budgetNanos / 1_000_000,
+    log.warn("{} over its budget of {} ms: shedding new reserves for {} ms", signal.name, budgetNanos / 1_000_000,
         shedPeriodNanos / 1_000_000);
   }
 
@@ -163,7 +177,7 @@ public final class LoadShedder {
   }
 
   public Stats stats() {
-    return new Stats(breakerState().name(), clock.getAsLong() - shedUntil < 0, queueWait.millis(), persist.millis(),
-        shedBreakerOpen.sum(), shedOverBudget.sum(), breakerOpened.sum());
+    return new Stats(breakerState().name(), clock.getAsLong() - shedUntil < 0, queueWait.millis(),
+        queueWaitBudgetNanos() / 1e6, persist.millis(), shedBreakerOpen.sum(), shedOverBudget.sum(), breakerOpened.sum());
   }
 }

@@ -50,6 +50,10 @@ class SwitchedAdmissionTest {
     return answers;
   }
 
+  private static double shedBudget(Api api) {
+    return api.admin("GET", "/admin/admission", null).json().get("shedding").get("queueWaitBudgetMillis").asDouble();
+  }
+
   private static boolean queueFull(Response r) {
     return r.status() == 503 && r.json().get("message").asText().contains("too many requests are waiting");
   }
@@ -59,7 +63,7 @@ class SwitchedAdmissionTest {
     try (TestNode node = TestNode.start(TestDatabases.h2(), SlowJournal.CONFIG.withFallback(ConfigFactory.parseString("""
         seckill.admission {
           queue-size = 64, lanes = 1, batch-size = 1, batch-window = 1ms, wait-budget = 10s
-          shedding { queue-wait-budget = 10s, persist-budget = 10s, breaker.call-timeout = 10s }
+          shedding { persist-budget = 10s, breaker.call-timeout = 10s }
         }
         """)))) {
       Api api = node.api();
@@ -68,6 +72,7 @@ class SwitchedAdmissionTest {
       SlowJournal.delay = SLOW;
 
       patch(api, "{\"by\":\"test\",\"waitBudgetMillis\":200}");
+      assertEquals(120.0, shedBudget(api), "load shedding's queue-wait budget follows: 0.6 of the switch");
       CompletableFuture<Response> persisting = reserveAsync(api, path, "a1");
       Thread.sleep(300);
       Response behind = api.post(path, api.token("b1"), "{\"requestId\":\"r\"}");
@@ -76,6 +81,7 @@ class SwitchedAdmissionTest {
       assertEquals(201, persisting.get(30, TimeUnit.SECONDS).status());
 
       patch(api, "{\"by\":\"test\",\"waitBudgetMillis\":null}");
+      assertEquals(6000.0, shedBudget(api), "and back to 0.6 of the config's 10 s");
       persisting = reserveAsync(api, path, "a2");
       Thread.sleep(300);
       assertEquals(201, api.post(path, api.token("b2"), "{\"requestId\":\"r\"}").status(),

@@ -119,8 +119,7 @@ class AdmissionTest {
   @Test
   void aFullQueueAnswers503AtOnceNeverGrowsAndChangesNothing() throws Exception {
     try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
-        seckill.admission { queue-size = 4, lanes = 1, batch-size = 1, batch-window = 1ms, wait-budget = 10s,
-          shedding.queue-wait-budget = 10s }
+        seckill.admission { queue-size = 4, lanes = 1, batch-size = 1, batch-window = 1ms, wait-budget = 10s }
         """))) {
       Api api = node.api();
       api.defineSale("burst", Api.sale(10_000, 1, "ON_ORDER", null));
@@ -174,7 +173,7 @@ class AdmissionTest {
   @Test
   void aBurstIsPersistedInFarFewerEventsAndEveryRequestGetsItsOwnAnswer() throws Exception {
     try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
-        seckill.admission { batch-window = 20ms, wait-budget = 10s, shedding.queue-wait-budget = 10s }
+        seckill.admission { batch-window = 20ms, wait-budget = 10s }
         """))) {
       Api api = node.api();
       api.defineSale("batched", Api.sale(1_000, 1, "HOLD", 300L));

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -24,7 +25,7 @@ class LoadShedderTest {
 
   private static final long MS = 1_000_000;
   private static final Config SETTINGS = ConfigFactory.parseString("""
-      queue-wait-budget = 100ms
+      queue-wait-share = 0.5
       persist-budget = 1s
       smoothing = 0.2
       sample-cap = 2
@@ -35,6 +36,8 @@ class LoadShedderTest {
   private final AtomicLong now = new AtomicLong(1_000 * MS);
   private final AtomicInteger sent = new AtomicInteger();
   private final AtomicInteger refused = new AtomicInteger();
+  /** The wait budget in force, as the operator's switch or the config would give it. */
+  private final AtomicReference<Duration> waitBudget = new AtomicReference<>(Duration.ofMillis(200));
 
   @BeforeAll
   static void start() {
@@ -52,7 +55,7 @@ class LoadShedderTest {
   }
 
   private LoadShedder shedder() {
-    return new LoadShedder(SETTINGS, breaker(Duration.ofMinutes(1)), now::get);
+    return new LoadShedder(SETTINGS, waitBudget::get, breaker(Duration.ofMinutes(1)), now::get);
   }
 
   @Test
@@ -72,9 +75,21 @@ class LoadShedderTest {
   void queueWaitOverBudgetSheds() {
     LoadShedder shedder = shedder();
     shedder.queueWaited(now.get() - 50 * MS, now.get());
-    assertFalse(shedder.shouldShed(), "50 ms is within the 100 ms budget");
+    assertFalse(shedder.shouldShed(), "50 ms is within the 100 ms budget (half the 200 ms wait budget)");
     for (int i = 0; i < 10 && !shedder.stats().shedding(); i++) shedder.queueWaited(now.get() - 400 * MS, now.get());
     assertTrue(shedder.shouldShed());
+  }
+
+  @Test
+  void theQueueWaitBudgetFollowsTheWaitBudgetInForce() {
+    LoadShedder shedder = shedder();
+    waitBudget.set(Duration.ofSeconds(2)); // an operator raised the wait budget: 1 s of queue wait is fine now
+    assertEquals(1000.0, shedder.stats().queueWaitBudgetMillis());
+    for (int i = 0; i < 20; i++) shedder.queueWaited(now.get() - 400 * MS, now.get());
+    assertFalse(shedder.shouldShed(), "400 ms waits are within half of 2 s: " + shedder.stats());
+    waitBudget.set(Duration.ofMillis(500)); // and lowered it again: the same waits are over 250 ms
+    shedder.queueWaited(now.get() - 400 * MS, now.get());
+    assertTrue(shedder.shouldShed(), "400 ms waits are over half of 500 ms: " + shedder.stats());
   }
 
   @Test
@@ -107,7 +122,7 @@ class LoadShedderTest {
 
   @Test
   void theBreakerOpensOnAnUnansweredBatchRefusesWhileOpenAndClosesAfterAProbeIsAnswered() throws Exception {
-    LoadShedder shedder = new LoadShedder(SETTINGS, breaker(Duration.ofMillis(200)), now::get);
+    LoadShedder shedder = new LoadShedder(SETTINGS, waitBudget::get, breaker(Duration.ofMillis(200)), now::get);
 
     batch(shedder, 1, CompletableFuture.completedFuture(false));
     await(() -> shedder.breakerState() == LoadShedder.BreakerState.OPEN, "breaker never opened");

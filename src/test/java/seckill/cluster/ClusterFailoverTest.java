@@ -69,7 +69,6 @@ class ClusterFailoverTest {
         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
         seckill.cluster.join-self = off
         seckill.admission.wait-budget = 10s
-        seckill.admission.shedding.queue-wait-budget = 10s
         """.formatted(port, seeds)));
   }
 
