@@ -120,7 +120,12 @@ public class Bench {
   static Process startServer(Map<String, String> extraEnv) throws IOException {
     Path jar = Path.of("target/seckill.jar");
     if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -q -DskipTests package");
-    ProcessBuilder pb = new ProcessBuilder("java", "-Xms2g", "-Xmx2g", "-jar", jar.toString());
+    List<String> cmd = new ArrayList<>(List.of("java", "-Xms2g", "-Xmx2g"));
+    // extra JVM options for the server only, e.g. a JFR recording: BENCH_JAVA_OPTS="-XX:StartFlightRecording=..."
+    String opts = System.getenv().getOrDefault("BENCH_JAVA_OPTS", "").trim();
+    if (!opts.isEmpty()) cmd.addAll(List.of(opts.split("\\s+")));
+    cmd.addAll(List.of("-jar", jar.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
     env.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE");
     env.put("SECKILL_HTTP_PORT", String.valueOf(port));

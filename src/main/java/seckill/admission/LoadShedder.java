@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -66,6 +67,7 @@ public final class LoadShedder {
   }
 
   private final CircuitBreaker breaker;
+  private final Executor executor;
   private final LongSupplier clock;
   private final long shedPeriodNanos;
   private final double queueWaitShare;
@@ -85,11 +87,13 @@ public final class LoadShedder {
     Config c = system.settings().config().getConfig("seckill.admission.shedding");
     CircuitBreaker breaker = new CircuitBreaker(system.executionContext(), Adapter.toClassic(system).scheduler(),
         c.getInt("breaker.max-failures"), c.getDuration("breaker.call-timeout"), c.getDuration("breaker.reset-timeout"));
-    return new LoadShedder(c, waitBudget, breaker, System::nanoTime);
+    return new LoadShedder(c, waitBudget, breaker, system.executionContext(), System::nanoTime);
   }
 
-  LoadShedder(Config c, Supplier<Duration> waitBudget, CircuitBreaker breaker, LongSupplier clock) {
+  /** {@code executor} runs what follows a guarded batch (see {@link #guard}). */
+  LoadShedder(Config c, Supplier<Duration> waitBudget, CircuitBreaker breaker, Executor executor, LongSupplier clock) {
     this.breaker = breaker;
+    this.executor = executor;
     this.clock = clock;
     this.shedPeriodNanos = c.getDuration("shed-period").toNanos();
     double weight = c.getDouble("smoothing");
@@ -162,14 +166,16 @@ public final class LoadShedder {
    * instead of {@code send} and the batch's {@code requests} count as shed.
    */
   void guard(int requests, Supplier<CompletionStage<Boolean>> send, Runnable refused) {
+    // Async on our executor: the breaker's stage comes from Scala's FutureConverters, whose "sync"
+    // callbacks go to the JDK's common pool, which on a 2-core machine starts a thread per task
     breaker.callWithCircuitBreakerCS(send::get, (answered, failure) -> failure.isPresent() || !answered.orElse(false))
-        .whenComplete((ok, failure) -> {
+        .whenCompleteAsync((ok, failure) -> {
           Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
           if (cause instanceof CircuitBreakerOpenException) {
             shedBreakerOpen.add(requests);
             refused.run();
           }
-        });
+        }, executor);
   }
 
   public BreakerState breakerState() {

@@ -119,7 +119,9 @@ public final class PaymentsFromKafka {
             ? new Sale.ConfirmPayment(payment.reservationId(), payment.paymentId(), r)
             : new Sale.FailPayment(payment.reservationId(), payment.paymentId(), r),
         settings.paymentAskTimeout());
-    return reply.thenCompose(answer -> {
+    // async on the actor dispatcher: the ask's stage comes from Scala's FutureConverters, whose "sync"
+    // callbacks would go to the JDK's common pool (a new thread per task on a 2-core machine)
+    return reply.thenComposeAsync(answer -> {
       if (answer instanceof Sale.Rejected rejected) {
         log.info("payment {} ({}) for {} refused: {} {}", payment.paymentId(), payment.status(),
             payment.reservationId(), rejected.reason(), rejected.message());
@@ -127,7 +129,7 @@ public final class PaymentsFromKafka {
       }
       log.debug("payment {} ({}) for {} applied", payment.paymentId(), payment.status(), payment.reservationId());
       return CompletableFuture.completedFuture(Done.getInstance());
-    });
+    }, system.executionContext());
   }
 
   private static String problemOf(PaymentMessage p) {

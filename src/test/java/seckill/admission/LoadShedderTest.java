@@ -55,7 +55,7 @@ class LoadShedderTest {
   }
 
   private LoadShedder shedder() {
-    return new LoadShedder(SETTINGS, waitBudget::get, breaker(Duration.ofMinutes(1)), now::get);
+    return new LoadShedder(SETTINGS, waitBudget::get, breaker(Duration.ofMinutes(1)), testKit.system().executionContext(), now::get);
   }
 
   @Test
@@ -122,7 +122,7 @@ class LoadShedderTest {
 
   @Test
   void theBreakerOpensOnAnUnansweredBatchRefusesWhileOpenAndClosesAfterAProbeIsAnswered() throws Exception {
-    LoadShedder shedder = new LoadShedder(SETTINGS, waitBudget::get, breaker(Duration.ofMillis(200)), now::get);
+    LoadShedder shedder = new LoadShedder(SETTINGS, waitBudget::get, breaker(Duration.ofMillis(200)), testKit.system().executionContext(), now::get);
 
     batch(shedder, 1, CompletableFuture.completedFuture(false));
     await(() -> shedder.breakerState() == LoadShedder.BreakerState.OPEN, "breaker never opened");
