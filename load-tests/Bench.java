@@ -230,7 +230,8 @@ public class Bench {
         Long.parseLong(field(j, "p50_us")), Long.parseLong(field(j, "p99_us")), Long.parseLong(field(j, "max_us")),
         statuses, Long.parseLong(field(j, "connect")) + Long.parseLong(field(j, "read")) + Long.parseLong(field(j, "write")),
         Long.parseLong(field(j, "timeout")));
-    if (!name.equals("warmup")) System.out.printf("%s: %.0f req/s, p50 %.1f ms, p99 %.1f ms%n", name, r.rps(), r.p50us() / 1000.0, r.p99us() / 1000.0);
+    if (!name.equals("warmup")) System.out.printf("%s: %.0f req/s in %.1f s, p50 %.1f ms, p99 %.1f ms, answers %s%n", name, r.rps(),
+        r.seconds(), r.p50us() / 1000.0, r.p99us() / 1000.0, statuses);
     return r;
   }
 
