@@ -94,6 +94,49 @@ class AdmissionTest {
   }
 
   @Test
+  void theNodeRateLimitHoldsUnderConcurrentBuyers() throws Exception {
+    int rate = 200;
+    int burst = 20;
+    try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString(
+        "seckill.admission.rate-limit { per-second = " + rate + ", burst = " + burst + " }"))) {
+      Api api = node.api();
+      api.defineSale("busy", Api.sale(1_000_000, 1, "ON_ORDER", null));
+      String path = api.reservePath("busy");
+      int n = 2_000;
+      List<String> tokens = new ArrayList<>();
+      for (int i = 0; i < n; i++) tokens.add(api.token("many-" + i));
+      ExecutorService pool = Executors.newFixedThreadPool(32);
+      AtomicInteger created = new AtomicInteger();
+      AtomicInteger limited = new AtomicInteger();
+      List<CompletableFuture<Void>> all = new ArrayList<>();
+      long start = System.nanoTime();
+      try {
+        for (int i = 0; i < n; i++) {
+          String token = tokens.get(i);
+          String requestId = "r" + i;
+          all.add(CompletableFuture.runAsync(() -> {
+            Response r = api.post(path, token, body(requestId));
+            if (r.status() == 201) created.incrementAndGet();
+            else if (r.status() == 429 && "rate_limited".equals(r.error())) limited.incrementAndGet();
+            else throw new AssertionError(r.status() + " " + r.text());
+          }, pool));
+        }
+        CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(120, TimeUnit.SECONDS);
+      } finally {
+        pool.shutdownNow();
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      // an upper bound that only grows with a slow machine: the bucket never gives more than this
+      assertTrue(created.get() <= burst + rate * seconds,
+          created + " reserves in " + seconds + " s passed a limit of " + rate + "/s + " + burst);
+      assertTrue(created.get() >= burst && limited.get() > 0, created + " created, " + limited + " limited");
+      assertEquals(n, created.get() + limited.get());
+      assertEquals(created.get(), api.admin("GET", "/admin/sales/busy", null).json().get("sold").asInt(),
+          "every 201 is a unit, no 429 is");
+    }
+  }
+
+  @Test
   void aBuyersSecondRequestInFlightJoinsTheFirstAnswer() throws Exception {
     // a long batch window keeps the first request waiting, so the second arrives while it is in flight
     try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
