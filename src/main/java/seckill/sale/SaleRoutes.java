@@ -5,6 +5,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.admin.SwitchDirectives;
+import seckill.admission.SaleViews;
 import seckill.auth.BuyerTokens;
 import seckill.http.JsonDirectives;
 import seckill.sale.SaleJson.ReservationView;
@@ -13,6 +14,7 @@ import seckill.sale.SaleJson.ReservationView;
 public final class SaleRoutes extends JsonDirectives {
 
   private final Sales sales;
+  private final SaleViews views;
   private final BuyerTokens tokens;
   private final SwitchDirectives brakes;
 
@@ -20,6 +22,7 @@ public final class SaleRoutes extends JsonDirectives {
     super(system);
     this.brakes = new SwitchDirectives(system);
     this.sales = new Sales(system);
+    this.views = SaleViews.get(system);
     this.tokens = tokens;
   }
 
@@ -35,8 +38,17 @@ public final class SaleRoutes extends JsonDirectives {
             saleId -> get(() -> brakes.feature("buyer-reservations", () -> buyer(tokens, buyer -> mine(saleId, buyer))))));
   }
 
+  /**
+   * A sale the cluster does not know: asking it would start its entity, and with remember-entities
+   * keep it for good, so a made-up id must not get that far. Before this node has read the views
+   * from a majority it cannot tell, and asks.
+   */
+  private boolean unknown(String saleId) {
+    return views.synced() && views.get(saleId).isEmpty();
+  }
+
   private Route mine(String saleId, String buyer) {
-    if (!Sale.isValidSaleId(saleId)) return saleNotFound(saleId);
+    if (!Sale.isValidSaleId(saleId) || unknown(saleId)) return saleNotFound(saleId);
     return onSuccess(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)),
         found -> json(StatusCodes.OK,
             new MyReservations(saleId, found.reservations().stream().map(ReservationView::of).toList())));
@@ -44,13 +56,15 @@ public final class SaleRoutes extends JsonDirectives {
 
   private Route reservation(String reservationId, String buyer) {
     return Sale.saleIdOf(reservationId)
-        .map(saleId -> reservationAnswer(sales.ask(saleId, r -> new Sale.GetReservation(reservationId, buyer, r))))
+        .map(saleId -> unknown(saleId) ? saleNotFound(saleId)
+            : reservationAnswer(sales.ask(saleId, r -> new Sale.GetReservation(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
   }
 
   private Route cancel(String reservationId, String buyer) {
     return Sale.saleIdOf(reservationId)
-        .map(saleId -> reservationAnswer(sales.ask(saleId, r -> new Sale.Cancel(reservationId, buyer, r))))
+        .map(saleId -> unknown(saleId) ? saleNotFound(saleId)
+            : reservationAnswer(sales.ask(saleId, r -> new Sale.Cancel(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
   }
 
