@@ -81,8 +81,10 @@ public final class LoadShedder {
   private final LongAdder shedOverBudget = new LongAdder();
   private final LongAdder breakerOpened = new LongAdder();
 
-  /** Reads {@code seckill.admission.shedding}; the breaker's listeners run on the system's dispatcher. */
-  /** {@code waitBudget} gives the wait budget in force (the operator's switch, else the config) each time it is asked. */
+  /**
+   * Reads {@code seckill.admission.shedding}; the breaker's listeners run on the system's dispatcher.
+   * {@code waitBudget} gives the wait budget in force (the operator's switch, else the config) each time it is asked.
+   */
   public static LoadShedder create(ActorSystem<?> system, Supplier<Duration> waitBudget) {
     Config c = system.settings().config().getConfig("seckill.admission.shedding");
     CircuitBreaker breaker = new CircuitBreaker(system.executionContext(), Adapter.toClassic(system).scheduler(),
