@@ -2,11 +2,20 @@ package seckill;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import seckill.journal.Journal;
+import seckill.sale.Sale;
 
 /** A whole seckill node started through {@link Main#start}, on free ports, against the given journal. */
 public final class TestNode implements AutoCloseable {
@@ -73,6 +82,17 @@ public final class TestNode implements AutoCloseable {
 
   public Api api() {
     return new Api(baseUrl);
+  }
+
+  /** The ids of the sale entities this node runs now, from its shard region; throws when it does not answer. */
+  public Set<String> runningSales() throws Exception {
+    ShardRegion.CurrentShardRegionState state = AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+            ClusterSharding.get(system).shardState(), replyTo -> new GetShardRegionState(Sale.ENTITY_KEY, replyTo),
+            Duration.ofSeconds(5), system.scheduler())
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Set<String> running = new HashSet<>();
+    state.getShards().forEach(shard -> running.addAll(shard.getEntityIds()));
+    return running;
   }
 
   @Override

@@ -100,6 +100,14 @@ public final class SaleViews implements Extension {
     return java.util.Collections.unmodifiableMap(available);
   }
 
+  /**
+   * True when the sale surely does not exist: this node has read the views and none lists it.
+   * Asking such a sale would start, and with remember-entities keep, an entity for a made-up id.
+   */
+  public boolean surelyUnknown(String saleId) {
+    return synced && !listings.containsKey(saleId);
+  }
+
   public Optional<View> get(String saleId) {
     Listing listing = listings.get(saleId);
     if (listing == null) return Optional.empty();

@@ -34,12 +34,15 @@ public final class Journal {
     if (!isPostgres(config)) apply(config, "ddl/h2.sql");
   }
 
+  /** A plain JDBC connection to the journal's database ({@code seckill.db}), outside Pekko's pools. */
+  public static Connection connect(Config config) throws SQLException {
+    return DriverManager.getConnection(
+        config.getString("seckill.db.url"), config.getString("seckill.db.user"), config.getString("seckill.db.password"));
+  }
+
   /** Runs each statement of a DDL resource on its own, in autocommit. */
   public static void apply(Config config, String resource) {
-    try (Connection c = DriverManager.getConnection(
-            config.getString("seckill.db.url"),
-            config.getString("seckill.db.user"),
-            config.getString("seckill.db.password"));
+    try (Connection c = connect(config);
         Statement st = c.createStatement()) {
       for (String sql : statements(resource)) st.execute(sql);
     } catch (SQLException e) {

@@ -108,7 +108,7 @@ public final class PaymentsFromKafka {
     // until this node has read the sale views from a majority, "unknown" could only mean "not seen yet"
     if (!views.synced()) return CompletableFuture.failedFuture(new IllegalStateException("sale views not read yet"));
     // a sale the cluster does not know: no entity is started (and remembered) for it
-    if (saleId.isEmpty() || views.get(saleId.get()).isEmpty()) {
+    if (saleId.isEmpty() || views.surelyUnknown(saleId.get())) {
       log.warn("payment {} for unknown reservation {}: acknowledged without effect", payment.paymentId(),
           payment.reservationId());
       return rejected(saleId.orElse(""), payment, "RESERVATION_NOT_FOUND");

@@ -38,17 +38,8 @@ public final class SaleRoutes extends JsonDirectives {
             saleId -> get(() -> brakes.feature("buyer-reservations", () -> buyer(tokens, buyer -> mine(saleId, buyer))))));
   }
 
-  /**
-   * A sale the cluster does not know: asking it would start its entity, and with remember-entities
-   * keep it for good, so a made-up id must not get that far. Before this node has read the views
-   * from a majority it cannot tell, and asks.
-   */
-  private boolean unknown(String saleId) {
-    return views.synced() && views.get(saleId).isEmpty();
-  }
-
   private Route mine(String saleId, String buyer) {
-    if (!Sale.isValidSaleId(saleId) || unknown(saleId)) return saleNotFound(saleId);
+    if (!Sale.isValidSaleId(saleId) || views.surelyUnknown(saleId)) return saleNotFound(saleId);
     return onSuccess(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)),
         found -> json(StatusCodes.OK,
             new MyReservations(saleId, found.reservations().stream().map(ReservationView::of).toList())));
@@ -56,14 +47,14 @@ public final class SaleRoutes extends JsonDirectives {
 
   private Route reservation(String reservationId, String buyer) {
     return Sale.saleIdOf(reservationId)
-        .map(saleId -> unknown(saleId) ? saleNotFound(saleId)
+        .map(saleId -> views.surelyUnknown(saleId) ? saleNotFound(saleId)
             : reservationAnswer(sales.ask(saleId, r -> new Sale.GetReservation(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
   }
 
   private Route cancel(String reservationId, String buyer) {
     return Sale.saleIdOf(reservationId)
-        .map(saleId -> unknown(saleId) ? saleNotFound(saleId)
+        .map(saleId -> views.surelyUnknown(saleId) ? saleNotFound(saleId)
             : reservationAnswer(sales.ask(saleId, r -> new Sale.Cancel(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
   }

@@ -22,11 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
@@ -165,19 +161,13 @@ class ClusterFailoverTest {
     for (int i = 0; i < nodes.size(); i++) {
       TestNode node = nodes.get(i);
       if (node.system.whenTerminated().isCompleted()) continue;
-      ShardRegion.CurrentShardRegionState state;
+      Set<String> running;
       try {
-        state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
-                ClusterSharding.get(node.system).shardState(),
-                replyTo -> new GetShardRegionState(Sale.ENTITY_KEY, replyTo),
-                Duration.ofSeconds(5), node.system.scheduler())
-            .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        running = node.runningSales();
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException noAnswer) {
         continue; // a node shutting down (or just killed) hosts nothing; callers poll again
       }
-      for (ShardRegion.ShardState shard : state.getShards()) {
-        if (shard.getEntityIds().contains(saleId)) return i;
-      }
+      if (running.contains(saleId)) return i;
     }
     return -1;
   }

@@ -11,18 +11,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +26,6 @@ import seckill.Api.Response;
 import seckill.TestDatabases;
 import seckill.TestNode;
 import seckill.auth.BuyerTokens;
-import seckill.sale.Sale;
 
 /** Every endpoint's success and error cases, over HTTP against a real node on an H2 journal. */
 @ExtendWith(LogCapturingExtension.class)
@@ -138,12 +130,7 @@ class HttpApiTest {
     assertError(api.get("/api/reservations/ghost-1.abc", alice), 404, "sale_not_found");
     assertError(api.delete("/api/reservations/ghost-2.abc", alice), 404, "sale_not_found");
     assertError(api.get("/api/sales/ghost-3/reservations", alice), 404, "sale_not_found");
-    Set<String> running = new HashSet<>();
-    ShardRegion.CurrentShardRegionState state = AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
-            ClusterSharding.get(node.system).shardState(), replyTo -> new GetShardRegionState(Sale.ENTITY_KEY, replyTo),
-            Duration.ofSeconds(5), node.system.scheduler())
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-    state.getShards().forEach(shard -> running.addAll(shard.getEntityIds()));
+    Set<String> running = node.runningSales();
     assertTrue(running.contains(known), "the query sees the sales that run: " + running);
     for (String ghost : List.of("ghost-1", "ghost-2", "ghost-3")) {
       assertFalse(running.contains(ghost), "a made-up sale id started an entity: " + running);

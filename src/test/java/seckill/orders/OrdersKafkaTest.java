@@ -9,7 +9,6 @@ import static seckill.orders.TopicReader.distinctKeys;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +41,7 @@ import seckill.Api.Response;
 import seckill.TestDatabases;
 import seckill.TestKafka;
 import seckill.TestNode;
+import seckill.journal.Journal;
 import seckill.orders.TopicReader.Rec;
 
 /** Orders out and payments in, through a real KRaft broker: nothing lost, nothing doubled that differs. */
@@ -131,8 +131,7 @@ class OrdersKafkaTest {
   }
 
   private static void forgetSavedOffsets(Config db) throws Exception {
-    try (Connection c = DriverManager.getConnection(
-            db.getString("seckill.db.url"), db.getString("seckill.db.user"), db.getString("seckill.db.password"));
+    try (Connection c = Journal.connect(db);
         PreparedStatement delete = c.prepareStatement(
             "DELETE FROM pekko_projection_offset_store WHERE projection_name = ?")) {
       delete.setString(1, OrdersToKafka.PROJECTION_NAME);

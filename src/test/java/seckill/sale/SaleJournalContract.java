@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -184,8 +183,7 @@ abstract class SaleJournalContract {
   }
 
   private Connection connect() throws Exception {
-    return DriverManager.getConnection(
-        config.getString("seckill.db.url"), config.getString("seckill.db.user"), config.getString("seckill.db.password"));
+    return Journal.connect(config);
   }
 
   private long latestSnapshotSequence(String saleId) throws Exception {
