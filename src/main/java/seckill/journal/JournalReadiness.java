@@ -23,6 +23,7 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
     // an id no entity has: the query costs one indexed lookup and proves the database answers
     return journal.currentEventsByPersistenceId("readiness-probe", 0, 1)
         .runWith(Sink.ignore(), system)
-        .handle((done, failure) -> failure == null);
+        // on the dispatcher: a converted Scala future's callback would otherwise get a thread of its own on 2 cores
+        .handleAsync((done, failure) -> failure == null, system.dispatcher());
   }
 }
