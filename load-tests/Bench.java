@@ -133,7 +133,11 @@ public class Bench {
     cmd.addAll(List.of("-jar", jar.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
-    env.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE");
+    // BENCH_H2_OPTIONS=";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=500" measures H2's lazy writes (the
+    // durability A/B in the README); the service then needs SECKILL_DB_ALLOW_UNSAFE_COMMITS=on
+    String h2Options = System.getenv().getOrDefault("BENCH_H2_OPTIONS", ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
+    env.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + h2Options);
+    if (!h2Options.contains("WRITE_DELAY=0")) env.put("SECKILL_DB_ALLOW_UNSAFE_COMMITS", "on");
     env.put("SECKILL_HTTP_PORT", String.valueOf(port));
     env.put("SECKILL_REMOTE_PORT", System.getenv().getOrDefault("SECKILL_REMOTE_PORT", "25599"));
     env.put("SECKILL_DEMO", "off");

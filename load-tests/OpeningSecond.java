@@ -225,7 +225,7 @@ public class OpeningSecond {
     ProcessBuilder pb = new ProcessBuilder("java", "-Xms1g", "-Xmx1g",
         "-Dseckill.challenge.per-sale.opening-off=0", "-Dseckill.challenge.per-sale.warmup=0", "-jar", "target/seckill.jar");
     Map<String, String> e = pb.environment();
-    e.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE");
+    e.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
     e.put("SECKILL_HTTP_PORT", String.valueOf(PORT));
     e.put("SECKILL_REMOTE_PORT", "25598");
     e.put("SECKILL_MANAGEMENT_PORT", "18558");

@@ -25,7 +25,7 @@ public final class TestDatabases {
     try {
       Path dir = Files.createTempDirectory("seckill-h2-");
       return ConfigFactory.parseMap(Map.of(
-          "seckill.db.url", "jdbc:h2:file:" + dir.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE",
+          "seckill.db.url", "jdbc:h2:file:" + dir.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0",
           "seckill.db.user", "sa",
           "seckill.db.password", ""));
     } catch (IOException e) {
@@ -33,11 +33,20 @@ public final class TestDatabases {
     }
   }
 
+  /**
+   * zonky starts PostgreSQL with fsync, synchronous_commit and full_page_writes off for speed: a
+   * server that acknowledges commits it may lose, which the service refuses. Ours run as shipped.
+   */
+  public static EmbeddedPostgres.Builder durable(EmbeddedPostgres.Builder builder) {
+    return builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
+        .setServerConfig("full_page_writes", "on");
+  }
+
   /** A new database on the shared embedded PostgreSQL, with ddl/postgres.sql applied as ops would. */
   public static synchronized Config postgres() {
     try {
       if (postgres == null) {
-        postgres = EmbeddedPostgres.builder().start();
+        postgres = durable(EmbeddedPostgres.builder()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
             postgres.close();

@@ -67,7 +67,8 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  /** A TCP port free on 127.0.0.1 right now. */
+  public static int freePort() {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       return s.getLocalPort();
     } catch (java.io.IOException e) {

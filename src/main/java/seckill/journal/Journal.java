@@ -11,9 +11,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Picks the journal's database from {@code seckill.db.url} and creates the schema where we own it (H2). */
 public final class Journal {
+
+  private static final Logger log = LoggerFactory.getLogger(Journal.class);
 
   private Journal() {}
 
@@ -29,9 +33,23 @@ public final class Journal {
     return config.getString("seckill.db.url").startsWith("jdbc:postgresql:");
   }
 
-  /** Creates the H2 schema if it is missing; PostgreSQL's is applied by ops from ddl/postgres.sql. */
+  /**
+   * Refuses a journal that would acknowledge commits it may lose ({@link Durability}) and creates the
+   * H2 schema if it is missing; PostgreSQL's is applied by ops from ddl/postgres.sql. A PostgreSQL
+   * that does not answer yet is checked by the readiness probe once it does.
+   */
   public static void prepare(Config config) {
-    if (!isPostgres(config)) apply(config, "ddl/h2.sql");
+    if (!isPostgres(config)) {
+      Durability.require(config, Durability.ofH2(config.getString("seckill.db.url")));
+      apply(config, "ddl/h2.sql");
+      return;
+    }
+    try (Connection c = connect(config)) {
+      Durability.require(config, Durability.ofPostgres(c));
+    } catch (SQLException unreachable) {
+      log.warn("PostgreSQL does not answer yet ({}); its durability settings are checked before the node is ready",
+          unreachable.getMessage());
+    }
   }
 
   /** A plain JDBC connection to the journal's database ({@code seckill.db}), outside Pekko's pools. */

@@ -1,21 +1,37 @@
 package seckill.journal;
 
+import com.typesafe.config.Config;
+import java.sql.Connection;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Readiness check for Pekko Management: the journal answers a query through its own connection pool. */
+/**
+ * Readiness check for Pekko Management: the journal answers a query through its own connection pool,
+ * and its durability settings were checked ({@link Durability}); a PostgreSQL that was not reachable
+ * at start is checked here the first time it answers, and a node on an unsafe one stops.
+ */
 public final class JournalReadiness implements Supplier<CompletionStage<Boolean>> {
+
+  private static final Logger log = LoggerFactory.getLogger(JournalReadiness.class);
 
   private final ActorSystem system;
   private final JdbcReadJournal journal;
+  private final AtomicBoolean durabilityChecked = new AtomicBoolean();
 
   public JournalReadiness(ActorSystem system) {
     this.system = system;
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    // H2's verdict comes from its URL and was given before the node started
+    durabilityChecked.set(!Journal.isPostgres(system.settings().config()));
   }
 
   @Override
@@ -24,6 +40,30 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
     return journal.currentEventsByPersistenceId("readiness-probe", 0, 1)
         .runWith(Sink.ignore(), system)
         // on the dispatcher: a converted Scala future's callback would otherwise get a thread of its own on 2 cores
-        .handleAsync((done, failure) -> failure == null, system.dispatcher());
+        .handleAsync((done, failure) -> failure == null, system.dispatcher())
+        .thenCompose(answers -> answers ? durable() : CompletableFuture.completedFuture(false));
+  }
+
+  private CompletionStage<Boolean> durable() {
+    if (durabilityChecked.get()) return CompletableFuture.completedFuture(true);
+    Config config = system.settings().config();
+    return CompletableFuture.supplyAsync(() -> {
+      try (Connection c = Journal.connect(config)) {
+        Durability.require(config, Durability.ofPostgres(c));
+        durabilityChecked.set(true);
+        return true;
+      } catch (IllegalStateException unsafe) {
+        log.error("stopping: {}", unsafe.getMessage());
+        CoordinatedShutdown.get(system).run(Unsafe.INSTANCE);
+        return false;
+      } catch (Exception notNow) {
+        return false;
+      }
+    }, system.dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher"));
+  }
+
+  /** Why the node stops when its journal turns out to acknowledge commits it may lose. */
+  private static final class Unsafe implements CoordinatedShutdown.Reason {
+    static final Unsafe INSTANCE = new Unsafe();
   }
 }

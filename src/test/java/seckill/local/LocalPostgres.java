@@ -18,7 +18,7 @@ public final class LocalPostgres {
     int port = Integer.parseInt(args[0]);
     Path data = Path.of(args[1]).toAbsolutePath();
     boolean fresh = !data.resolve("PG_VERSION").toFile().exists();
-    EmbeddedPostgres pg = EmbeddedPostgres.builder()
+    EmbeddedPostgres pg = seckill.TestDatabases.durable(EmbeddedPostgres.builder())
         .setPort(port)
         .setDataDirectory(data)
         .setCleanDataDirectory(false)
