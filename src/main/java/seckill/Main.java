@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigResolveOptions;
 import java.time.Clock;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -53,14 +54,19 @@ public final class Main {
       start(system).whenComplete((binding, failure) -> {
         if (failure != null) {
           log.error("could not start: {}", failure.getMessage());
-          system.terminate();
+          CoordinatedShutdown.get(system).run(StartFailed.INSTANCE);
         }
       });
     } catch (RuntimeException e) {
       // half wired is worse than down: a node without HTTP would still hold shards
       log.error("could not start: {}", e.getMessage(), e);
-      system.terminate();
+      CoordinatedShutdown.get(system).run(StartFailed.INSTANCE);
     }
+  }
+
+  /** Why a node stops when its wiring failed: exit code 1 (cluster.conf), so scripts and Kubernetes see the failure. */
+  public static final class StartFailed implements CoordinatedShutdown.Reason {
+    static final StartFailed INSTANCE = new StartFailed();
   }
 
   /** Outside dev mode the embedded defaults of the secrets are refused: set them through the environment. */

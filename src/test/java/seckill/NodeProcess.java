@@ -105,6 +105,11 @@ public final class NodeProcess implements AutoCloseable {
     if (!process.waitFor(60, TimeUnit.SECONDS)) kill();
   }
 
+  /** The operating system's id of the running process. */
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean isAlive() {
     return process != null && process.isAlive();
   }

@@ -105,6 +105,12 @@ public final class TestKafka implements AutoCloseable {
     if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** SIGKILL to the broker, keeping its data: what a crashed broker leaves behind. */
+  public synchronized void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
   private static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }

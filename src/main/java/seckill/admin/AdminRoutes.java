@@ -50,6 +50,7 @@ public final class AdminRoutes extends JsonDirectives {
             pathEndOrSingleSlash(() -> concat(
                 put(() -> brakes.writable(() -> define(saleId))),
                 get(() -> counters(saleId)))),
+            path("placement", () -> get(() -> placement(saleId))),
             path("open", () -> post(() -> brakes.writable(() -> confirm(saleId, Sale.Open::new)))),
             path("pause", () -> post(() -> brakes.writable(() -> confirm(saleId, Sale.Pause::new)))),
             path("close", () -> post(() -> brakes.writable(() -> confirm(saleId, Sale.Close::new)))),
@@ -89,6 +90,11 @@ public final class AdminRoutes extends JsonDirectives {
     return onSuccess(sales.status(saleId), status -> status.definition() == null
         ? saleNotFound(saleId)
         : json(StatusCodes.OK, AdminSaleView.of(status)));
+  }
+
+  private Route placement(String saleId) {
+    if (!Sale.isValidSaleId(saleId)) return saleNotFound(saleId);
+    return onSuccess(sales.placement(saleId), placement -> json(StatusCodes.OK, placement));
   }
 
   private Route payment(String reservationId) {

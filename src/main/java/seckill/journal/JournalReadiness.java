@@ -54,7 +54,7 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
         return true;
       } catch (IllegalStateException unsafe) {
         log.error("stopping: {}", unsafe.getMessage());
-        CoordinatedShutdown.get(system).run(Unsafe.INSTANCE);
+        CoordinatedShutdown.get(system).run(UnsafeJournal.INSTANCE);
         return false;
       } catch (Exception notNow) {
         return false;
@@ -62,8 +62,8 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
     }, system.dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher"));
   }
 
-  /** Why the node stops when its journal turns out to acknowledge commits it may lose. */
-  private static final class Unsafe implements CoordinatedShutdown.Reason {
-    static final Unsafe INSTANCE = new Unsafe();
+  /** Why the node stops when its journal turns out to acknowledge commits it may lose (exit code 1, persistence.conf). */
+  public static final class UnsafeJournal implements CoordinatedShutdown.Reason {
+    static final UnsafeJournal INSTANCE = new UnsafeJournal();
   }
 }

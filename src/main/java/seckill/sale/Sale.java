@@ -333,8 +333,18 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       Map<String, Instant> deadlines)
       implements CborSerializable {
 
+    /**
+     * Immutable maps: Pekko keeps the empty state it was given and starts every recovery after a
+     * restart (a failed journal write) from it, so it must never take in-place updates. The first
+     * event gives the state maps of its own ({@link #writable()}).
+     */
     static State empty() {
-      return new State(null, Lifecycle.NEW, 0, 0, 0, 0, 0, new HashMap<>(), new HashMap<>(), new HashMap<>(), new HashMap<>());
+      return new State(null, Lifecycle.NEW, 0, 0, 0, 0, 0, Map.of(), Map.of(), Map.of(), Map.of());
+    }
+
+    /** This state, or a copy with mutable maps of its own while it still has the empty state's. */
+    private State writable() {
+      return reservations instanceof HashMap ? this : copy();
     }
 
     State copy() {
@@ -387,6 +397,10 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     State placed(List<Reservation> placed) {
+      return writable().place(placed);
+    }
+
+    private State place(List<Reservation> placed) {
       int avail = available, h = held, s = sold, p = pending;
       for (Reservation r : placed) {
         reservations.put(r.id(), r);
@@ -404,6 +418,10 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     State paid(String reservationId, String paymentId) {
+      return reservations.containsKey(reservationId) ? writable().pay(reservationId, paymentId) : this;
+    }
+
+    private State pay(String reservationId, String paymentId) {
       Reservation r = reservations.get(reservationId);
       int q = r.quantity();
       reservations.put(reservationId, r.with(ReservationStatus.PAID, paymentId));
@@ -426,6 +444,11 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     State released(String reservationId, ReservationStatus end, String paymentId) {
       Reservation r = reservations.get(reservationId);
       if (r == null || !r.status().awaitsPayment()) return this;
+      return writable().release(r, end, paymentId);
+    }
+
+    private State release(Reservation r, ReservationStatus end, String paymentId) {
+      String reservationId = r.id();
       int q = r.quantity();
       reservations.put(reservationId, r.with(end, paymentId));
       deadlines.remove(reservationId);

@@ -39,6 +39,7 @@ final class CrashBuyers implements AutoCloseable {
   final Set<String> attempted = ConcurrentHashMap.newKeySet();
   final List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger serviceUnavailable = new AtomicInteger();
+  private final AtomicLong slowest503 = new AtomicLong();
   private final AtomicLong lastAck = new AtomicLong();
   private final AtomicLong longestGap = new AtomicLong();
   private final AtomicBoolean stop = new AtomicBoolean();
@@ -57,6 +58,7 @@ final class CrashBuyers implements AutoCloseable {
           attempted.add(buyer);
           for (int attempt = 0; !stop.get(); attempt++) {
             Response r;
+            long sent = System.nanoTime();
             try {
               r = targets.get((n + attempt) % targets.size()).post(path, token, body(buyer));
             } catch (IllegalStateException refusedOrReset) {
@@ -68,6 +70,7 @@ final class CrashBuyers implements AutoCloseable {
               acknowledge(buyer, r.json());
               break;
             }
+            if (r.status() == 503) slowest503.accumulateAndGet(System.nanoTime() - sent, Math::max);
             if (r.status() == 503 && retry) {
               serviceUnavailable.incrementAndGet();
               pause(200);
@@ -92,6 +95,11 @@ final class CrashBuyers implements AutoCloseable {
     long now = System.nanoTime();
     long previous = lastAck.getAndSet(now);
     if (previous != 0) longestGap.accumulateAndGet(now - previous, Math::max);
+  }
+
+  /** The longest any 503 took to arrive, in seconds. */
+  double slowest503Seconds() {
+    return slowest503.get() / 1e9;
   }
 
   /** The longest time between two consecutive 201s, in seconds. */
@@ -131,7 +139,7 @@ final class CrashBuyers implements AutoCloseable {
    * are exactly one per attempted buyer: nothing unanswered was counted twice. The reservations
    * answered now join {@code acknowledged}, for the next round.
    */
-  static void verifyAfterRestart(Api api, String saleId, int stock, Set<String> attempted, Map<String, String> acknowledged)
+  static void verifyNothingLostOrDoubled(Api api, String saleId, int stock, Set<String> attempted, Map<String, String> acknowledged)
       throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {

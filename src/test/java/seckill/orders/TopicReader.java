@@ -13,18 +13,18 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import seckill.http.Json;
 
 /** Reads a whole topic from its beginning, as a downstream consumer would, until the records satisfy a condition. */
-final class TopicReader {
+public final class TopicReader {
 
   /** One record: key, parsed JSON value, partition. */
-  record Rec(String key, JsonNode value, String raw, int partition) {
-    String type() {
+  public record Rec(String key, JsonNode value, String raw, int partition) {
+    public String type() {
       return value.get("type").asText();
     }
   }
 
   private TopicReader() {}
 
-  static List<Rec> readUntil(String bootstrap, String topic, Predicate<List<Rec>> done, Duration timeout) {
+  public static List<Rec> readUntil(String bootstrap, String topic, Predicate<List<Rec>> done, Duration timeout) {
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new StringDeserializer())) {
@@ -50,11 +50,11 @@ final class TopicReader {
     }
   }
 
-  static long count(List<Rec> records, String type) {
+  public static long count(List<Rec> records, String type) {
     return records.stream().filter(r -> r.type().equals(type)).count();
   }
 
-  static long distinctKeys(List<Rec> records, String type) {
+  public static long distinctKeys(List<Rec> records, String type) {
     return records.stream().filter(r -> r.type().equals(type)).map(Rec::key).distinct().count();
   }
 }

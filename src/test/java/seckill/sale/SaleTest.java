@@ -18,6 +18,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -502,6 +503,41 @@ class SaleTest {
     assertEquals(a.id(), replay.reservation().id());
     assertEquals(ReservationStatus.PAID, replay.reservation().status());
     assertBalanced(status());
+  }
+
+  @Test
+  void aFailedJournalWriteLeavesNoTraceAfterTheRestart() {
+    // the journal refuses one write (a database crash): the entity restarts and recovers from what is
+    // stored; the batch that failed must not count, and what is stored must not count twice
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+    var entity = testKit.spawn(Sale.create("s-failed-write", SETTINGS, views.ref()));
+    TestProbe<Confirmation> confirm = testKit.createTestProbe();
+    entity.tell(new Define(openNow(10, 1, DeductionMode.ON_ORDER, null), confirm.ref()));
+    confirm.expectMessageClass(Accepted.class);
+    TestProbe<ReserveReply> replies = testKit.createTestProbe();
+    entity.tell(new ReserveBatch(List.of(new Reserve("alice", "r1", 1, replies.ref()))));
+    replies.expectMessageClass(Reserved.class);
+    journal.failNextPersisted();
+    entity.tell(new ReserveBatch(List.of(new Reserve("bob", "r1", 1, replies.ref()))));
+    replies.expectNoMessage(Duration.ofMillis(300));
+
+    TestProbe<Status> status = testKit.createTestProbe();
+    entity.tell(new GetStatus(status.ref()));
+    Status afterRestart = status.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(1, afterRestart.sold());
+    assertEquals(1, afterRestart.reservations(), "bob's failed batch left no reservation");
+    assertEquals(1, afterRestart.buyers());
+    assertEquals(1, afterRestart.topBuyerUnits(), "alice's unit is counted once");
+    entity.tell(new ReserveBatch(List.of(new Reserve("bob", "r1", 1, replies.ref()))));
+    replies.expectMessageClass(Reserved.class);
+    entity.tell(new ReserveBatch(List.of(new Reserve("alice", "r2", 1, replies.ref()))));
+    assertEquals(Reason.LIMIT_REACHED, replies.expectMessageClass(Rejected.class).reason());
+    entity.tell(new GetStatus(status.ref()));
+    Status end = status.receiveMessage();
+    assertEquals(2, end.sold());
+    assertEquals(2, end.reservations());
+    assertEquals(1, end.topBuyerUnits());
+    assertBalanced(end);
   }
 
   @Test

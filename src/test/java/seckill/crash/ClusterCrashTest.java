@@ -1,0 +1,97 @@
+package seckill.crash;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import seckill.Api;
+import seckill.NodeProcess;
+import seckill.TestDatabases;
+import seckill.TestNode;
+
+/**
+ * Three node processes on one PostgreSQL: the node hosting a sale is killed with SIGKILL under load.
+ * Buyers on the survivors send each request again (same requestId) until it is answered; every 201
+ * survives, nothing is counted twice, and the time the sale could not answer is printed.
+ */
+class ClusterCrashTest {
+
+  static List<NodeProcess> cluster(String name, Config db, Map<String, String> extra) {
+    int[] remote = {TestNode.freePort(), TestNode.freePort(), TestNode.freePort()};
+    List<NodeProcess> nodes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Map<String, String> settings = new HashMap<>(Map.of(
+          "seckill.db.url", db.getString("seckill.db.url"),
+          "seckill.db.user", db.getString("seckill.db.user"),
+          "seckill.db.password", db.getString("seckill.db.password"),
+          "seckill.cluster.join-self", "off",
+          "pekko.cluster.seed-nodes.0", "pekko://seckill@127.0.0.1:" + remote[0],
+          "pekko.cluster.seed-nodes.1", "pekko://seckill@127.0.0.1:" + remote[1]));
+      settings.putAll(extra);
+      nodes.add(NodeProcess.create(name + "-" + (i + 1), remote[i], settings));
+    }
+    return nodes;
+  }
+
+  static void startAll(List<NodeProcess> nodes) throws Exception {
+    for (NodeProcess n : nodes) n.launch();
+    for (NodeProcess n : nodes) n.awaitReady();
+  }
+
+  /** The index of the node whose address hosts the sale's shard, asked through {@code api}. */
+  static int hostOf(List<NodeProcess> nodes, Api api, String saleId) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      Api.Response r = api.admin("GET", "/admin/sales/" + saleId + "/placement", null);
+      if (r.status() == 200 && r.json().hasNonNull("node")) {
+        for (int i = 0; i < nodes.size(); i++) if (nodes.get(i).address().equals(r.json().get("node").asText())) return i;
+      }
+      assertTrue(System.nanoTime() < deadline, "no node hosts " + saleId + ": " + r.text());
+      Thread.sleep(200);
+    }
+  }
+
+  @Test
+  void killingTheNodeThatHostsASaleLosesNoAcknowledgedReservation() throws Exception {
+    List<NodeProcess> nodes = cluster("cluster-crash", TestDatabases.postgres(), Map.of());
+    int stock = 100_000;
+    try {
+      startAll(nodes);
+      Api first = nodes.get(0).api();
+      first.defineSale("hosted", Api.sale(stock, 1, "HOLD", 600L));
+      for (NodeProcess n : nodes) n.api().awaitState("hosted", "OPEN");
+      int victim = hostOf(nodes, first, "hosted");
+      List<Api> survivors = new ArrayList<>();
+      for (int i = 0; i < 3; i++) if (i != victim) survivors.add(nodes.get(i).api());
+      String path = first.reservePath("hosted");
+
+      CrashBuyers buyers = new CrashBuyers("c-b", survivors, path, 8, true);
+      buyers.awaitAcknowledged(50, Duration.ofSeconds(60));
+      nodes.get(victim).kill();
+      long killedAt = System.nanoTime();
+      int atKill = buyers.acknowledged.size();
+      buyers.awaitAcknowledged(atKill + 50, Duration.ofSeconds(120));
+      double backAfter = (System.nanoTime() - killedAt) / 1e9;
+      buyers.close();
+      assertEquals(List.of(), buyers.unexpected);
+
+      int newHost = hostOf(nodes, survivors.get(0), "hosted");
+      assertNotEquals(victim, newHost, "the sale moved to a survivor");
+      System.out.printf("CLUSTER-CRASH node %d killed; 201s again %.1f s later (longest gap between 201s %.1f s),"
+              + " now on node %d; %d 201s, %d 503s retried, slowest 503 %.1f s%n", victim + 1, backAfter,
+          buyers.longestGapSeconds(), newHost + 1, buyers.acknowledged.size(), buyers.serviceUnavailable.get(),
+          buyers.slowest503Seconds());
+      Map<String, String> acknowledged = new java.util.concurrent.ConcurrentHashMap<>(buyers.acknowledged);
+      CrashBuyers.verifyNothingLostOrDoubled(survivors.get(0), "hosted", stock, buyers.attempted, acknowledged);
+    } finally {
+      for (NodeProcess n : nodes) n.close();
+    }
+  }
+}
