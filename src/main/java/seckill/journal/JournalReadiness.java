@@ -26,6 +26,7 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
   private final ActorSystem system;
   private final JdbcReadJournal journal;
   private final AtomicBoolean durabilityChecked = new AtomicBoolean();
+  private final AtomicBoolean unsafe = new AtomicBoolean();
 
   public JournalReadiness(ActorSystem system) {
     this.system = system;
@@ -46,15 +47,18 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
 
   private CompletionStage<Boolean> durable() {
     if (durabilityChecked.get()) return CompletableFuture.completedFuture(true);
+    if (unsafe.get()) return CompletableFuture.completedFuture(false);
     Config config = system.settings().config();
     return CompletableFuture.supplyAsync(() -> {
       try (Connection c = Journal.connect(config)) {
         Durability.require(config, Durability.ofPostgres(c));
         durabilityChecked.set(true);
         return true;
-      } catch (IllegalStateException unsafe) {
-        log.error("stopping: {}", unsafe.getMessage());
-        CoordinatedShutdown.get(system).run(UnsafeJournal.INSTANCE);
+      } catch (IllegalStateException refused) {
+        if (unsafe.compareAndSet(false, true)) {
+          log.error("stopping: {}", refused.getMessage());
+          CoordinatedShutdown.get(system).run(UnsafeJournal.INSTANCE);
+        }
         return false;
       } catch (Exception notNow) {
         return false;

@@ -14,9 +14,11 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import seckill.Api;
 import seckill.NodeProcess;
 import seckill.TestDatabases;
 import seckill.TestNode;
+import seckill.TestPostgres;
 
 /** A journal that would acknowledge commits it may lose is refused at start, unless explicitly allowed. */
 class DurabilityTest {
@@ -74,6 +76,43 @@ class DurabilityTest {
       assertEquals(false, Files.exists(data.resolve("seckill.mv.db")), "nothing was written");
     } finally {
       node.close();
+    }
+  }
+
+  @Test
+  void aNodeThatFindsItsPostgresUnsafeOnceItAnswersStopsWithAFailureCode() throws Exception {
+    TestPostgres pg = TestPostgres.start();
+    try (Connection c = Journal.connect(pg.config())) {
+      c.createStatement().execute("ALTER DATABASE seckill SET synchronous_commit = off");
+    }
+    pg.kill(); // not there when the node starts: it cannot check, so it starts and checks later
+    Map<String, String> settings = new java.util.HashMap<>();
+    pg.config().entrySet().forEach(e -> settings.put(e.getKey(), e.getValue().unwrapped().toString()));
+    NodeProcess node = NodeProcess.create("unsafe-later", TestNode.freePort(), settings);
+    try {
+      node.launch();
+      Api mgmt = new Api(node.managementUrl());
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      boolean databaseBack = false;
+      while (node.isAlive()) {
+        assertTrue(System.nanoTime() < deadline, "the node never stopped; log: " + node.log());
+        if (!databaseBack && Files.readString(node.log()).contains("does not answer yet")) {
+          pg.startServer();
+          databaseBack = true;
+        }
+        try {
+          assertNotEquals(200, mgmt.get("/ready", null).status(), "never ready on an unsafe journal");
+        } catch (IllegalStateException notListening) {
+          // not bound yet, or already gone
+        }
+        Thread.sleep(200);
+      }
+      assertTrue(databaseBack, "the node started while the database was away");
+      assertEquals(1, node.awaitExit(Duration.ofSeconds(5)));
+      assertTrue(Files.readString(node.log()).contains("synchronous_commit = off"), "the log says why");
+    } finally {
+      node.close();
+      pg.close();
     }
   }
 }
