@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # A local 3-node cluster on 127.0.0.1 against one PostgreSQL and one Kafka broker.
-#   bash cluster-config/cluster.sh start    # PostgreSQL (embedded, unless SECKILL_DB_URL is set),
-#                                           # Kafka (KRaft from the kafka_2.13 jars, unless SECKILL_KAFKA_BOOTSTRAP
-#                                           # is set; SECKILL_KAFKA_BOOTSTRAP=off for none) + nodes 1..3
+#   bash cluster-config/cluster.sh start      # PostgreSQL (embedded, unless SECKILL_DB_URL is set),
+#                                             # Kafka (KRaft from the kafka_2.13 jars, unless SECKILL_KAFKA_BOOTSTRAP
+#                                             # is set; SECKILL_KAFKA_BOOTSTRAP=off for none) + nodes 1..3
 #   bash cluster-config/cluster.sh status
-#   bash cluster-config/cluster.sh stop     # SIGTERM: each node leaves and hands its shards off
-# Node n: HTTP 808n, management 855n, remoting 2552n. Logs and pids under cluster-config/run/.
+#   bash cluster-config/cluster.sh stop       # SIGTERM, one node at a time: each leaves and hands its shards off
+#   bash cluster-config/cluster.sh start N    # node N alone (again), with the settings the cluster started with
+#   bash cluster-config/cluster.sh stop N     # node N leaves (SIGTERM)
+#   bash cluster-config/cluster.sh kill N     # SIGKILL node N: a crash, for failover drills
+#   bash cluster-config/cluster.sh restart N  # stop N, then start N
+# Node n: HTTP 808n, management 855n, remoting 2552n (cluster-config/node<n>.conf). Logs, pids and the
+# settings every node shares (cluster.env) under cluster-config/run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=cluster-config/run
+ENV_FILE=$RUN/cluster.env
 PG_PORT=${PG_PORT:-54329}
 KAFKA_PORT=${KAFKA_PORT:-19092}
 mkdir -p "$RUN"
-
-# local secrets: dev mode is off in the cluster configs, so each must be set (override freely)
-export SECKILL_JWT_SECRET=${SECKILL_JWT_SECRET:-local-cluster-jwt-secret-0123456789abcdef}
-export SECKILL_ADMIN_TOKEN=${SECKILL_ADMIN_TOKEN:-local-admin-token}
-export SECKILL_SALE_KEY_SECRET=${SECKILL_SALE_KEY_SECRET:-local-sale-key-secret}
-export SECKILL_CHALLENGE_SECRET=${SECKILL_CHALLENGE_SECRET:-local-cluster-challenge-secret-0123456789}
+# plain text: no colour codes from Maven in this script's output
+MVN=(mvn -q -B -Dstyle.color=never)
 
 # A local helper from the test classes (LocalPostgres, LocalKafka) in the background, until it prints
 # its ready line: local_service NAME CLASS READY-TEXT ARGS...
@@ -30,9 +32,77 @@ local_service() {
   grep "$ready" "$RUN/$name.log" || { echo "$name did not start, see $RUN/$name.log"; exit 1; }
 }
 
+# The settings every node shares, written once by `start` so `start N` brings a node back the same way.
+write_env() {
+  # local secrets: dev mode is off in the cluster configs, so each must be set (override freely)
+  export SECKILL_JWT_SECRET=${SECKILL_JWT_SECRET:-local-cluster-jwt-secret-0123456789abcdef}
+  export SECKILL_ADMIN_TOKEN=${SECKILL_ADMIN_TOKEN:-local-admin-token}
+  export SECKILL_SALE_KEY_SECRET=${SECKILL_SALE_KEY_SECRET:-local-sale-key-secret-0123456789abcdef}
+  export SECKILL_CHALLENGE_SECRET=${SECKILL_CHALLENGE_SECRET:-local-cluster-challenge-secret-0123456789}
+  : > "$ENV_FILE"
+  for name in SECKILL_JWT_SECRET SECKILL_ADMIN_TOKEN SECKILL_SALE_KEY_SECRET SECKILL_CHALLENGE_SECRET \
+      SECKILL_DB_URL SECKILL_DB_USER SECKILL_DB_PASSWORD SECKILL_KAFKA_BOOTSTRAP; do
+    if [ -n "${!name+x}" ]; then printf "export %s=%q\n" "$name" "${!name}" >> "$ENV_FILE"; fi
+  done
+}
+
+pid_of() {
+  [ -f "$RUN/node$1.pid" ] && kill -0 "$(cat "$RUN/node$1.pid")" 2>/dev/null && cat "$RUN/node$1.pid"
+}
+
+check_node() {
+  case "${1:-}" in 1|2|3) ;; *) echo "node must be 1, 2 or 3" >&2; exit 2 ;; esac
+}
+
+# Starts node N in the background with the shared settings and its own nodeN.conf; waits for /ready.
+start_node() {
+  local n=$1
+  check_node "$n"
+  [ -f "$ENV_FILE" ] || { echo "no $ENV_FILE: run '$0 start' first" >&2; exit 1; }
+  if pid_of "$n" >/dev/null; then echo "node$n already runs (pid $(pid_of "$n"))"; return; fi
+  # shellcheck disable=SC1090
+  source "$ENV_FILE"
+  echo "==== start $(date -u +%FT%TZ)" >> "$RUN/node$n.log"
+  SECKILL_DEMO=$([ "$n" = 1 ] && [ "${2:-}" = first ] && echo on || echo off) \
+    java -Xmx1g -Dconfig.file="cluster-config/node$n.conf" -jar target/seckill.jar >> "$RUN/node$n.log" 2>&1 &
+  echo $! > "$RUN/node$n.pid"
+  [ "${2:-}" = first ] && return
+  await_ready "$n"
+}
+
+await_ready() {
+  for _ in $(seq 1 90); do
+    curl -sf "http://127.0.0.1:855$1/ready" >/dev/null && { echo "node$1 ready"; return; }
+    pid_of "$1" >/dev/null || { echo "node$1 exited, see $RUN/node$1.log"; exit 1; }
+    sleep 1
+  done
+  echo "node$1 not ready after 90 s, see $RUN/node$1.log"; exit 1
+}
+
+# SIGTERM: the node leaves, hands its shards off and exits.
+stop_node() {
+  local n=$1 pid
+  check_node "$n"
+  if ! pid=$(pid_of "$n"); then echo "node$n is not running"; rm -f "$RUN/node$n.pid"; return; fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  rm -f "$RUN/node$n.pid"
+  echo "node$n stopped"
+}
+
+# SIGKILL: a crash. The others down it (split brain resolver) and take its shards over.
+kill_node() {
+  local n=$1 pid
+  check_node "$n"
+  if ! pid=$(pid_of "$n"); then echo "node$n is not running"; return; fi
+  kill -KILL "$pid"
+  rm -f "$RUN/node$n.pid"
+  echo "node$n killed (pid $pid)"
+}
+
 start() {
-  mvn -q -B -DskipTests package
-  mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
+  "${MVN[@]}" -DskipTests package
+  "${MVN[@]}" test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
   if [ -z "${SECKILL_DB_URL:-}" ]; then
     local_service postgres seckill.local.LocalPostgres "PostgreSQL ready" "$PG_PORT" "$RUN/pgdata"
     export SECKILL_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/seckill" SECKILL_DB_USER=postgres SECKILL_DB_PASSWORD=postgres
@@ -43,14 +113,11 @@ start() {
   elif [ "$SECKILL_KAFKA_BOOTSTRAP" = off ]; then
     export SECKILL_KAFKA_BOOTSTRAP=""
   fi
-  for n in 1 2 3; do
-    SECKILL_DEMO=$([ $n = 1 ] && echo on || echo off) \
-      java -Xmx1g -Dconfig.file=cluster-config/node$n.conf -jar target/seckill.jar > "$RUN/node$n.log" 2>&1 &
-    echo $! > "$RUN/node$n.pid"
-  done
-  for n in 1 2 3; do
-    for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:855$n/ready" >/dev/null && break; sleep 1; done
-  done
+  write_env
+  for n in 1 2 3; do start_node "$n" first; done
+  for n in 1 2 3; do await_ready "$n"; done
+  # shellcheck disable=SC1090
+  source "$ENV_FILE"
   status
   echo
   echo "sale page:  http://127.0.0.1:8081/sales/demo  (any node: 8081, 8082, 8083)"
@@ -58,6 +125,8 @@ start() {
   echo "shards:     curl http://127.0.0.1:8551/cluster/shards/Sale"
   echo "a token:    SECKILL_JWT_SECRET=$SECKILL_JWT_SECRET java cluster-config/Token.java alice"
   echo "admin:      curl -H 'Authorization: Bearer $SECKILL_ADMIN_TOKEN' http://127.0.0.1:8082/admin/sales/demo"
+  echo "placement:  curl -H 'Authorization: Bearer $SECKILL_ADMIN_TOKEN' http://127.0.0.1:8082/admin/sales/demo/placement"
+  echo "one node:   bash $0 stop 2 | start 2 | restart 2 | kill 2"
   if [ -n "${SECKILL_KAFKA_BOOTSTRAP:-}" ]; then
     echo "kafka:      $SECKILL_KAFKA_BOOTSTRAP (topics seckill.orders, seckill.sales, seckill.payments)"
     echo "  orders:   java -cp \"target/classes:\$(cat target/local.classpath)\" cluster-config/KafkaTool.java tail seckill.orders"
@@ -69,29 +138,30 @@ start() {
 status() {
   for n in 1 2 3; do
     printf "node%s: " $n
-    curl -s -o /dev/null -w "ready %{http_code}\n" "http://127.0.0.1:855$n/ready" || echo "down"
+    if pid=$(pid_of "$n"); then
+      curl -s -o /dev/null -w "pid $pid, ready %{http_code}\n" "http://127.0.0.1:855$n/ready" || echo "pid $pid, not answering"
+    else
+      echo "down"
+    fi
   done
 }
 
 stop() {
   # one at a time: each node leaves, hands its shards to the others and exits before the next goes
-  for n in 3 2 1; do
-    if [ -f "$RUN/node$n.pid" ]; then
-      pid=$(cat "$RUN/node$n.pid")
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      rm -f "$RUN/node$n.pid"
-      echo "node$n stopped"
-    fi
-  done
+  for n in 3 2 1; do stop_node "$n"; done
   if [ -f "$RUN/kafka.pid" ]; then kill -TERM "$(cat "$RUN/kafka.pid")" 2>/dev/null || true; rm -f "$RUN/kafka.pid"; fi
   if [ -f "$RUN/postgres.pid" ]; then kill -TERM "$(cat "$RUN/postgres.pid")" 2>/dev/null || true; rm -f "$RUN/postgres.pid"; fi
+  rm -f "$ENV_FILE"
   echo "stopped"
 }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+case "${1:-}:${2:-}" in
+  start:) start ;;
+  stop:) stop ;;
+  status:*) status ;;
+  start:*) start_node "$2" ;;
+  stop:*) stop_node "$2" ;;
+  kill:*) kill_node "$2" ;;
+  restart:*) stop_node "$2"; start_node "$2" ;;
+  *) echo "usage: $0 start|stop|status, or start|stop|kill|restart N (N = 1, 2, 3)" >&2; exit 2 ;;
 esac

@@ -20,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.admin.AdminRoutes;
 import seckill.admin.Metrics;
-import seckill.admin.Switchboard;
 import seckill.admin.Switches;
 import seckill.admission.Admission;
 import seckill.admission.AdmissionRoutes;
@@ -102,7 +101,7 @@ public final class Main {
     SaleViews views = SaleViews.get(system);
     Sale.init(system, views.publisher());
     Orders.init(system);
-    Switchboard.init(system, Switches.get(system).publisher());
+    Switches.get(system); // this node's copy of the operator switches, and the switchboard's shard
 
     BuyerTokens tokens = BuyerTokens.fromConfig(config.getConfig("seckill.auth"));
     Admission admission = new Admission(system);

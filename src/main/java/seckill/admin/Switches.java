@@ -55,22 +55,21 @@ public final class Switches implements Extension {
   /** The version orders states: whichever node writes, a later change always wins. */
   private static final LWWRegister.Clock<Switchboard.State> VERSION = (current, value) -> value.version();
 
-  private final ActorRef<Switchboard.State> publisher;
   private final AtomicReference<Switchboard.State> current = new AtomicReference<>(Switchboard.State.EMPTY);
   private volatile boolean loaded;
 
   private Switches(ActorSystem<?> system) {
-    this.publisher = system.systemActorOf(behavior(system), "switches", Props.empty()).narrow();
+    ActorRef<Object> copy = system.systemActorOf(behavior(system), "switches", Props.empty());
+    // the switchboard's shard starts here, before this copy asks it at member-up: the readiness check
+    // creates this extension before Main wires anything, and an ask that came first failed in a
+    // restart loop ("Shard type [Switchboard] must be started first", thousands of ERRORs per start)
+    Switchboard.init(system, copy.narrow());
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> copy.tell(new AskBoard()));
     Metrics.get(system).watch(this);
   }
 
   public static Switches get(ActorSystem<?> system) {
     return ID.get(Adapter.toClassic(system));
-  }
-
-  /** Where the switchboard on this node sends its state after a change. */
-  public ActorRef<Switchboard.State> publisher() {
-    return publisher;
   }
 
   /** The switchboard as this node last saw it: values, who set them, recent changes. */
@@ -144,10 +143,6 @@ public final class Switches implements Extension {
         (ReplicatorMessageAdapter<Object, LWWRegister<Switchboard.State>> replicator) -> {
           SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
           replicator.subscribe(KEY, Replicated::new);
-          // the callback runs on another thread: it may only send, so the ref is taken here
-          ActorRef<Object> me = ctx.getSelf();
-          org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(ctx.getSystem()))
-              .registerOnMemberUp(() -> me.tell(new AskBoard()));
           return Behaviors.receive(Object.class)
               .onMessage(Switchboard.State.class, state -> {
                 offer(state);

@@ -43,6 +43,7 @@ class ClusterCrashTest {
   static void startAll(List<NodeProcess> nodes) throws Exception {
     for (NodeProcess n : nodes) n.launch();
     for (NodeProcess n : nodes) n.awaitReady();
+    for (NodeProcess n : nodes) assertEquals(List.of(), n.errorsSinceStart(), n.name + ": a clean start logs no ERROR");
   }
 
   /** The index of the node whose address hosts the sale's shard, asked through {@code api}. */

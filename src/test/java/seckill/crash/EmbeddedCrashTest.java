@@ -38,6 +38,7 @@ class EmbeddedCrashTest {
     Map<String, String> acknowledged = new ConcurrentHashMap<>();
     try {
       node.start();
+      assertEquals(List.of(), node.errorsSinceStart(), "a clean start logs no ERROR");
       Api api = node.api();
       api.defineSale("crash", Api.sale(STOCK, 1, "ON_ORDER", null));
       String path = api.reservePath("crash");
@@ -56,6 +57,7 @@ class EmbeddedCrashTest {
         acknowledged.putAll(buyers.acknowledged);
 
         node.start();
+        assertEquals(List.of(), node.errorsSinceStart(), "a restart after a crash logs no ERROR");
         api.awaitState("crash", "OPEN");
         CrashBuyers.verifyNothingLostOrDoubled(api, "crash", STOCK, attempted, acknowledged);
       }
