@@ -18,8 +18,10 @@ ENV_FILE=$RUN/cluster.env
 PG_PORT=${PG_PORT:-54329}
 KAFKA_PORT=${KAFKA_PORT:-19092}
 mkdir -p "$RUN"
-# plain text: no colour codes from Maven in this script's output
-MVN=(mvn -q -B -Dstyle.color=never)
+# Maven, quiet, its output as plain text (Maven 3.8 prints colour resets even in batch mode)
+mvn_quiet() {
+  mvn -q -B -Dstyle.color=never "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+}
 
 # A local helper from the test classes (LocalPostgres, LocalKafka) in the background, until it prints
 # its ready line: local_service NAME CLASS READY-TEXT ARGS...
@@ -101,8 +103,8 @@ kill_node() {
 }
 
 start() {
-  "${MVN[@]}" -DskipTests package
-  "${MVN[@]}" test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
+  mvn_quiet -DskipTests package
+  mvn_quiet test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
   if [ -z "${SECKILL_DB_URL:-}" ]; then
     local_service postgres seckill.local.LocalPostgres "PostgreSQL ready" "$PG_PORT" "$RUN/pgdata"
     export SECKILL_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/seckill" SECKILL_DB_USER=postgres SECKILL_DB_PASSWORD=postgres

@@ -71,6 +71,19 @@ class HttpApiTest {
     assertNotNull(r.json().get("message"));
   }
 
+  @Test
+  void placementNamesTheSalesShardAndTheNodeThatHostsIt() {
+    String id = newSale(Api.sale(5, 1, "ON_ORDER", null));
+    Response r = api.admin("GET", "/admin/sales/" + id + "/placement", null);
+    assertEquals(200, r.status(), r.text());
+    assertEquals(id, r.json().get("saleId").asText());
+    assertEquals(String.valueOf(Math.abs(id.hashCode() % 1000)), r.json().get("shard").asText(), "Pekko's default hash");
+    assertEquals(org.apache.pekko.cluster.typed.Cluster.get(node.system).selfMember().address().toString(),
+        r.json().get("node").asText());
+    assertError(api.admin("GET", "/admin/sales/no%20such/placement", null), 404, "sale_not_found");
+    assertError(api.send("GET", "/admin/sales/" + id + "/placement", null, null, java.util.Map.of()), 401, "unauthorized");
+  }
+
   // ---------------------------------------------------------------- buyer: sale and status
 
   @Test
