@@ -38,7 +38,7 @@ local_service() {
 write_env() {
   # local secrets: dev mode is off in the cluster configs, so each must be set (override freely)
   export SECKILL_JWT_SECRET=${SECKILL_JWT_SECRET:-local-cluster-jwt-secret-0123456789abcdef}
-  export SECKILL_ADMIN_TOKEN=${SECKILL_ADMIN_TOKEN:-local-admin-token}
+  export SECKILL_ADMIN_TOKEN=${SECKILL_ADMIN_TOKEN:-local-cluster-admin-token-0123456789}
   export SECKILL_SALE_KEY_SECRET=${SECKILL_SALE_KEY_SECRET:-local-sale-key-secret-0123456789abcdef}
   export SECKILL_CHALLENGE_SECRET=${SECKILL_CHALLENGE_SECRET:-local-cluster-challenge-secret-0123456789}
   : > "$ENV_FILE"

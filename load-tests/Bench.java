@@ -27,7 +27,7 @@ import javax.crypto.spec.SecretKeySpec;
 public class Bench {
 
   static final String SECRET = "bench-jwt-secret-0123456789abcdef0123456789";
-  static final String ADMIN = "bench-admin-token";
+  static final String ADMIN = "bench-admin-token-0123456789abcdef01";
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   static int port = Integer.parseInt(System.getenv().getOrDefault("BENCH_PORT", "18080"));
@@ -144,7 +144,7 @@ public class Bench {
     env.put("SECKILL_DEV_MODE", "off");
     env.put("SECKILL_JWT_SECRET", SECRET);
     env.put("SECKILL_ADMIN_TOKEN", ADMIN);
-    env.put("SECKILL_SALE_KEY_SECRET", "bench-sale-key-secret");
+    env.put("SECKILL_SALE_KEY_SECRET", "bench-sale-key-secret-0123456789abcdef");
     env.put("SECKILL_CHALLENGE_SECRET", "bench-challenge-secret-0123456789abcdef0123");
     env.put("SECKILL_HTTP_MAX_CONNECTIONS", "8192");
     // configured as an operator would for this machine: the node rate limit (bot-flood's; the HTTP

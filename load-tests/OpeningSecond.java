@@ -36,7 +36,7 @@ import seckill.challenge.Challenges;
 public class OpeningSecond {
 
   static final String SECRET = "bench-jwt-secret-0123456789abcdef0123456789";
-  static final String ADMIN = "bench-admin-token";
+  static final String ADMIN = "bench-admin-token-0123456789abcdef01";
   static final int PORT = Integer.parseInt(env("BENCH_PORT", "18081"));
   static final int BUYERS = Integer.parseInt(env("BENCH_BUYERS", "1000"));
   static final int BITS = Integer.parseInt(env("BENCH_BITS", "20"));
@@ -233,7 +233,7 @@ public class OpeningSecond {
     e.put("SECKILL_DEV_MODE", "off");
     e.put("SECKILL_JWT_SECRET", SECRET);
     e.put("SECKILL_ADMIN_TOKEN", ADMIN);
-    e.put("SECKILL_SALE_KEY_SECRET", "bench-sale-key-secret");
+    e.put("SECKILL_SALE_KEY_SECRET", "bench-sale-key-secret-0123456789abcdef");
     e.put("SECKILL_CHALLENGE_SECRET", "bench-challenge-secret-0123456789abcdef0123");
     e.put("SECKILL_CHALLENGE_DIFFICULTY", String.valueOf(REAL_BITS));
     e.put("SECKILL_HTTP_MAX_CONNECTIONS", "8192");

@@ -43,6 +43,8 @@ public final class Main {
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
+  private static final int MIN_SECRET_BYTES = 32;
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -68,7 +70,10 @@ public final class Main {
     static final StartFailed INSTANCE = new StartFailed();
   }
 
-  /** Outside dev mode the embedded defaults of the secrets are refused: set them through the environment. */
+  /**
+   * Outside dev mode the embedded defaults of the secrets, and secrets shorter than 32 bytes, are
+   * refused: set them through the environment.
+   */
   static void refuseDevSecretsOutsideDevMode(Config config) {
     if (config.getBoolean("seckill.auth.dev-mode")) return;
     // the files as shipped, resolved without the environment: exactly the embedded defaults
@@ -81,8 +86,14 @@ public final class Main {
         {"seckill.admission.sale-key-secret", "SECKILL_SALE_KEY_SECRET"},
         {"seckill.challenge.secret", "SECKILL_CHALLENGE_SECRET"}}) {
       boolean rs256 = secret[0].endsWith("hs256-secret") && !config.getString("seckill.auth.rs256-public-key").isBlank();
-      if (!rs256 && config.getString(secret[0]).equals(defaults.getString(secret[0]))) {
+      if (rs256) continue;
+      String value = config.getString(secret[0]);
+      if (value.equals(defaults.getString(secret[0]))) {
         throw new IllegalStateException(secret[0] + " still has its embedded default while dev mode is off: set " + secret[1]);
+      }
+      if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+        throw new IllegalStateException(secret[0] + " is shorter than " + MIN_SECRET_BYTES + " bytes while dev mode is off: set "
+            + secret[1] + " to a longer random value");
       }
     }
   }

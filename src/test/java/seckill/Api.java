@@ -41,7 +41,7 @@ public final class Api {
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) b.header("Content-Type", "application/json");
     if (token != null) b.header("Authorization", "Bearer " + token);
-    headers.forEach(b::header);
+    headers.forEach(b::setHeader);
     try {
       HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
       JsonNode json = null;

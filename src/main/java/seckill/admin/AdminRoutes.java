@@ -1,6 +1,11 @@
 package seckill.admin;
 
 import java.util.function.Function;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
+import org.apache.pekko.cluster.typed.Leave;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -24,6 +29,7 @@ public final class AdminRoutes extends JsonDirectives {
 
   private static final int MAX_PAYMENT_ID = 100;
 
+  private final ActorSystem<?> system;
   private final Sales sales;
   private final Admission admission;
   private final HotKeys hotKeys;
@@ -33,6 +39,7 @@ public final class AdminRoutes extends JsonDirectives {
 
   public AdminRoutes(ActorSystem<?> system, Admission admission) {
     super(system);
+    this.system = system;
     this.switchRoutes = new SwitchRoutes(system);
     this.brakes = new SwitchDirectives(system);
     this.sales = new Sales(system);
@@ -45,6 +52,8 @@ public final class AdminRoutes extends JsonDirectives {
     return pathPrefix("admin", () -> admin(adminToken, () -> concat(
         path("admission", () -> get(() -> json(StatusCodes.OK, admission.stats()))),
         path("hotspots", () -> get(() -> json(StatusCodes.OK, hotKeys.hotspots()))),
+        path(PathMatchers.segment("cluster").slash(PathMatchers.segment()), operation ->
+            post(() -> jsonBody(MemberRequest.class, body -> member(operation, body.address())))),
         switchRoutes.routes(),
         pathPrefix(PathMatchers.segment("sales").slash(PathMatchers.segment()), saleId -> concat(
             pathEndOrSingleSlash(() -> concat(
@@ -62,13 +71,43 @@ public final class AdminRoutes extends JsonDirectives {
             path("payment", () -> post(() -> brakes.writable(() -> payment(rid)))))))));
   }
 
+  /** {@code POST /admin/cluster/leave} and {@code /down}: which member. */
+  public record MemberRequest(String address) {}
+
+  /** The answer: the operation was handed to the cluster, which carries it out within seconds. */
+  public record MemberOperation(String address, String operation) {}
+
+  /**
+   * Leave (graceful: hands its shards off, then exits) or down (for a member that is gone) through
+   * the admin token, since the management port is read-only.
+   */
+  private Route member(String operation, String address) {
+    if (!operation.equals("leave") && !operation.equals("down")) return reject();
+    Address target;
+    try {
+      target = AddressFromURIString.parse(address == null ? "" : address);
+    } catch (Exception malformed) { // a MalformedURLException, thrown undeclared from Scala
+      return error(StatusCodes.BAD_REQUEST, "invalid_address", "address must be a member address such as pekko://seckill@10.0.0.1:25520");
+    }
+    Cluster cluster = Cluster.get(system);
+    boolean member = java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+        .anyMatch(m -> m.address().equals(target));
+    if (!member) return error(StatusCodes.NOT_FOUND, "member_not_found", "no member " + address);
+    cluster.manager().tell(operation.equals("leave") ? Leave.create(target) : new Down(target));
+    return json(StatusCodes.ACCEPTED, new MemberOperation(target.toString(), operation));
+  }
+
   private Route define(String saleId) {
     return jsonBody(SaleRequest.class, body -> {
       if (!Sale.isValidSaleId(saleId))
         return error(StatusCodes.BAD_REQUEST, "invalid_sale_id", "sale id must be 1 to 64 of A-Z a-z 0-9 _ -");
       String missing = body.missingField();
       if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_definition", missing + " is required");
-      return confirm(saleId, r -> new Sale.Define(body.toDefinition(), r));
+      Sale.Definition definition = body.toDefinition();
+      // refused here, so a bad definition for a new id never starts (and remembers) an entity
+      var problem = definition.problem(java.time.Instant.now());
+      if (problem.isPresent()) return error(StatusCodes.BAD_REQUEST, "invalid_definition", problem.get());
+      return confirm(saleId, r -> new Sale.Define(definition, r));
     });
   }
 

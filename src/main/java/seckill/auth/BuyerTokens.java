@@ -52,7 +52,10 @@ public final class BuyerTokens {
   /** From {@code seckill.auth}: RS256 when a public key is set, HS256 with the shared secret otherwise. */
   public static BuyerTokens fromConfig(Config auth) {
     DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
-    processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(null, null, Set.of("sub", "exp")));
+    DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null, null, Set.of("sub", "exp"));
+    // explicit: the library's own default would silently accept tokens up to 60 s past their exp
+    claims.setMaxClockSkew((int) auth.getDuration("clock-skew").toSeconds());
+    processor.setJWTClaimsSetVerifier(claims);
     String pem = auth.getString("rs256-public-key").trim();
     try {
       if (!pem.isEmpty()) {
@@ -94,9 +97,10 @@ public final class BuyerTokens {
       return Optional.empty();
     }
     try {
-      JWTClaimsSet claims = processor.process(token, null);
-      String sub = claims.getSubject();
-      if (!isValidBuyer(sub)) return Optional.empty();
+      SignedJWT jwt = SignedJWT.parse(token);
+      // sub must be a JSON string: the library would also take a number and turn it into one
+      if (!(jwt.getPayload().toJSONObject().get("sub") instanceof String sub) || !isValidBuyer(sub)) return Optional.empty();
+      JWTClaimsSet claims = processor.process(jwt, null);
       verified.put(token, new Verified(sub, claims.getExpirationTime().getTime()));
       return Optional.of(sub);
     } catch (Exception e) {

@@ -1,6 +1,8 @@
 package seckill.demo;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigResolveOptions;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,12 +69,17 @@ public final class DemoSale {
         s.saleId(), d.item(), d.stock(), d.perBuyerLimit(), d.mode(), describe(s)));
     out.append("    sale page: ").append(baseUrl).append("/sales/").append(s.saleId()).append('\n');
     out.append("    status:    curl ").append(sale).append("/status\n");
-    out.append("    counters:  curl -H 'Authorization: Bearer ").append(auth.getString("admin-token")).append("' ")
-        .append(baseUrl).append("/admin/sales/").append(s.saleId()).append('\n');
+    // secrets are never logged: the admin token only when it is the embedded default the README shows anyway
+    String admin = auth.getString("admin-token");
+    boolean publicAdminToken = admin.equals(ConfigFactory.parseResources("auth.conf")
+        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false)).getString("seckill.auth.admin-token"));
+    out.append("    counters:  curl -H \"Authorization: Bearer ").append(publicAdminToken ? admin : "$SECKILL_ADMIN_TOKEN")
+        .append("\" ").append(baseUrl).append("/admin/sales/").append(s.saleId()).append('\n');
     if (auth.getBoolean("dev-mode") && tokens.canMint()) {
       String buyer = demo.getString("sample-buyer");
-      out.append("    token for buyer '").append(buyer).append("' (dev mode; more from POST /dev/tokens):\n");
-      out.append("      TOKEN=").append(tokens.mint(buyer, auth.getDuration("dev-token-ttl"))).append('\n');
+      out.append("    a token for buyer '").append(buyer).append("' (dev mode only):\n");
+      out.append("      TOKEN=$(curl -s -X POST -H 'Content-Type: application/json' -d '{\"buyer\":\"").append(buyer)
+          .append("\"}' ").append(baseUrl).append("/dev/tokens | sed -n 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/p')\n");
       out.append("    reserve, once open, at the reservePath the status publishes then:\n");
       out.append("      P=$(curl -s ").append(sale).append("/status | sed -n 's/.*\"reservePath\":\"\\([^\"]*\\)\".*/\\1/p')\n");
       out.append("      curl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n")

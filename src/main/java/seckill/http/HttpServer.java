@@ -95,11 +95,11 @@ public final class HttpServer extends AllDirectives {
     return response.withEntity(body(code, message.isBlank() ? response.status().reason() : message));
   }
 
-  private static String codeOf(StatusCode status) {
+  static String codeOf(StatusCode status) {
     return status.reason().toLowerCase().replaceAll("[^a-z]+", "_");
   }
 
-  private static HttpEntity.Strict body(String code, String message) {
+  static HttpEntity.Strict body(String code, String message) {
     try {
       return HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(new ApiError(code, message)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -11,6 +11,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
@@ -37,11 +38,19 @@ public abstract class JsonDirectives extends AllDirectives {
     this.maxBodyBytes = http.getBytes("max-body-bytes");
   }
 
-  /** Parses the body as {@code type}; malformed JSON or wrong types answer 400, oversize bodies 413. */
+  /**
+   * Parses the body as {@code type}; a body that is not declared {@code application/json} answers
+   * 415, malformed JSON or wrong types 400, oversize bodies 413.
+   */
   protected <T> Route jsonBody(Class<T> type, Function<T, Route> inner) {
-    return extractRequestEntity(declared -> declared.getContentLengthOption().orElse(0L) > maxBodyBytes
-        ? error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "request body is over " + maxBodyBytes + " bytes")
-        : parsed(type, inner));
+    return extractRequestEntity(declared -> {
+      if (!declared.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+        return error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "the body must be application/json");
+      }
+      return declared.getContentLengthOption().orElse(0L) > maxBodyBytes
+          ? error(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "request body is over " + maxBodyBytes + " bytes")
+          : parsed(type, inner);
+    });
   }
 
   private <T> Route parsed(Class<T> type, Function<T, Route> inner) {
@@ -97,7 +106,7 @@ public abstract class JsonDirectives extends AllDirectives {
       case INVALID_DEFINITION, INVALID_QUANTITY, INVALID_STOCK -> StatusCodes.BAD_REQUEST;
       case SOLD_OUT -> StatusCodes.GONE;
       case ALREADY_STARTED, NOT_OPEN, PAUSED, ENDED, CLOSED, LIMIT_REACHED, NOT_CANCELLABLE,
-          RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED -> StatusCodes.CONFLICT;
+          RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED, TOO_MANY_RESERVATIONS -> StatusCodes.CONFLICT;
     };
   }
 

@@ -92,14 +92,16 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   /** Entity settings from {@code seckill.sale}. */
   public record Settings(
-      int snapshotEvery, int keepSnapshots, Duration expiryTick, Duration backoffMin, Duration backoffMax) {
+      int snapshotEvery, int keepSnapshots, Duration expiryTick, Duration backoffMin, Duration backoffMax,
+      int maxReservationsPerBuyer) {
     public static Settings fromConfig(Config c) {
       return new Settings(
           c.getInt("snapshot-every"),
           c.getInt("keep-snapshots"),
           c.getDuration("expiry-tick"),
           c.getDuration("persist-failure-backoff.min"),
-          c.getDuration("persist-failure-backoff.max"));
+          c.getDuration("persist-failure-backoff.max"),
+          c.getInt("max-reservations-per-buyer"));
     }
   }
 
@@ -139,7 +141,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public enum Reason {
     SALE_NOT_FOUND, INVALID_DEFINITION, ALREADY_STARTED, NOT_OPEN, PAUSED, ENDED, CLOSED,
     SOLD_OUT, LIMIT_REACHED, INVALID_QUANTITY, INVALID_STOCK, RESERVATION_NOT_FOUND,
-    NOT_CANCELLABLE, RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED
+    NOT_CANCELLABLE, RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED, TOO_MANY_RESERVATIONS
   }
 
   /** What an operator defines; only changeable before the sale opens. */
@@ -158,22 +160,41 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
     public static final int MAX_STOCK = 10_000_000;
     public static final int MAX_LIMIT = 1_000;
+    // every number is bounded: a hold of 1e17 s once made each reserve fail in Instant arithmetic
+    static final BigDecimal MAX_PRICE = new BigDecimal("1000000000");
+    static final int MAX_PRICE_DECIMALS = 4;
+    static final long MAX_HOLD_SECONDS = 7 * 24 * 3600;
+    static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
+    static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
+    static final long MAX_DURATION_DAYS = 366;
 
     /** The first thing wrong with this definition at {@code now}, or empty when it is valid. */
     public Optional<String> problem(Instant now) {
-      if (item == null || item.isBlank() || item.length() > 200) return Optional.of("item must be 1 to 200 characters");
-      if (description != null && description.length() > 10_000) return Optional.of("description is over 10000 characters");
-      if (price == null || price.signum() < 0) return Optional.of("price must be 0 or more");
+      if (item == null || item.isBlank() || item.length() > 200 || hasControl(item, ""))
+        return Optional.of("item must be 1 to 200 characters, none of them control characters");
+      if (description != null && (description.length() > 10_000 || hasControl(description, "\n\t")))
+        return Optional.of("description must be at most 10000 characters, no control characters but newline and tab");
+      if (price == null || price.signum() < 0 || price.compareTo(MAX_PRICE) > 0 || price.stripTrailingZeros().scale() > MAX_PRICE_DECIMALS)
+        return Optional.of("price must be 0 to " + MAX_PRICE + " with at most " + MAX_PRICE_DECIMALS + " decimals");
       if (currency == null || !currency.matches("[A-Z]{3}")) return Optional.of("currency must be a 3-letter ISO code");
       if (stock < 0 || stock > MAX_STOCK) return Optional.of("stock must be between 0 and " + MAX_STOCK);
       if (startsAt == null || endsAt == null) return Optional.of("startsAt and endsAt are required");
+      if (startsAt.isBefore(EARLIEST) || endsAt.isAfter(LATEST))
+        return Optional.of("startsAt and endsAt must be between " + EARLIEST + " and " + LATEST);
       if (!startsAt.isBefore(endsAt)) return Optional.of("startsAt must be before endsAt");
+      if (Duration.between(startsAt, endsAt).toDays() >= MAX_DURATION_DAYS)
+        return Optional.of("a sale lasts less than " + MAX_DURATION_DAYS + " days");
       if (!endsAt.isAfter(now)) return Optional.of("endsAt is in the past");
       if (perBuyerLimit < 1 || perBuyerLimit > MAX_LIMIT) return Optional.of("perBuyerLimit must be between 1 and " + MAX_LIMIT);
       if (mode == null) return Optional.of("mode must be one of ON_ORDER, HOLD, ON_PAYMENT");
-      if (mode != DeductionMode.ON_ORDER && (hold == null || hold.isNegative() || hold.isZero()))
-        return Optional.of("hold must be positive for mode " + mode);
+      if (mode != DeductionMode.ON_ORDER
+          && (hold == null || hold.isNegative() || hold.isZero() || hold.toSeconds() > MAX_HOLD_SECONDS))
+        return Optional.of("holdSeconds must be 1 to " + MAX_HOLD_SECONDS + " for mode " + mode);
       return Optional.empty();
+    }
+
+    private static boolean hasControl(String text, String allowed) {
+      return text.chars().anyMatch(c -> (c < 0x20 || c == 0x7f) && allowed.indexOf(c) < 0);
     }
   }
 
@@ -330,7 +351,9 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       Map<String, Reservation> reservations,
       Map<String, String> requests,
       Map<String, Integer> unitsByBuyer,
-      Map<String, Instant> deadlines)
+      Map<String, Instant> deadlines,
+      // every reservation a buyer ever made here, ended ones too: what one buyer may make the sale store
+      Map<String, Integer> reservationsByBuyer)
       implements CborSerializable {
 
     /**
@@ -339,7 +362,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
      * event gives the state maps of its own ({@link #writable()}).
      */
     static State empty() {
-      return new State(null, Lifecycle.NEW, 0, 0, 0, 0, 0, Map.of(), Map.of(), Map.of(), Map.of());
+      return new State(null, Lifecycle.NEW, 0, 0, 0, 0, 0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     /** This state, or a copy with mutable maps of its own while it still has the empty state's. */
@@ -349,7 +372,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
     State copy() {
       return new State(definition, lifecycle, stock, available, held, sold, pending,
-          new HashMap<>(reservations), new HashMap<>(requests), new HashMap<>(unitsByBuyer), new HashMap<>(deadlines));
+          new HashMap<>(reservations), new HashMap<>(requests), new HashMap<>(unitsByBuyer), new HashMap<>(deadlines),
+          new HashMap<>(reservationsByBuyer));
     }
 
     public Phase phase(Instant now) {
@@ -358,6 +382,19 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
     public int unitsOf(String buyer) {
       return unitsByBuyer.getOrDefault(buyer, 0);
+    }
+
+    int reservationsOf(String buyer) {
+      return reservationsByBuyer.getOrDefault(buyer, 0);
+    }
+
+    /** A snapshot written before reservationsByBuyer existed: the index rebuilt from the reservations. */
+    State withReservationIndex() {
+      if (reservationsByBuyer != null) return this;
+      Map<String, Integer> index = new HashMap<>();
+      reservations.values().forEach(r -> index.merge(r.buyer(), 1, Integer::sum));
+      return new State(definition, lifecycle, stock, available, held, sold, pending, reservations, requests, unitsByBuyer,
+          deadlines, index);
     }
 
     Optional<Reservation> byRequest(String buyer, String requestId) {
@@ -384,16 +421,16 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     State defined(Definition d) {
-      return new State(d, Lifecycle.SCHEDULED, d.stock(), d.stock(), 0, 0, 0, reservations, requests, unitsByBuyer, deadlines);
+      return new State(d, Lifecycle.SCHEDULED, d.stock(), d.stock(), 0, 0, 0, reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
     }
 
     State withLifecycle(Lifecycle next) {
-      return new State(definition, next, stock, available, held, sold, pending, reservations, requests, unitsByBuyer, deadlines);
+      return new State(definition, next, stock, available, held, sold, pending, reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
     }
 
     State stockAdded(int units) {
       return new State(definition, lifecycle, stock + units, available + units, held, sold, pending,
-          reservations, requests, unitsByBuyer, deadlines);
+          reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
     }
 
     State placed(List<Reservation> placed) {
@@ -406,6 +443,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         reservations.put(r.id(), r);
         requests.put(requestKey(r.buyer(), r.requestId()), r.id());
         unitsByBuyer.merge(r.buyer(), r.quantity(), Integer::sum);
+        reservationsByBuyer.merge(r.buyer(), 1, Integer::sum);
         if (r.expiresAt() != null) deadlines.put(r.id(), r.expiresAt());
         switch (r.status()) {
           case HELD -> { avail -= r.quantity(); h += r.quantity(); }
@@ -414,7 +452,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
           default -> { }
         }
       }
-      return new State(definition, lifecycle, stock, avail, h, s, p, reservations, requests, unitsByBuyer, deadlines);
+      return new State(definition, lifecycle, stock, avail, h, s, p, reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
     }
 
     State paid(String reservationId, String paymentId) {
@@ -428,9 +466,9 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       deadlines.remove(reservationId);
       return switch (r.status()) {
         case HELD -> new State(definition, lifecycle, stock, available, held - q, sold + q, pending,
-            reservations, requests, unitsByBuyer, deadlines);
+            reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
         case PENDING_PAYMENT -> new State(definition, lifecycle, stock, available - q, held, sold + q, pending - q,
-            reservations, requests, unitsByBuyer, deadlines);
+            reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
         default -> this;
       };
     }
@@ -455,9 +493,9 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       unitsByBuyer.computeIfPresent(r.buyer(), (b, units) -> units - q == 0 ? null : units - q);
       return r.status() == ReservationStatus.HELD
           ? new State(definition, lifecycle, stock, available + q, held - q, sold, pending,
-              reservations, requests, unitsByBuyer, deadlines)
+              reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer)
           : new State(definition, lifecycle, stock, available, held, sold, pending - q,
-              reservations, requests, unitsByBuyer, deadlines);
+              reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
     }
 
     State expired(List<String> reservationIds) {
@@ -520,7 +558,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
       @Override
       public State fromJournal(Object from) {
-        return (State) from;
+        return ((State) from).withReservationIndex();
       }
     };
   }
@@ -615,6 +653,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     List<Reservation> placed = new ArrayList<>();
     Map<String, Reservation> placedByRequest = new HashMap<>();
     Map<String, Integer> batchUnits = new HashMap<>();
+    Map<String, Integer> batchReservations = new HashMap<>();
     Set<String> batchIds = new HashSet<>();
     List<Runnable> replies = new ArrayList<>(batch.requests().size());
     int available = state.available();
@@ -636,6 +675,10 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         rejected = new Rejected(Reason.INVALID_QUANTITY, "quantity is above the limit of " + def.perBuyerLimit() + " per buyer");
       } else if (state.unitsOf(r.buyer()) + batchUnits.getOrDefault(r.buyer(), 0) + r.quantity() > def.perBuyerLimit()) {
         rejected = new Rejected(Reason.LIMIT_REACHED, "limit of " + def.perBuyerLimit() + " per buyer reached");
+      } else if (state.reservationsOf(r.buyer()) + batchReservations.getOrDefault(r.buyer(), 0)
+          >= settings.maxReservationsPerBuyer()) {
+        rejected = new Rejected(Reason.TOO_MANY_RESERVATIONS,
+            "at most " + settings.maxReservationsPerBuyer() + " reservations per buyer in one sale, ended ones included");
       } else if (available < r.quantity()) {
         rejected = new Rejected(Reason.SOLD_OUT, available == 0 ? "sold out" : "only " + available + " left");
       }
@@ -657,6 +700,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       placed.add(reservation);
       placedByRequest.put(r.buyer() + '\n' + r.requestId(), reservation);
       batchUnits.merge(r.buyer(), r.quantity(), Integer::sum);
+      batchReservations.merge(r.buyer(), 1, Integer::sum);
       replies.add(() -> r.replyTo().tell(new Reserved(reservation, false)));
     }
 
@@ -773,6 +817,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   }
 
   private ReplyEffect<Event, State> onGetBuyerReservations(State state, GetBuyerReservations cmd) {
+    if (state.reservationsOf(cmd.buyer()) == 0) return Effect().reply(cmd.replyTo(), new BuyerReservations(List.of()));
     List<Reservation> mine = state.reservations().values().stream()
         .filter(r -> r.buyer().equals(cmd.buyer()))
         .sorted(java.util.Comparator.comparing(Reservation::createdAt))

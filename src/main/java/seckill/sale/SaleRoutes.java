@@ -26,8 +26,14 @@ public final class SaleRoutes extends JsonDirectives {
     this.tokens = tokens;
   }
 
-  /** {@code GET /api/sales/{id}/reservations}: the buyer's own reservations in one sale. */
-  public record MyReservations(String saleId, java.util.List<ReservationView> reservations) {}
+  /**
+   * {@code GET /api/sales/{id}/reservations?offset=0&limit=20}: one page of the buyer's own
+   * reservations in one sale, oldest first; {@code nextOffset} is null on the last page.
+   */
+  public record MyReservations(String saleId, java.util.List<ReservationView> reservations, int total, Integer nextOffset) {}
+
+  private static final int DEFAULT_PAGE = 20;
+  private static final int MAX_PAGE = 100;
 
   public Route routes() {
     return concat(
@@ -35,14 +41,31 @@ public final class SaleRoutes extends JsonDirectives {
             get(() -> brakes.feature("reservation-lookup", () -> buyer(tokens, buyer -> reservation(rid, buyer)))),
             delete(() -> brakes.writable(() -> buyer(tokens, buyer -> cancel(rid, buyer)))))),
         path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("reservations"),
-            saleId -> get(() -> brakes.feature("buyer-reservations", () -> buyer(tokens, buyer -> mine(saleId, buyer))))));
+            saleId -> get(() -> brakes.feature("buyer-reservations", () -> buyer(tokens, buyer ->
+                parameterOptional("offset", offset -> parameterOptional("limit", limit -> page(offset, limit,
+                    (from, size) -> mine(saleId, buyer, from, size)))))))));
   }
 
-  private Route mine(String saleId, String buyer) {
+  private Route page(java.util.Optional<String> offset, java.util.Optional<String> limit,
+      java.util.function.BiFunction<Integer, Integer, Route> inner) {
+    try {
+      int from = offset.map(Integer::parseInt).orElse(0);
+      int size = limit.map(Integer::parseInt).orElse(DEFAULT_PAGE);
+      if (from >= 0 && size >= 1 && size <= MAX_PAGE) return inner.apply(from, size);
+    } catch (NumberFormatException notANumber) {
+      // answered below
+    }
+    return error(StatusCodes.BAD_REQUEST, "invalid_page", "offset must be 0 or more and limit 1 to " + MAX_PAGE);
+  }
+
+  private Route mine(String saleId, String buyer, int offset, int limit) {
     if (!Sale.isValidSaleId(saleId) || views.surelyUnknown(saleId)) return saleNotFound(saleId);
-    return onSuccess(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)),
-        found -> json(StatusCodes.OK,
-            new MyReservations(saleId, found.reservations().stream().map(ReservationView::of).toList())));
+    return onSuccess(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)), found -> {
+      var all = found.reservations();
+      var page = all.stream().skip(offset).limit(limit).map(ReservationView::of).toList();
+      Integer next = offset + limit < all.size() ? offset + limit : null;
+      return json(StatusCodes.OK, new MyReservations(saleId, page, all.size(), next));
+    });
   }
 
   private Route reservation(String reservationId, String buyer) {

@@ -386,8 +386,8 @@ class HttpApiTest {
     try (TestNode lonely = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
         seckill.auth.dev-mode = off
         seckill.auth.hs256-secret = "another-jwt-secret-that-is-long-enough-0123"
-        seckill.auth.admin-token = "another-admin-token"
-        seckill.admission.sale-key-secret = "another-sale-key-secret"
+        seckill.auth.admin-token = "another-admin-token-long-enough-0123456789"
+        seckill.admission.sale-key-secret = "another-sale-key-secret-long-enough-0123456"
         seckill.challenge.secret = "another-challenge-secret-long-enough-0123"
         seckill.cluster.join-self = off
         seckill.http.ask-timeout = 300ms

@@ -1,0 +1,97 @@
+package seckill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Secrets outside dev mode: defaults and short ones refused with a failure exit code, the demo sale
+ * off unless asked for, and no secret ever in the log. Real node processes, so the exit code is real.
+ */
+class SecretsTest {
+
+  private static final Map<String, String> STRONG = Map.of(
+      "seckill.auth.dev-mode", "off",
+      "seckill.auth.hs256-secret", "a-test-jwt-secret-that-is-long-enough-0123",
+      "seckill.auth.admin-token", "a-test-admin-token-that-is-long-enough-0123",
+      "seckill.admission.sale-key-secret", "a-test-sale-key-secret-long-enough-012345",
+      "seckill.challenge.secret", "a-test-challenge-secret-long-enough-0123456");
+
+  private static NodeProcess node(String name, Map<String, String> settings) throws Exception {
+    Path data = Files.createTempDirectory("seckill-secrets-");
+    Map<String, String> all = new HashMap<>(settings);
+    all.put("seckill.db.url", "jdbc:h2:file:" + data.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
+    return NodeProcess.create(name, TestNode.freePort(), all);
+  }
+
+  private static String refusedStart(String name, Map<String, String> settings) throws Exception {
+    NodeProcess n = node(name, settings);
+    try {
+      n.launch();
+      assertEquals(1, n.awaitExit(Duration.ofSeconds(60)), "a refused start exits with 1; log: " + n.log());
+      return Files.readString(n.log());
+    } finally {
+      n.close();
+    }
+  }
+
+  @Test
+  void refusedStartsExitWithAFailureCodeAndSayWhy() throws Exception {
+    assertTrue(refusedStart("secrets-default", Map.of("seckill.auth.dev-mode", "off")).contains("SECKILL_"));
+    Map<String, String> shortToken = new HashMap<>(STRONG);
+    shortToken.put("seckill.auth.admin-token", "a");
+    assertTrue(refusedStart("secrets-short", shortToken).contains("shorter than 32 bytes"));
+    Map<String, String> shortSaleKey = new HashMap<>(STRONG);
+    shortSaleKey.put("seckill.admission.sale-key-secret", "s");
+    assertTrue(refusedStart("secrets-short-sale-key", shortSaleKey).contains("SECKILL_SALE_KEY_SECRET"));
+    Map<String, String> badBoolean = new HashMap<>(STRONG);
+    badBoolean.put("seckill.auth.dev-mode", "0");
+    assertTrue(refusedStart("secrets-bad-boolean", badBoolean).contains("dev-mode"));
+  }
+
+  @Test
+  void theDemoFollowsDevModeUnlessAskedFor() {
+    var dev = ConfigFactory.parseResources("application.conf").resolve();
+    assertTrue(dev.getBoolean("seckill.demo.enabled"));
+    var production = ConfigFactory.parseString("seckill.auth.dev-mode = off")
+        .withFallback(ConfigFactory.parseResources("application.conf")).resolve();
+    assertFalse(production.getBoolean("seckill.demo.enabled"));
+  }
+
+  @Test
+  void noSecretReachesTheLogWithTheDemoOnInOrOutOfDevMode() throws Exception {
+    NodeProcess dev = node("secrets-demo-dev", Map.of("seckill.demo.enabled", "on", "seckill.demo.opens-after", "0s"));
+    Map<String, String> outside = new HashMap<>(STRONG);
+    outside.put("seckill.demo.enabled", "on");
+    NodeProcess production = node("secrets-demo-production", outside);
+    try {
+      for (NodeProcess n : new NodeProcess[] {dev, production}) {
+        n.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.readString(n.log()).contains("Demo sale")) {
+          assertTrue(System.nanoTime() < deadline, "no demo banner; log: " + n.log());
+          Thread.sleep(200);
+        }
+      }
+      String devLog = Files.readString(dev.log());
+      assertFalse(devLog.contains("eyJ"), "no buyer token in the log");
+      assertTrue(devLog.contains("/dev/tokens"), "the banner says how to get one");
+      String productionLog = Files.readString(production.log());
+      STRONG.forEach((key, value) -> {
+        if (!key.endsWith("dev-mode")) assertFalse(productionLog.contains(value), key + " is in the log");
+      });
+      assertTrue(productionLog.contains("$SECKILL_ADMIN_TOKEN"));
+    } finally {
+      dev.close();
+      production.close();
+    }
+  }
+}
