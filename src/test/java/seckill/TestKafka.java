@@ -1,7 +1,6 @@
 package seckill;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,14 +30,8 @@ public final class TestKafka implements AutoCloseable {
     this.bootstrap = bootstrap;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   public static TestKafka start() throws Exception {
-    return start(Files.createTempDirectory("seckill-kafka-"), freePort(), freePort());
+    return start(Files.createTempDirectory("seckill-kafka-"), TestNode.freePort(), TestNode.freePort());
   }
 
   /** A broker with its data in {@code dir}: formatted on first use, reused as it is afterwards. */

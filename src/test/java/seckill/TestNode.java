@@ -67,12 +67,19 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
-  /** A TCP port free on 127.0.0.1 right now. */
+  private static final Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A TCP port free on 127.0.0.1 right now, and never handed out before in this JVM: the OS may give
+   * a just-closed port again, and two nodes started from one test must not both be given it.
+   */
   public static int freePort() {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
+    while (true) {
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        if (HANDED_OUT.add(s.getLocalPort())) return s.getLocalPort();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 

@@ -22,6 +22,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import seckill.CborSerializable;
+import seckill.journal.VerifiedAllocation;
 
 /**
  * The operator switches of the whole cluster: one sharded entity, id {@value #ID}. It guards that a
@@ -40,7 +41,8 @@ public final class Switchboard
   /** Starts sharding for the switchboard; it tells {@code publisher} its state after every change. */
   public static void init(ActorSystem<?> system, ActorRef<State> publisher) {
     Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.switches"));
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(settings, publisher)));
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(settings, publisher))
+        .withAllocationStrategy(new VerifiedAllocation(system)));
   }
 
   public static Behavior<Command> create(Settings settings, ActorRef<State> publisher) {

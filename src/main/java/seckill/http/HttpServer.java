@@ -36,7 +36,7 @@ public final class HttpServer extends AllDirectives {
 
   public CompletionStage<ServerBinding> start(Route routes) {
     var http = system.settings().config().getConfig("seckill.http");
-    Route sealed = handleExceptions(exceptions(http.getDuration("retry-after").toSeconds()),
+    Route sealed = handleExceptions(exceptions(RetryAdvice.get(system)),
         () -> handleRejections(rejections(), () -> routes));
     return Http.get(system)
         .newServerAt(http.getString("interface"), http.getInt("port"))
@@ -48,7 +48,7 @@ public final class HttpServer extends AllDirectives {
     return RejectionHandler.defaultHandler().mapRejectionResponse(HttpServer::asJson);
   }
 
-  private ExceptionHandler exceptions(long retryAfterSeconds) {
+  private ExceptionHandler exceptions(RetryAdvice retryAdvice) {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
           Throwable cause = unwrap(e);
@@ -65,7 +65,7 @@ public final class HttpServer extends AllDirectives {
           if (cause instanceof TimeoutException) {
             return complete(HttpResponse.create()
                 .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
-                .addHeader(RetryAfter.create(Math.max(1, retryAfterSeconds)))
+                .addHeader(RetryAfter.create(retryAdvice.seconds()))
                 .withEntity(body("unavailable", "no answer in time (the sale or switchboard may be moving to another node); retry the same request")));
           }
           log.error("unexpected error in a route", cause);

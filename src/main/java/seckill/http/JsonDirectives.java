@@ -28,13 +28,13 @@ import seckill.sale.SaleJson;
 public abstract class JsonDirectives extends AllDirectives {
 
   protected final Duration askTimeout;
-  private final Duration retryAfter;
+  private final RetryAdvice retryAdvice;
   private final long maxBodyBytes;
 
   protected JsonDirectives(ActorSystem<?> system) {
     var http = system.settings().config().getConfig("seckill.http");
     this.askTimeout = http.getDuration("ask-timeout");
-    this.retryAfter = http.getDuration("retry-after");
+    this.retryAdvice = RetryAdvice.get(system);
     this.maxBodyBytes = http.getBytes("max-body-bytes");
   }
 
@@ -91,7 +91,7 @@ public abstract class JsonDirectives extends AllDirectives {
 
   /** Too busy or an entity did not answer in time: come back later, nothing changed. */
   protected Route unavailable(String message) {
-    return respondWithHeader(RetryAfter.create(Math.max(1, retryAfter.toSeconds())),
+    return respondWithHeader(RetryAfter.create(retryAdvice.seconds()),
         () -> error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", message));
   }
 

@@ -2,6 +2,7 @@ package seckill.journal;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigResolveOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,7 @@ public final class Journal {
    * that does not answer yet is checked by the readiness probe once it does.
    */
   public static void prepare(Config config) {
+    requireExplicitOutsideDevMode(config);
     if (!isPostgres(config)) {
       Durability.require(config, Durability.ofH2(config.getString("seckill.db.url")));
       apply(config, "ddl/h2.sql");
@@ -49,6 +51,21 @@ public final class Journal {
     } catch (SQLException unreachable) {
       log.warn("PostgreSQL does not answer yet ({}); its durability settings are checked before the node is ready",
           unreachable.getMessage());
+    }
+  }
+
+  /**
+   * Outside dev mode the journal must be named: a node started without SECKILL_DB_URL would otherwise
+   * write a fresh H2 file under ./data while its cluster uses PostgreSQL, and serve sales it knows
+   * nothing about.
+   */
+  static void requireExplicitOutsideDevMode(Config config) {
+    if (config.getBoolean("seckill.auth.dev-mode")) return;
+    String shipped = ConfigFactory.parseResources("persistence.conf")
+        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false)).getString("seckill.db.url");
+    if (config.getString("seckill.db.url").equals(shipped)) {
+      throw new IllegalStateException("dev mode is off but no journal is configured: set SECKILL_DB_URL"
+          + " (the embedded H2 default is for a laptop, and a cluster's nodes must share one journal)");
     }
   }
 

@@ -27,10 +27,12 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
   private final JdbcReadJournal journal;
   private final AtomicBoolean durabilityChecked = new AtomicBoolean();
   private final AtomicBoolean unsafe = new AtomicBoolean();
+  private final SharedJournal shared;
 
   public JournalReadiness(ActorSystem system) {
     this.system = system;
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    this.shared = SharedJournal.get(org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(system));
     // H2's verdict comes from its URL and was given before the node started
     durabilityChecked.set(!Journal.isPostgres(system.settings().config()));
   }
@@ -42,7 +44,9 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
         .runWith(Sink.ignore(), system)
         // on the dispatcher: a converted Scala future's callback would otherwise get a thread of its own on 2 cores
         .handleAsync((done, failure) -> failure == null, system.dispatcher())
-        .thenCompose(answers -> answers ? durable() : CompletableFuture.completedFuture(false));
+        .thenCompose(answers -> answers ? durable() : CompletableFuture.completedFuture(false))
+        // and it is the cluster's journal (a node on another one stops)
+        .thenApply(ready -> ready && shared.agreesOrStops());
   }
 
   private CompletionStage<Boolean> durable() {

@@ -36,6 +36,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import seckill.CborSerializable;
+import seckill.journal.VerifiedAllocation;
 
 /**
  * One flash sale, sharded by sale id. It guards {@code available >= 0},
@@ -56,7 +57,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public static void init(ActorSystem<?> system, ActorRef<ViewChanged> views) {
     Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.sale"));
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, views)));
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, views))
+            .withAllocationStrategy(new VerifiedAllocation(system)));
   }
 
   public static Behavior<Command> create(String saleId, Settings settings, ActorRef<ViewChanged> views) {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,16 +39,8 @@ import seckill.sale.Sale;
 @ExtendWith(LogCapturingExtension.class)
 class ClusterFailoverTest {
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   static List<TestNode> startCluster(Config db) throws Exception {
-    int[] ports = {freePort(), freePort(), freePort()};
+    int[] ports = {TestNode.freePort(), TestNode.freePort(), TestNode.freePort()};
     List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     for (int port : ports) nodes.add(startNode(db, port, ports));
     awaitUp(nodes);
@@ -360,7 +350,7 @@ class ClusterFailoverTest {
   @Test
   void aRollingRestartOfEveryNodeUnderLoadLosesNothingAndFailsNoAdmittedRequest() throws Exception {
     Config db = TestDatabases.postgres();
-    int[] ports = {freePort(), freePort(), freePort()};
+    int[] ports = {TestNode.freePort(), TestNode.freePort(), TestNode.freePort()};
     List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     for (int port : ports) nodes.add(startNode(db, port, ports));
     awaitUp(nodes);

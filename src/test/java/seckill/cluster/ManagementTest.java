@@ -79,7 +79,7 @@ class ManagementTest {
 
   @Test
   void aNodeWhoseJournalIsUnreachableIsAliveButNotReady() throws Exception {
-    int nothingListens = TestNodePorts.free();
+    int nothingListens = TestNode.freePort();
     try (TestNode node = TestNode.start(ConfigFactory.parseString("""
         seckill.db.url = "jdbc:postgresql://127.0.0.1:%d/none"
         seckill.db.user = x
@@ -96,12 +96,4 @@ class ManagementTest {
     }
   }
 
-  /** A port nothing listens on. */
-  static final class TestNodePorts {
-    static int free() throws Exception {
-      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-        return s.getLocalPort();
-      }
-    }
-  }
 }

@@ -27,11 +27,22 @@ import seckill.auth.BuyerTokens;
  * Concurrent buyers for the crash tests, one unit each, each with its own buyer id and requestId, as
  * many as the threads can send until {@link #close()}. Records who was sent (attempted), who was
  * answered 201 and with which reservation (acknowledged), the gaps between 201s (unavailability),
- * and any answer a buyer should never see. With {@code retry} a 503 or a refused connection is sent
- * again with the same requestId (to the next target) until it is answered; without, the buyer gives
- * up (a node killed under it).
+ * and any answer a buyer should never see. How a buyer meets a 503 or a refused connection is its
+ * {@link Retry}.
  */
 final class CrashBuyers implements AutoCloseable {
+
+  /** What a buyer does after a 503 or a refused connection: the request goes again with the same requestId. */
+  enum Retry {
+    /** gives up (a node killed under it) */
+    NONE,
+    /** sends again every 200 ms until answered */
+    EAGER,
+    /** waits what Retry-After says, and gives up after 12 tries, like a well-behaved client */
+    AS_TOLD
+  }
+
+  static final int TRIES_AS_TOLD = 12;
 
   static final BuyerTokens MINTER = BuyerTokens.fromConfig(ConfigFactory.load().getConfig("seckill.auth"));
 
@@ -39,6 +50,7 @@ final class CrashBuyers implements AutoCloseable {
   final Set<String> attempted = ConcurrentHashMap.newKeySet();
   final List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger serviceUnavailable = new AtomicInteger();
+  final AtomicInteger gaveUp = new AtomicInteger();
   private final AtomicLong slowest503 = new AtomicLong();
   private final AtomicLong lastAck = new AtomicLong();
   private final AtomicLong longestGap = new AtomicLong();
@@ -46,7 +58,7 @@ final class CrashBuyers implements AutoCloseable {
   private final ExecutorService pool;
   private final List<Future<?>> running = new ArrayList<>();
 
-  CrashBuyers(String prefix, List<Api> targets, String path, int threads, boolean retry) {
+  CrashBuyers(String prefix, List<Api> targets, String path, int threads, Retry retry) {
     pool = Executors.newFixedThreadPool(threads);
     AtomicInteger next = new AtomicInteger();
     for (int t = 0; t < threads; t++) {
@@ -57,12 +69,16 @@ final class CrashBuyers implements AutoCloseable {
           String token = MINTER.mint(buyer, Duration.ofMinutes(30));
           attempted.add(buyer);
           for (int attempt = 0; !stop.get(); attempt++) {
+            if (retry == Retry.AS_TOLD && attempt == TRIES_AS_TOLD) {
+              gaveUp.incrementAndGet();
+              break;
+            }
             Response r;
             long sent = System.nanoTime();
             try {
               r = targets.get((n + attempt) % targets.size()).post(path, token, body(buyer));
             } catch (IllegalStateException refusedOrReset) {
-              if (!retry) return;
+              if (retry == Retry.NONE) return;
               pause(200);
               continue;
             }
@@ -71,9 +87,10 @@ final class CrashBuyers implements AutoCloseable {
               break;
             }
             if (r.status() == 503) slowest503.accumulateAndGet(System.nanoTime() - sent, Math::max);
-            if (r.status() == 503 && retry) {
+            if (r.status() == 503 && retry != Retry.NONE) {
               serviceUnavailable.incrementAndGet();
-              pause(200);
+              String after = r.header("Retry-After");
+              pause(retry == Retry.AS_TOLD && after != null ? 1000L * Long.parseLong(after) : 200);
               continue;
             }
             if (r.status() != 410 && r.status() != 503) unexpected.add(buyer + ": " + r.status() + " " + r.text());

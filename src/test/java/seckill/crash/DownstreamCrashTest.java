@@ -73,7 +73,7 @@ class DownstreamCrashTest {
   @Order(1)
   void killingTheNodeWhileItPublishesLosesNoOrderAndRepeatsAreIdentical() throws Exception {
     String path = openSale("published");
-    CrashBuyers buyers = new CrashBuyers("p-b", List.of(api), path, 16, false);
+    CrashBuyers buyers = new CrashBuyers("p-b", List.of(api), path, 16, CrashBuyers.Retry.NONE);
     buyers.awaitAcknowledged(100, Duration.ofSeconds(60));
     Thread.sleep(ThreadLocalRandom.current().nextLong(0, 500));
     node.kill();
@@ -93,7 +93,7 @@ class DownstreamCrashTest {
   void aDatabaseCrashGivesFast503sAndTheNodeRecoversWithoutARestart() throws Exception {
     String path = openSale("db-crash");
     long pid = node.pid();
-    CrashBuyers buyers = new CrashBuyers("d-b", List.of(api), path, 8, true);
+    CrashBuyers buyers = new CrashBuyers("d-b", List.of(api), path, 8, CrashBuyers.Retry.EAGER);
     buyers.awaitAcknowledged(50, Duration.ofSeconds(60));
     postgres.kill();
     int atCrash = buyers.acknowledged.size();
@@ -124,7 +124,7 @@ class DownstreamCrashTest {
   @Order(3)
   void aBrokerCrashLeavesReservesUnaffectedAndTheBacklogIsPublishedAfter() throws Exception {
     String path = openSale("broker-crash");
-    CrashBuyers buyers = new CrashBuyers("k-b", List.of(api), path, 8, true);
+    CrashBuyers buyers = new CrashBuyers("k-b", List.of(api), path, 8, CrashBuyers.Retry.EAGER);
     buyers.awaitAcknowledged(50, Duration.ofSeconds(60));
     kafka.kill();
     int atCrash = buyers.acknowledged.size();

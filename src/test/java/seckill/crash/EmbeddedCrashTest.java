@@ -43,7 +43,7 @@ class EmbeddedCrashTest {
       api.defineSale("crash", Api.sale(STOCK, 1, "ON_ORDER", null));
       String path = api.reservePath("crash");
       for (int round = 1; round <= ROUNDS; round++) {
-        CrashBuyers buyers = new CrashBuyers("r" + round + "-b", List.of(api), path, 48, false);
+        CrashBuyers buyers = new CrashBuyers("r" + round + "-b", List.of(api), path, 48, CrashBuyers.Retry.NONE);
         // mid-burst: after the first 201s, at a random moment while they keep coming
         buyers.awaitAcknowledged(20, Duration.ofSeconds(60));
         Thread.sleep(ThreadLocalRandom.current().nextLong(100, 1200));

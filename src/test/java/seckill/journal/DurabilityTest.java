@@ -24,7 +24,8 @@ import seckill.TestPostgres;
 class DurabilityTest {
 
   private static Config withDefaults(Config db) {
-    return db.withFallback(ConfigFactory.parseResources("persistence.conf")).resolve();
+    return db.withFallback(ConfigFactory.parseResources("persistence.conf")).withFallback(ConfigFactory.parseResources("auth.conf"))
+        .resolve();
   }
 
   @Test
@@ -36,6 +37,17 @@ class DurabilityTest {
     assertTrue(Durability.ofH2("jdbc:h2:mem:x").risks().get(0).contains("in memory"));
     assertTrue(Durability.ofH2(withDefaults(ConfigFactory.empty()).getString("seckill.db.url")).safe(),
         "the embedded default is durable");
+  }
+
+  @Test
+  void outsideDevModeTheJournalMustBeNamed() {
+    Config production = ConfigFactory.parseString("seckill.auth.dev-mode = off")
+        .withFallback(ConfigFactory.parseResources("persistence.conf")).withFallback(ConfigFactory.parseResources("auth.conf"))
+        .resolve();
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> Journal.prepare(production));
+    assertTrue(refused.getMessage().contains("SECKILL_DB_URL"), refused.getMessage());
+    assertDoesNotThrow(() -> Journal.prepare(withDefaults(TestDatabases.h2()
+        .withValue("seckill.auth.dev-mode", com.typesafe.config.ConfigValueFactory.fromAnyRef(false)))));
   }
 
   @Test
