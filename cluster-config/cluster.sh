@@ -103,8 +103,11 @@ kill_node() {
 }
 
 start() {
-  mvn_quiet -DskipTests package
-  mvn_quiet test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
+  # SECKILL_SKIP_BUILD=1: use target/seckill.jar and target/local.classpath as they are (the test of this script)
+  if [ -z "${SECKILL_SKIP_BUILD:-}" ]; then
+    mvn_quiet -DskipTests package
+    mvn_quiet test-compile dependency:build-classpath -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
+  fi
   if [ -z "${SECKILL_DB_URL:-}" ]; then
     local_service postgres seckill.local.LocalPostgres "PostgreSQL ready" "$PG_PORT" "$RUN/pgdata"
     export SECKILL_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/seckill" SECKILL_DB_USER=postgres SECKILL_DB_PASSWORD=postgres

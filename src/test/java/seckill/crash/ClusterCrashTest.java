@@ -59,6 +59,25 @@ class ClusterCrashTest {
     }
   }
 
+  /** When a survivor first logged {@code text} after the kill, as "+s.s s", or "?" (logs are UTC, HH:mm:ss.SSS first). */
+  private static String firstAfter(List<NodeProcess> nodes, int victim, java.time.LocalTime kill, String text)
+      throws java.io.IOException {
+    double first = Double.MAX_VALUE;
+    for (int i = 0; i < nodes.size(); i++) {
+      if (i == victim) continue;
+      for (String line : java.nio.file.Files.readAllLines(nodes.get(i).log())) {
+        if (!line.contains(text) || line.length() < 12) continue;
+        try {
+          double after = java.time.Duration.between(kill, java.time.LocalTime.parse(line.substring(0, 12))).toMillis() / 1000.0;
+          if (after >= 0) first = Math.min(first, after);
+        } catch (java.time.format.DateTimeParseException notATimestamp) {
+          // a continuation line
+        }
+      }
+    }
+    return first == Double.MAX_VALUE ? "?" : String.format("+%.1f s", first);
+  }
+
   @Test
   void killingTheNodeThatHostsASaleLosesNoAcknowledgedReservationAndClientsThatFollowRetryAfterGetTheirUnits()
       throws Exception {
@@ -79,6 +98,7 @@ class ClusterCrashTest {
       buyers.awaitAcknowledged(50, Duration.ofSeconds(60));
       nodes.get(victim).kill();
       long killedAt = System.nanoTime();
+      java.time.LocalTime killedAtClock = java.time.LocalTime.now(java.time.ZoneOffset.UTC);
       int atKill = buyers.acknowledged.size();
       buyers.awaitAcknowledged(atKill + 50, Duration.ofSeconds(120));
       double backAfter = (System.nanoTime() - killedAt) / 1e9;
@@ -95,6 +115,12 @@ class ClusterCrashTest {
       assertEquals(List.of(), buyers.unexpected);
       assertEquals(0, buyers.gaveUp.get(), "no buyer following Retry-After gave up during the failover");
 
+      String dead = nodes.get(victim).address();
+      System.out.printf("CLUSTER-CRASH where the time went after the kill: unreachable %s, downed by the resolver %s,"
+              + " removed %s, 201s again +%.1f s%n",
+          firstAfter(nodes, victim, killedAtClock, "Marking node as UNREACHABLE [Member(" + dead),
+          firstAfter(nodes, victim, killedAtClock, "SBR took decision DownUnreachable and is downing [" + dead),
+          firstAfter(nodes, victim, killedAtClock, "Leader is removing unreachable node [" + dead), backAfter);
       System.out.printf("CLUSTER-CRASH node %d killed; 201s again %.1f s later (longest gap between 201s %.1f s),"
               + " now on node %d; %d 201s, %d 503s waited out as told, slowest 503 %.1f s; stayed on node %d after"
               + " node %d came back%n", victim + 1, backAfter, buyers.longestGapSeconds(), newHost + 1,
