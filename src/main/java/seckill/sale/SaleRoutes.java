@@ -28,7 +28,7 @@ public final class SaleRoutes extends JsonDirectives {
 
   /**
    * {@code GET /api/sales/{id}/reservations?offset=0&limit=20}: one page of the buyer's own
-   * reservations in one sale, oldest first; {@code nextOffset} is null on the last page.
+   * reservations in one sale, oldest first; {@code nextOffset} is absent (null) on the last page.
    */
   public record MyReservations(String saleId, java.util.List<ReservationView> reservations, int total, Integer nextOffset) {}
 
