@@ -25,7 +25,7 @@ import seckill.admission.Admission;
 import seckill.admission.AdmissionRoutes;
 import seckill.admission.EdgeGuards;
 import seckill.admission.HotKeys;
-import seckill.admission.SaleViews;
+import seckill.sale.SaleViews;
 import seckill.auth.BuyerTokens;
 import seckill.auth.DevTokenRoutes;
 import seckill.challenge.ChallengeRoutes;

@@ -1,5 +1,7 @@
 package seckill.admin;
 
+import seckill.sale.SaleReplies;
+import seckill.auth.AuthDirectives;
 import java.util.function.Function;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
@@ -37,8 +39,13 @@ public final class AdminRoutes extends JsonDirectives {
   private final SwitchRoutes switchRoutes;
   private final SwitchDirectives brakes;
 
+  private final SaleReplies replies;
+  private final AuthDirectives auth;
+
   public AdminRoutes(ActorSystem<?> system, Admission admission) {
     super(system);
+    this.replies = new SaleReplies(system);
+    this.auth = new AuthDirectives(system);
     this.system = system;
     this.switchRoutes = new SwitchRoutes(system);
     this.brakes = new SwitchDirectives(system);
@@ -49,7 +56,7 @@ public final class AdminRoutes extends JsonDirectives {
   }
 
   public Route routes() {
-    return pathPrefix("admin", () -> admin(adminToken, () -> concat(
+    return pathPrefix("admin", () -> auth.admin(adminToken, () -> concat(
         path("admission", () -> get(() -> json(StatusCodes.OK, admission.stats()))),
         path("hotspots", () -> get(() -> json(StatusCodes.OK, hotKeys.hotspots()))),
         path(PathMatchers.segment("cluster").slash(PathMatchers.segment()), operation ->
@@ -118,21 +125,21 @@ public final class AdminRoutes extends JsonDirectives {
   }
 
   private Route confirm(String saleId, Function<ActorRef<Sale.Confirmation>, Sale.Command> command) {
-    if (!Sale.isValidSaleId(saleId)) return saleNotFound(saleId);
+    if (!Sale.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
     return onSuccess(sales.ask(saleId, command), reply -> reply instanceof Sale.Accepted accepted
         ? json(StatusCodes.OK, AdminSaleView.of(accepted.status()))
-        : rejected((Sale.Rejected) reply));
+        : replies.rejected((Sale.Rejected) reply));
   }
 
   private Route counters(String saleId) {
-    if (!Sale.isValidSaleId(saleId)) return saleNotFound(saleId);
+    if (!Sale.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
     return onSuccess(sales.status(saleId), status -> status.definition() == null
-        ? saleNotFound(saleId)
+        ? replies.saleNotFound(saleId)
         : json(StatusCodes.OK, AdminSaleView.of(status)));
   }
 
   private Route placement(String saleId) {
-    if (!Sale.isValidSaleId(saleId)) return saleNotFound(saleId);
+    if (!Sale.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
     return onSuccess(sales.placement(saleId), placement -> json(StatusCodes.OK, placement));
   }
 
@@ -149,6 +156,6 @@ public final class AdminRoutes extends JsonDirectives {
     var saleId = Sale.saleIdOf(reservationId);
     if (saleId.isEmpty())
       return error(StatusCodes.NOT_FOUND, "reservation_not_found", "no reservation " + reservationId);
-    return reservationAnswer(sales.ask(saleId.get(), command));
+    return replies.reservationAnswer(sales.ask(saleId.get(), command));
   }
 }

@@ -26,7 +26,7 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import seckill.admission.Admission;
 import seckill.admission.HotKeys;
 import seckill.admission.LoadShedder;
-import seckill.admission.SaleViews;
+import seckill.sale.SaleViews;
 
 /**
  * This node's Prometheus metrics, scraped at {@code GET /metrics} on the management port. One per

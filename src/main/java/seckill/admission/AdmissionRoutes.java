@@ -1,5 +1,8 @@
 package seckill.admission;
 
+import seckill.sale.SaleViews;
+import seckill.sale.SaleReplies;
+import seckill.auth.AuthDirectives;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -36,9 +39,6 @@ import seckill.sale.SaleJson.SaleView;
  */
 public final class AdmissionRoutes extends JsonDirectives {
 
-  public static final int MAX_REQUEST_ID = 100;
-  /** Printable ASCII, so a batch's size in bytes stays bounded (see hot-batch-factor in admission.conf). */
-  public static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern.compile("[\\x21-\\x7E]{1," + MAX_REQUEST_ID + "}");
   /** The reserve's header carrying the access token of a solved challenge. */
   public static final String ACCESS_TOKEN = "X-Access-Token";
   private static final String ERROR_PREFIX = "{\"error\":\"";
@@ -64,9 +64,14 @@ public final class AdmissionRoutes extends JsonDirectives {
   private final Switches switches;
   private final SwitchDirectives brakes;
 
+  private final SaleReplies replies;
+  private final AuthDirectives auth;
+
   public AdmissionRoutes(ActorSystem<?> system, SaleViews views, Admission admission, EdgeGuards guards,
       BuyerTokens tokens, Challenges challenges) {
     super(system);
+    this.replies = new SaleReplies(system);
+    this.auth = new AuthDirectives(system);
     this.views = views;
     this.metrics = seckill.admin.Metrics.get(system);
     this.admission = admission;
@@ -87,7 +92,7 @@ public final class AdmissionRoutes extends JsonDirectives {
         pathEndOrSingleSlash(() -> get(() -> sale(saleId))),
         path("status", () -> get(() -> status(saleId))),
         path(PathMatchers.segment("reservations").slash(PathMatchers.segment()),
-            key -> post(() -> counted(attempt(saleId, () -> buyer(tokens, buyer -> reserve(saleId, key, buyer)))))),
+            key -> post(() -> counted(attempt(saleId, () -> auth.buyer(tokens, buyer -> reserve(saleId, key, buyer)))))),
         path("reservations", () -> post(() -> attempt(saleId, () -> error(StatusCodes.NOT_FOUND, "reserve_path_unknown",
             "reserve at the reservePath the sale's status publishes once the sale is open"))))));
   }
@@ -121,7 +126,7 @@ public final class AdmissionRoutes extends JsonDirectives {
 
   private Route sale(String saleId) {
     Optional<SaleViews.View> view = views.get(saleId);
-    if (view.isEmpty()) return saleNotFound(saleId);
+    if (view.isEmpty()) return replies.saleNotFound(saleId);
     SaleView body = SaleView.of(saleId, view.get().definition());
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(saleMaxAge)),
         () -> conditional(ETags.of(Json.bytes(body)), () -> json(StatusCodes.OK, body)));
@@ -130,7 +135,7 @@ public final class AdmissionRoutes extends JsonDirectives {
   private Route status(String saleId) {
     hotKeys.statusPoll(saleId);
     Optional<SaleViews.View> found = views.get(saleId);
-    if (found.isEmpty()) return saleNotFound(saleId);
+    if (found.isEmpty()) return replies.saleNotFound(saleId);
     SaleViews.View view = found.get();
     Instant now = Instant.now();
     Sale.Phase phase = view.phase(now);
@@ -153,10 +158,10 @@ public final class AdmissionRoutes extends JsonDirectives {
     OptionalLong pause = hotKeys.throttle(buyer);
     if (pause.isPresent()) return throttled(pause.getAsLong());
     Optional<SaleViews.View> found = views.get(saleId);
-    if (found.isEmpty()) return saleNotFound(saleId);
+    if (found.isEmpty()) return replies.saleNotFound(saleId);
     SaleViews.View view = found.get();
     Sale.Phase phase = view.phase(Instant.now());
-    if (phase != Sale.Phase.OPEN) return rejected(Sale.refusalFor(phase));
+    if (phase != Sale.Phase.OPEN) return replies.rejected(Sale.refusalFor(phase));
     return brakes.reservable(saleId, () -> admit(saleId, key, buyer, view));
   }
 
@@ -168,9 +173,8 @@ public final class AdmissionRoutes extends JsonDirectives {
     if (wait.isPresent()) return tooMany(wait.getAsLong(), "rate_limited", "too many requests on this node; try again shortly");
     return jsonBody(ReserveRequest.class, body -> {
       String requestId = body.requestId();
-      if (requestId == null || !REQUEST_ID.matcher(requestId).matches())
-        return error(StatusCodes.BAD_REQUEST, "invalid_request_id",
-            "requestId must be 1 to " + MAX_REQUEST_ID + " printable ASCII characters without spaces");
+      if (!Sale.isValidRequestId(requestId))
+        return error(StatusCodes.BAD_REQUEST, "invalid_request_id", Sale.REQUEST_ID_RULE);
       int quantity = body.quantity() == null ? 1 : body.quantity();
       if (quantity <= 0) return error(StatusCodes.BAD_REQUEST, "invalid_quantity", "quantity must be at least 1");
       if (quantity > view.definition().perBuyerLimit())
@@ -208,7 +212,7 @@ public final class AdmissionRoutes extends JsonDirectives {
       return respondWithHeader(Location.create("/api/reservations/" + view.reservationId()),
           () -> json(StatusCodes.CREATED, view));
     }
-    return rejected((Sale.Rejected) reply);
+    return replies.rejected((Sale.Rejected) reply);
   }
 
 }

@@ -1,5 +1,7 @@
 package seckill.challenge;
 
+import seckill.sale.SaleReplies;
+import seckill.auth.AuthDirectives;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -8,8 +10,7 @@ import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.admission.AdmissionRoutes;
-import seckill.admission.SaleViews;
+import seckill.sale.SaleViews;
 import seckill.auth.BuyerTokens;
 import seckill.http.JsonDirectives;
 import seckill.sale.Sale;
@@ -27,8 +28,13 @@ public final class ChallengeRoutes extends JsonDirectives {
   private final Challenges challenges;
   private final BuyerTokens tokens;
 
+  private final SaleReplies replies;
+  private final AuthDirectives auth;
+
   public ChallengeRoutes(ActorSystem<?> system, SaleViews views, Challenges challenges, BuyerTokens tokens) {
     super(system);
+    this.replies = new SaleReplies(system);
+    this.auth = new AuthDirectives(system);
     this.views = views;
     this.challenges = challenges;
     this.tokens = tokens;
@@ -37,30 +43,29 @@ public final class ChallengeRoutes extends JsonDirectives {
   public Route routes() {
     return path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("challenge"),
         saleId -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> concat(
-            get(() -> buyer(tokens, buyer -> issue(saleId, buyer))),
-            post(() -> buyer(tokens, buyer -> redeem(saleId, buyer))))));
+            get(() -> auth.buyer(tokens, buyer -> issue(saleId, buyer))),
+            post(() -> auth.buyer(tokens, buyer -> redeem(saleId, buyer))))));
   }
 
   private Route issue(String saleId, String buyer) {
     Optional<SaleViews.View> found = views.get(saleId);
-    if (found.isEmpty()) return saleNotFound(saleId);
+    if (found.isEmpty()) return replies.saleNotFound(saleId);
     // only once the sale is open: challenges solved in advance would pile up at the opening second
     Sale.Phase phase = found.get().phase(Instant.now());
-    if (phase != Sale.Phase.OPEN) return rejected(Sale.refusalFor(phase));
+    if (phase != Sale.Phase.OPEN) return replies.rejected(Sale.refusalFor(phase));
     if (challenges.difficultyFor(saleId) == 0)
       return error(StatusCodes.NOT_FOUND, "challenge_off", "sale " + saleId + " needs no challenge: reserve directly");
     return json(StatusCodes.OK, challenges.issue(saleId, buyer));
   }
 
   private Route redeem(String saleId, String buyer) {
-    if (views.get(saleId).isEmpty()) return saleNotFound(saleId);
+    if (views.get(saleId).isEmpty()) return replies.saleNotFound(saleId);
     return jsonBody(SolveRequest.class, body -> {
       String missing = body.challenge() == null ? "challenge" : body.solution() == null ? "solution"
           : body.requestId() == null ? "requestId" : null;
       if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_body", "field '" + missing + "' is required");
-      if (!AdmissionRoutes.REQUEST_ID.matcher(body.requestId()).matches())
-        return error(StatusCodes.BAD_REQUEST, "invalid_request_id",
-            "requestId must be 1 to " + AdmissionRoutes.MAX_REQUEST_ID + " printable ASCII characters without spaces");
+      if (!Sale.isValidRequestId(body.requestId()))
+        return error(StatusCodes.BAD_REQUEST, "invalid_request_id", Sale.REQUEST_ID_RULE);
       Challenges.Outcome outcome = challenges.redeem(saleId, buyer, body.challenge(), body.solution(), body.requestId());
       if (outcome instanceof Challenges.Refusal refusal) return error(StatusCodes.FORBIDDEN, refusal.code(), refusal.message());
       return json(StatusCodes.OK, outcome);

@@ -3,28 +3,17 @@ package seckill.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import java.io.IOException;
-import java.security.MessageDigest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
-import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.auth.BuyerTokens;
-import java.util.concurrent.CompletionStage;
-import seckill.sale.Sale;
-import seckill.sale.SaleJson;
 
-/** Directives shared by every route class: strict JSON bodies, JSON answers, bearer checks. */
+/** Directives shared by every route class, knowing no feature: strict JSON bodies, JSON answers, the 503. */
 public abstract class JsonDirectives extends AllDirectives {
 
   protected final Duration askTimeout;
@@ -95,60 +84,4 @@ public abstract class JsonDirectives extends AllDirectives {
         () -> error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", message));
   }
 
-  /** Maps an entity's refusal to its status code: the one table of reasons to HTTP. */
-  protected Route rejected(Sale.Rejected rejected) {
-    return error(statusOf(rejected.reason()), rejected.reason().name().toLowerCase(), rejected.message());
-  }
-
-  static StatusCode statusOf(Sale.Reason reason) {
-    return switch (reason) {
-      case SALE_NOT_FOUND, RESERVATION_NOT_FOUND -> StatusCodes.NOT_FOUND;
-      case INVALID_DEFINITION, INVALID_QUANTITY, INVALID_STOCK -> StatusCodes.BAD_REQUEST;
-      case SOLD_OUT -> StatusCodes.GONE;
-      case ALREADY_STARTED, NOT_OPEN, PAUSED, ENDED, CLOSED, LIMIT_REACHED, NOT_CANCELLABLE,
-          RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED, TOO_MANY_RESERVATIONS -> StatusCodes.CONFLICT;
-    };
-  }
-
-  protected Route saleNotFound(String saleId) {
-    return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
-  }
-
-  /** A sale's answer about one reservation: 200 with it, or the refusal's status. */
-  protected Route reservationAnswer(CompletionStage<Sale.ReservationReply> reply) {
-    return onSuccess(reply, r -> r instanceof Sale.ReservationResult found
-        ? json(StatusCodes.OK, SaleJson.ReservationView.of(found.reservation()))
-        : rejected((Sale.Rejected) r));
-  }
-
-  /** The buyer named by a valid bearer token, or 401. */
-  protected Route buyer(BuyerTokens tokens, Function<String, Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> {
-      Optional<String> buyer = bearer(header).flatMap(tokens::buyerOf);
-      if (buyer.isEmpty()) {
-        String message = header.isPresent() ? "bearer token is invalid or expired" : "a bearer token is required";
-        return unauthorized(message);
-      }
-      return inner.apply(buyer.get());
-    });
-  }
-
-  /** Passes only requests carrying the operator's admin token, else 401. */
-  protected Route admin(String adminToken, Supplier<Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> {
-      boolean ok = bearer(header)
-          .map(t -> MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), adminToken.getBytes(StandardCharsets.UTF_8)))
-          .orElse(false);
-      return ok ? inner.get() : unauthorized(header.isPresent() ? "admin token is invalid" : "an admin bearer token is required");
-    });
-  }
-
-  private Route unauthorized(String message) {
-    HttpHeader challenge = WWWAuthenticate.create(HttpChallenge.createOAuth2("seckill"));
-    return respondWithHeader(challenge, () -> error(StatusCodes.UNAUTHORIZED, "unauthorized", message));
-  }
-
-  private static Optional<String> bearer(Optional<String> header) {
-    return header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
-  }
 }

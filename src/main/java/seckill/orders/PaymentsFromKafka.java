@@ -27,7 +27,7 @@ import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import seckill.admission.SaleViews;
+import seckill.sale.SaleViews;
 import seckill.http.Json;
 import seckill.sale.Sale;
 

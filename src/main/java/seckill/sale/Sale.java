@@ -66,6 +66,16 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         timers -> new Sale(saleId, settings, timers, Clock.systemUTC(), ctx, views)));
   }
 
+  public static final int MAX_REQUEST_ID = 100;
+  /** Printable ASCII, so a batch's size in bytes stays bounded (see hot-batch-factor in admission.conf). */
+  private static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern.compile("[\\x21-\\x7E]{1," + MAX_REQUEST_ID + "}");
+  /** What a buyer's requestId must be, wherever it arrives (reserve, challenge). */
+  public static final String REQUEST_ID_RULE = "requestId must be 1 to " + MAX_REQUEST_ID + " printable ASCII characters without spaces";
+
+  public static boolean isValidRequestId(String requestId) {
+    return requestId != null && REQUEST_ID.matcher(requestId).matches();
+  }
+
   /** Where a phase stands at {@code now}; the edge computes it from its view the same way. */
   public static Phase phaseOf(Lifecycle lifecycle, Definition definition, Instant now) {
     if (lifecycle == Lifecycle.NEW || definition == null) return Phase.NOT_DEFINED;

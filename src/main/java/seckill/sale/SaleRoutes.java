@@ -1,11 +1,11 @@
 package seckill.sale;
 
+import seckill.auth.AuthDirectives;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.admin.SwitchDirectives;
-import seckill.admission.SaleViews;
 import seckill.auth.BuyerTokens;
 import seckill.http.JsonDirectives;
 import seckill.sale.SaleJson.ReservationView;
@@ -18,8 +18,13 @@ public final class SaleRoutes extends JsonDirectives {
   private final BuyerTokens tokens;
   private final SwitchDirectives brakes;
 
+  private final SaleReplies replies;
+  private final AuthDirectives auth;
+
   public SaleRoutes(ActorSystem<?> system, BuyerTokens tokens) {
     super(system);
+    this.replies = new SaleReplies(system);
+    this.auth = new AuthDirectives(system);
     this.brakes = new SwitchDirectives(system);
     this.sales = new Sales(system);
     this.views = SaleViews.get(system);
@@ -38,10 +43,10 @@ public final class SaleRoutes extends JsonDirectives {
   public Route routes() {
     return concat(
         path(PathMatchers.segment("api").slash("reservations").slash(PathMatchers.segment()), rid -> concat(
-            get(() -> brakes.feature("reservation-lookup", () -> buyer(tokens, buyer -> reservation(rid, buyer)))),
-            delete(() -> brakes.writable(() -> buyer(tokens, buyer -> cancel(rid, buyer)))))),
+            get(() -> brakes.feature("reservation-lookup", () -> auth.buyer(tokens, buyer -> reservation(rid, buyer)))),
+            delete(() -> brakes.writable(() -> auth.buyer(tokens, buyer -> cancel(rid, buyer)))))),
         path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("reservations"),
-            saleId -> get(() -> brakes.feature("buyer-reservations", () -> buyer(tokens, buyer ->
+            saleId -> get(() -> brakes.feature("buyer-reservations", () -> auth.buyer(tokens, buyer ->
                 parameterOptional("offset", offset -> parameterOptional("limit", limit -> page(offset, limit,
                     (from, size) -> mine(saleId, buyer, from, size)))))))));
   }
@@ -59,7 +64,7 @@ public final class SaleRoutes extends JsonDirectives {
   }
 
   private Route mine(String saleId, String buyer, int offset, int limit) {
-    if (!Sale.isValidSaleId(saleId) || views.surelyUnknown(saleId)) return saleNotFound(saleId);
+    if (!Sale.isValidSaleId(saleId) || views.surelyUnknown(saleId)) return replies.saleNotFound(saleId);
     return onSuccess(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)), found -> {
       var all = found.reservations();
       var page = all.stream().skip(offset).limit(limit).map(ReservationView::of).toList();
@@ -70,15 +75,15 @@ public final class SaleRoutes extends JsonDirectives {
 
   private Route reservation(String reservationId, String buyer) {
     return Sale.saleIdOf(reservationId)
-        .map(saleId -> views.surelyUnknown(saleId) ? saleNotFound(saleId)
-            : reservationAnswer(sales.ask(saleId, r -> new Sale.GetReservation(reservationId, buyer, r))))
+        .map(saleId -> views.surelyUnknown(saleId) ? replies.saleNotFound(saleId)
+            : replies.reservationAnswer(sales.ask(saleId, r -> new Sale.GetReservation(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
   }
 
   private Route cancel(String reservationId, String buyer) {
     return Sale.saleIdOf(reservationId)
-        .map(saleId -> views.surelyUnknown(saleId) ? saleNotFound(saleId)
-            : reservationAnswer(sales.ask(saleId, r -> new Sale.Cancel(reservationId, buyer, r))))
+        .map(saleId -> views.surelyUnknown(saleId) ? replies.saleNotFound(saleId)
+            : replies.reservationAnswer(sales.ask(saleId, r -> new Sale.Cancel(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
   }
 

@@ -1,4 +1,4 @@
-package seckill.admission;
+package seckill.sale;
 
 import java.time.Instant;
 import java.util.HashMap;
@@ -26,7 +26,6 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import seckill.CborSerializable;
-import seckill.sale.Sale;
 
 /**
  * Every node's local copy of every sale's definition, lifecycle and available units, replicated

@@ -1,4 +1,4 @@
-package seckill.admission;
+package seckill.sale;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
