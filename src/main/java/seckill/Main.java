@@ -2,7 +2,6 @@ package seckill;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigResolveOptions;
 import java.time.Clock;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -76,10 +75,7 @@ public final class Main {
    */
   static void refuseDevSecretsOutsideDevMode(Config config) {
     if (config.getBoolean("seckill.auth.dev-mode")) return;
-    // the files as shipped, resolved without the environment: exactly the embedded defaults
-    Config defaults = ConfigFactory.parseResources("auth.conf").withFallback(ConfigFactory.parseResources("admission.conf"))
-        .withFallback(ConfigFactory.parseResources("challenge.conf"))
-        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+    Config defaults = ShippedDefaults.of("auth.conf", "admission.conf", "challenge.conf");
     for (String[] secret : new String[][] {
         {"seckill.auth.hs256-secret", "SECKILL_JWT_SECRET"},
         {"seckill.auth.admin-token", "SECKILL_ADMIN_TOKEN"},

@@ -1,8 +1,6 @@
 package seckill.demo;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigResolveOptions;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import seckill.ShippedDefaults;
 import seckill.auth.BuyerTokens;
 import seckill.sale.Sale;
 import seckill.sale.Sales;
@@ -71,8 +70,7 @@ public final class DemoSale {
     out.append("    status:    curl ").append(sale).append("/status\n");
     // secrets are never logged: the admin token only when it is the embedded default the README shows anyway
     String admin = auth.getString("admin-token");
-    boolean publicAdminToken = admin.equals(ConfigFactory.parseResources("auth.conf")
-        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false)).getString("seckill.auth.admin-token"));
+    boolean publicAdminToken = admin.equals(ShippedDefaults.of("auth.conf").getString("seckill.auth.admin-token"));
     out.append("    counters:  curl -H \"Authorization: Bearer ").append(publicAdminToken ? admin : "$SECKILL_ADMIN_TOKEN")
         .append("\" ").append(baseUrl).append("/admin/sales/").append(s.saleId()).append('\n');
     if (auth.getBoolean("dev-mode") && tokens.canMint()) {

@@ -36,12 +36,14 @@ public final class HttpServer extends AllDirectives {
 
   public CompletionStage<ServerBinding> start(Route routes) {
     var http = system.settings().config().getConfig("seckill.http");
-    // every request body is read before the route answers (bounded by the parser's max-content-length):
+    // every request body is read before the route answers (a strict one, the usual case, already is) (bounded by the parser's max-content-length):
     // an answer sent before the end of its request closes the connection, and many clients (the JDK's
     // among them) then see no answer at all: a GET with a body used to fail that way
     long maxBody = system.settings().config().getBytes("pekko.http.server.parsing.max-content-length");
+    java.time.Duration readBody = http.getDuration("ask-timeout");
     Route sealed = handleExceptions(exceptions(RetryAdvice.get(system)),
-        () -> handleRejections(rejections(), () -> toStrictEntity(http.getDuration("ask-timeout"), maxBody, () -> routes)));
+        () -> handleRejections(rejections(), () -> extractRequestEntity(entity -> entity.isStrict() ? routes
+            : toStrictEntity(readBody, maxBody, () -> routes))));
     return Http.get(system)
         .newServerAt(http.getString("interface"), http.getInt("port"))
         .bind(sealed)

@@ -2,7 +2,6 @@ package seckill.journal;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigResolveOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import seckill.ShippedDefaults;
 
 /** Picks the journal's database from {@code seckill.db.url} and creates the schema where we own it (H2). */
 public final class Journal {
@@ -61,8 +61,7 @@ public final class Journal {
    */
   static void requireExplicitOutsideDevMode(Config config) {
     if (config.getBoolean("seckill.auth.dev-mode")) return;
-    String shipped = ConfigFactory.parseResources("persistence.conf")
-        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false)).getString("seckill.db.url");
+    String shipped = ShippedDefaults.of("persistence.conf").getString("seckill.db.url");
     if (config.getString("seckill.db.url").equals(shipped)) {
       throw new IllegalStateException("dev mode is off but no journal is configured: set SECKILL_DB_URL"
           + " (the embedded H2 default is for a laptop, and a cluster's nodes must share one journal)");
