@@ -98,7 +98,11 @@ public final class Main {
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system) {
     Config config = system.settings().config();
     refuseDevSecretsOutsideDevMode(config);
-    if (config.getBoolean("seckill.management.enabled")) PekkoManagement.get(Adapter.toClassic(system)).start();
+    CompletionStage<?> managementBinding = java.util.concurrent.CompletableFuture.completedFuture(null);
+    if (config.getBoolean("seckill.management.enabled")) {
+      // bound by us, so its errors are JSON like the API's; fails the start like the API's binding
+      managementBinding = new HttpServer(system).startManagement(PekkoManagement.get(Adapter.toClassic(system)).getRoutes());
+    }
     if (config.getBoolean("seckill.cluster.bootstrap")) {
       ClusterBootstrap.get(Adapter.toClassic(system)).start();
     } else if (config.getBoolean("seckill.cluster.join-self")) {
@@ -126,7 +130,7 @@ public final class Main {
         new WebRoutes(system).routes(),
         config.getBoolean("seckill.auth.dev-mode") ? new DevTokenRoutes(system, tokens).routes() : Directives.reject());
 
-    return new HttpServer(system).start(routes).thenApply(binding -> {
+    return managementBinding.thenCompose(management -> new HttpServer(system).start(routes)).thenApply(binding -> {
       String baseUrl = "http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort();
       log.info("HTTP bound at {}", baseUrl);
       // the demo sale needs a shard to live in: wait until this node is Up in the cluster

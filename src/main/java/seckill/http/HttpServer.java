@@ -50,6 +50,48 @@ public final class HttpServer extends AllDirectives {
         .thenApply(binding -> binding.addToCoordinatedShutdown(http.getDuration("shutdown-deadline"), system));
   }
 
+  /**
+   * Binds Pekko Management's routes (cluster members and shards, health checks, metrics, bootstrap)
+   * on the management port, sealed like ours: every error is our JSON error body, and a failed
+   * health check is 503 (Pekko Management says 500 "Not Healthy"). Pekko Management's own
+   * {@code start()} would bind them with Pekko HTTP's text rejections.
+   */
+  public CompletionStage<ServerBinding> startManagement(Route managementRoutes) {
+    var config = system.settings().config();
+    Route sealed = handleExceptions(exceptions(RetryAdvice.get(system)),
+        () -> handleRejections(rejections(), () -> extractUri(uri -> mapResponse(
+            response -> managementAnswer(uri.path(), response), () -> managementRoutes))));
+    return Http.get(system)
+        .newServerAt(config.getString("pekko.management.http.bind-hostname"), config.getInt("pekko.management.http.port"))
+        // as Pekko Management binds it: the bootstrap routes see the caller's address
+        .adaptSettings(settings -> settings.withRemoteAddressAttribute(true))
+        .bind(sealed)
+        .thenApply(binding -> binding.addToCoordinatedShutdown(
+            config.getDuration("seckill.http.shutdown-deadline"), system));
+  }
+
+  /** Management answers in our error shape: its text and {@code {"message":…}} errors, and health failures as 503. */
+  static HttpResponse managementAnswer(String path, HttpResponse response) {
+    if (response.status().intValue() < 400) return response;
+    boolean health = path.equals("/ready") || path.equals("/alive") || path.startsWith("/health");
+    if (health && response.status().equals(StatusCodes.INTERNAL_SERVER_ERROR)) {
+      response = response.withStatus(StatusCodes.SERVICE_UNAVAILABLE);
+    }
+    if (!(response.entity() instanceof HttpEntity.Strict strict)) return response;
+    String text = strict.getData().utf8String();
+    if (strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+      try {
+        var json = Json.MAPPER.readTree(text);
+        if (json.has("error")) return response;
+        if (json.has("message")) text = json.get("message").asText();
+      } catch (java.io.IOException notJson) {
+        // keep the text as the message
+      }
+    }
+    String code = health ? (path.equals("/alive") ? "not_alive" : "not_ready") : codeOf(response.status());
+    return response.withEntity(body(code, text.isBlank() ? response.status().reason() : text));
+  }
+
   private static RejectionHandler rejections() {
     return RejectionHandler.defaultHandler().mapRejectionResponse(HttpServer::asJson);
   }

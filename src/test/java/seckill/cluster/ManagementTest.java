@@ -90,9 +90,10 @@ class ManagementTest {
       assertEquals(200, awaitStatus(mgmt, "/alive", 200).status());
       Thread.sleep(1000);
       Response ready = mgmt.get("/ready", null);
-      // Pekko Management answers a failed check with 500 "Not Healthy"; Kubernetes takes any non-2xx as not ready
-      assertEquals(500, ready.status(), ready.text());
-      assertTrue(ready.text().startsWith("Not Healthy"), ready.text());
+      // Pekko Management says 500 "Not Healthy"; we answer 503 in our error shape (Kubernetes takes any non-2xx as not ready)
+      assertEquals(503, ready.status(), ready.text());
+      assertEquals("not_ready", ready.json().get("error").asText(), ready.text());
+      assertTrue(ready.json().get("message").asText().startsWith("Not Healthy"), ready.text());
     }
   }
 

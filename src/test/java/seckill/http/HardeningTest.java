@@ -233,6 +233,18 @@ class HardeningTest {
     }
   }
 
+  @Test
+  void theManagementPortsOwnErrorsAreJsonToo() throws Exception {
+    Api mgmt = new Api(node.managementUrl());
+    assertError(mgmt.get("/no-such-thing", null), 404, "not_found");
+    assertError(mgmt.post("/ready", null, "{}"), 405, "method_not_allowed");
+    // Pekko Management's cluster routes answer {"message":…}: rewritten to our shape
+    assertError(mgmt.get("/cluster/shards/NoSuchType", null), 404, "not_found");
+    assertError(mgmt.get("/cluster/members/pekko://seckill@127.0.0.1:1", null), 404, "not_found");
+    assertEquals(200, mgmt.get("/ready", null).status(), "the good answers are untouched");
+    assertEquals("Up", mgmt.get("/cluster/members", null).json().get("members").get(0).get("status").asText());
+  }
+
   // ---------------------------------------------------------------- 7. strict input
 
   @Test
