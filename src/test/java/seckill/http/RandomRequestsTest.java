@@ -45,6 +45,7 @@ class RandomRequestsTest {
       for (int i = 0; i < 5; i++) tokens.add(api.token("fuzzer-" + i));
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       java.util.Map<String, Integer> reserved = new java.util.HashMap<>();
+      String self = org.apache.pekko.cluster.typed.Cluster.get(node.system).selfMember().address().toString();
       List<String> wrong = new ArrayList<>();
 
       for (int i = 0; i < requests; i++) {
@@ -52,11 +53,14 @@ class RandomRequestsTest {
         // counters have something to prove; the rest are random in every part
         boolean nearlyRight = random.nextInt(3) == 0;
         String method = nearlyRight && random.nextInt(4) > 0 ? "POST" : pick(random, METHODS);
-        String path = nearlyRight && random.nextInt(4) > 0 ? reservePath : path(random, reservePath);
+        // one in eight of the random ones goes to the management port (read-only, JSON errors too)
+        boolean management = !nearlyRight && random.nextInt(8) == 0;
+        String path = management ? managementPath(random, self)
+            : nearlyRight && random.nextInt(4) > 0 ? reservePath : path(random, reservePath);
         String body = nearlyRight && random.nextInt(4) > 0 ? reserveBody(random) : body(random);
         HttpRequest.Builder b;
         try {
-          b = HttpRequest.newBuilder(URI.create(node.baseUrl + path)).timeout(Duration.ofSeconds(20));
+          b = HttpRequest.newBuilder(URI.create((management ? node.managementUrl() : node.baseUrl) + path)).timeout(Duration.ofSeconds(20));
         } catch (IllegalArgumentException notAUriTheClientWouldSend) {
           continue;
         }
@@ -75,7 +79,7 @@ class RandomRequestsTest {
         }
         HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
         String where = method + " " + path + " " + (body == null ? "" : body.substring(0, Math.min(80, body.length())));
-        check(r, method, where, wrong);
+        check(r, method, where, wrong, management);
         if (path.equals(reservePath) && r.statusCode() / 100 == 2) {
           JsonNode reservation = Json.MAPPER.readTree(r.body());
           reserved.put(reservation.get("reservationId").asText(), reservation.get("quantity").asInt());
@@ -87,11 +91,13 @@ class RandomRequestsTest {
       assertEquals(reserved.values().stream().mapToInt(Integer::intValue).sum(), c.get("sold").asInt(),
           "units sold only for reservations that were answered");
       assertEquals(reserved.size(), c.get("reservations").asInt());
+      assertEquals(org.apache.pekko.cluster.MemberStatus.up(),
+          org.apache.pekko.cluster.typed.Cluster.get(node.system).selfMember().status(), "the management port changed nothing");
       System.out.printf("FUZZ seed %d: %d requests, %d reservations answered and stored%n", seed, requests, reserved.size());
     }
   }
 
-  private static void check(HttpResponse<String> r, String method, String where, List<String> wrong) {
+  private static void check(HttpResponse<String> r, String method, String where, List<String> wrong, boolean management) {
     int status = r.statusCode();
     if (status < 400) return;
     if (method.equals("HEAD")) {
@@ -108,7 +114,8 @@ class RandomRequestsTest {
     }
     if (json == null || !json.hasNonNull("error") || !json.hasNonNull("message")) {
       wrong.add(status + " without error and message for " + where + ": " + r.body());
-    } else if (status >= 500 && !(status == 503 && DOCUMENTED_503.contains(json.get("error").asText()))) {
+    } else if (status >= 500 && !(status == 503 && (DOCUMENTED_503.contains(json.get("error").asText())
+        || management && json.get("error").asText().equals("not_ready")))) {
       wrong.add(status + " for " + where + ": " + r.body());
     }
   }
@@ -131,6 +138,13 @@ class RandomRequestsTest {
         "/admin/sales/" + sale, "/admin/sales/" + sale + "/open", "/admin/sales/" + sale + "/placement",
         "/admin/switches", "/admin/cluster/leave", "/admin/reservations/" + rid + "/payment",
         "/dev/tokens", "/" + randomText(random, 30), "/api//sales//" + sale));
+  }
+
+  private static String managementPath(Random random, String self) {
+    return pick(random, List.of("/ready", "/alive", "/health", "/metrics", "/cluster/members", "/cluster/members/" + self,
+        "/cluster/members/pekko://seckill@127.0.0.1:1", "/cluster/members/" + randomText(random, 12),
+        "/cluster/shards/Sale", "/cluster/shards/" + randomText(random, 8), "/bootstrap/seed-nodes",
+        "/" + randomText(random, 20)));
   }
 
   private static String body(Random random) {
