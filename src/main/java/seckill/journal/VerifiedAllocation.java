@@ -22,6 +22,8 @@ import scala.jdk.javaapi.FutureConverters;
 public final class VerifiedAllocation extends ShardCoordinator.AbstractShardAllocationStrategy {
 
   private final ActorSystem<?> system;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(VerifiedAllocation.class);
+
   private final SharedJournal journal;
   private final Duration poll;
   private final Duration patience;
@@ -37,20 +39,28 @@ public final class VerifiedAllocation extends ShardCoordinator.AbstractShardAllo
   @Override
   public Future<ActorRef> allocateShard(ActorRef requester, String shardId, Map<ActorRef, IndexedSeq<String>> current) {
     Optional<ActorRef> now = leastLoadedVerified(current);
-    if (now.isPresent()) return Future.successful(now.get());
+    if (now.isPresent()) return Future.successful(allocated(shardId, now.get()));
     // at start the ids are still being read and spread: wait for them rather than fail the allocation
     CompletableFuture<ActorRef> later = new CompletableFuture<>();
-    retry(current, later, System.nanoTime() + patience.toNanos());
+    retry(shardId, current, later, System.nanoTime() + patience.toNanos());
     return FutureConverters.asScala(later);
   }
 
-  private void retry(Map<ActorRef, IndexedSeq<String>> current, CompletableFuture<ActorRef> later, long deadline) {
+  private void retry(String shardId, Map<ActorRef, IndexedSeq<String>> current, CompletableFuture<ActorRef> later, long deadline) {
     system.scheduler().scheduleOnce(poll, () -> {
       Optional<ActorRef> found = leastLoadedVerified(current);
-      if (found.isPresent()) later.complete(found.get());
+      if (found.isPresent()) later.complete(allocated(shardId, found.get()));
       else if (System.nanoTime() > deadline) later.completeExceptionally(new IllegalStateException("no node shares this journal yet"));
-      else retry(current, later, deadline);
+      else retry(shardId, current, later, deadline);
     }, system.executionContext());
+  }
+
+  /** A shard is allocated once per start of its node or failover: logged, so operators see where sales went. */
+  private ActorRef allocated(String shardId, ActorRef region) {
+    var address = region.path().address();
+    log.info("shard {} allocated to {}", shardId,
+        address.hasLocalScope() ? org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address() : address);
+    return region;
   }
 
   private Optional<ActorRef> leastLoadedVerified(Map<ActorRef, IndexedSeq<String>> current) {

@@ -531,6 +531,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   private final ActorRef<ViewChanged> views;
   private Instant expiryArmedFor;
   private Instant lastExpiry = Instant.EPOCH;
+  private final long startedAt = System.nanoTime();
 
   private Sale(String saleId, Settings settings, TimerScheduler<Command> timers, Clock clock,
       ActorContext<Command> context, ActorRef<ViewChanged> views) {
@@ -578,6 +579,11 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+      if (state.lifecycle() != Lifecycle.NEW) {
+        // a sale starts on a node once per life there (start, failover): operators see where and how long
+        context.getLog().info("sale {} recovered in {} ms: {} reservations, {}", saleId,
+            (System.nanoTime() - startedAt) / 1_000_000, state.reservations().size(), state.lifecycle());
+      }
       armExpiry(state);
       publishView(state);
     }).build();

@@ -96,12 +96,33 @@ class ClusterCrashTest {
       // buyers that wait what Retry-After says and give up after 12 tries, as a well-behaved client does
       CrashBuyers buyers = new CrashBuyers("c-b", survivors, path, 8, CrashBuyers.Retry.AS_TOLD);
       buyers.awaitAcknowledged(50, Duration.ofSeconds(60));
+      String shard = first.admin("GET", "/admin/sales/hosted/placement", null).json().get("shard").asText();
+      // a probe that asks the sale itself every 200 ms, to tell when it answers again apart from when
+      // the buyers, who wait 5 s as told, come back
+      String probeToken = CrashBuyers.MINTER.mint("probe", Duration.ofMinutes(30));
+      java.util.concurrent.atomic.AtomicLong answeredAgain = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean(true);
       nodes.get(victim).kill();
       long killedAt = System.nanoTime();
       java.time.LocalTime killedAtClock = java.time.LocalTime.now(java.time.ZoneOffset.UTC);
+      Thread probe = new Thread(() -> {
+        while (probing.get() && answeredAgain.get() == 0) {
+          try {
+            if (survivors.get(0).get("/api/sales/hosted/reservations", probeToken).status() == 200) {
+              answeredAgain.set(System.nanoTime());
+            }
+            Thread.sleep(200);
+          } catch (RuntimeException | InterruptedException notYet) {
+            // the next probe
+          }
+        }
+      }, "failover-probe");
+      probe.start();
       int atKill = buyers.acknowledged.size();
       buyers.awaitAcknowledged(atKill + 50, Duration.ofSeconds(120));
       double backAfter = (System.nanoTime() - killedAt) / 1e9;
+      probe.join(30_000);
+      probing.set(false);
       int newHost = hostOf(nodes, survivors.get(0), "hosted");
       assertNotEquals(victim, newHost, "the sale moved to a survivor");
 
@@ -117,10 +138,14 @@ class ClusterCrashTest {
 
       String dead = nodes.get(victim).address();
       System.out.printf("CLUSTER-CRASH where the time went after the kill: unreachable %s, downed by the resolver %s,"
-              + " removed %s, 201s again +%.1f s%n",
+              + " removed %s, shard allocated to a survivor %s, sale recovered %s, answering the probe %s,"
+              + " buyers' 201s again +%.1f s%n",
           firstAfter(nodes, victim, killedAtClock, "Marking node as UNREACHABLE [Member(" + dead),
           firstAfter(nodes, victim, killedAtClock, "SBR took decision DownUnreachable and is downing [" + dead),
-          firstAfter(nodes, victim, killedAtClock, "Leader is removing unreachable node [" + dead), backAfter);
+          firstAfter(nodes, victim, killedAtClock, "Leader is removing unreachable node [" + dead),
+          firstAfter(nodes, victim, killedAtClock, "shard " + shard + " allocated to"),
+          firstAfter(nodes, victim, killedAtClock, "sale hosted recovered in"),
+          answeredAgain.get() == 0 ? "?" : String.format("+%.1f s", (answeredAgain.get() - killedAt) / 1e9), backAfter);
       System.out.printf("CLUSTER-CRASH node %d killed; 201s again %.1f s later (longest gap between 201s %.1f s),"
               + " now on node %d; %d 201s, %d 503s waited out as told, slowest 503 %.1f s; stayed on node %d after"
               + " node %d came back%n", victim + 1, backAfter, buyers.longestGapSeconds(), newHost + 1,
