@@ -1,5 +1,8 @@
 package seckill.admin;
 
+import seckill.switches.SwitchDirectives;
+import seckill.switches.Switches;
+
 import seckill.sale.SaleReplies;
 import seckill.auth.AuthDirectives;
 import java.util.function.Function;
@@ -41,6 +44,10 @@ public final class AdminRoutes extends JsonDirectives {
 
   private final SaleReplies replies;
   private final AuthDirectives auth;
+
+  public static Route init(ActorSystem<?> system) {
+    return new AdminRoutes(system, Admission.get(system)).routes();
+  }
 
   public AdminRoutes(ActorSystem<?> system, Admission admission) {
     super(system);

@@ -1,5 +1,10 @@
 package seckill.admin;
 
+import seckill.switches.SwitchPatch;
+import seckill.switches.SwitchValues;
+import seckill.switches.Switchboard;
+import seckill.switches.Switches;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import java.util.List;
@@ -40,7 +45,7 @@ public final class SwitchRoutes extends JsonDirectives {
     Config config = system.settings().config();
     this.switches = Switches.get(system);
     this.sharding = ClusterSharding.get(system);
-    this.limits = SwitchPatch.Limits.fromConfig(config);
+    this.limits = SwitchPatch.Limits.fromConfig(config, Sale::isValidSaleId);
     this.configuredRate = config.getInt("seckill.admission.rate-limit.per-second");
     this.configuredBudget = config.getDuration("seckill.admission.wait-budget").toMillis();
   }

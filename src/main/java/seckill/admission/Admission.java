@@ -26,9 +26,14 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SubSource;
 import org.apache.pekko.util.Timeout;
-import seckill.admin.Metrics;
-import seckill.admin.SwitchValues;
-import seckill.admin.Switches;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import seckill.metrics.Metrics;
+import seckill.switches.SwitchValues;
+import seckill.switches.Switches;
 import seckill.sale.Sale;
 
 /**
@@ -37,12 +42,33 @@ import seckill.sale.Sale;
  * so later requests wait in the stream, never in an entity's mailbox. A full queue, a request
  * queued past its budget, or a node shedding load ({@link LoadShedder}) is answered {@link Busy}
  * at once and never reaches the sale. The operator may lower the queue size and change the budget
- * at runtime (seckill.admin.Switches).
+ * at runtime (seckill.switches.Switches).
  * A request for a sale that {@link HotKeys} calls hot weighs less in a batch, so a hot sale's
  * batches grow to batch-size x hot-batch-factor (fewer persists for the same stream) while cold
  * ones keep theirs.
  */
-public final class Admission {
+public final class Admission implements org.apache.pekko.actor.Extension {
+
+  private static final class Id extends org.apache.pekko.actor.AbstractExtensionId<Admission>
+      implements org.apache.pekko.actor.ExtensionIdProvider {
+    @Override
+    public Admission createExtension(org.apache.pekko.actor.ExtendedActorSystem system) {
+      return new Admission(org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(system));
+    }
+
+    @Override
+    public Id lookup() {
+      return ID;
+    }
+  }
+
+  private static final Id ID = new Id();
+
+  /** This node's admission queue: one per actor system, its stream started on first use. */
+  public static Admission get(ActorSystem<?> system) {
+    return ID.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system));
+  }
+
 
   /** How a request left the queue. */
   public sealed interface Outcome {}
@@ -95,14 +121,23 @@ public final class Admission {
   private final LongAdder resent = new LongAdder();
   private final LongAdder batchNanos = new LongAdder();
 
-  private final Metrics metrics;
+  private final Counter reserves;
+  private final Histogram batchSize;
+  private final Histogram batchSeconds;
   private final LoadShedder shedder;
   private final Switches switches;
   private final HotKeys hotKeys;
   private final long coldWeight;
 
-  public Admission(ActorSystem<?> system) {
-    this.metrics = Metrics.get(system);
+  private Admission(ActorSystem<?> system) {
+    PrometheusRegistry registry = Metrics.get(system).registry();
+    this.reserves = Counter.builder().name("seckill_reserve_requests_total")
+        .help("Reserve requests by how they were answered").labelNames("outcome").register(registry);
+    this.batchSize = Histogram.builder().name("seckill_batch_size")
+        .help("Requests per batch sent to a sale (one persisted event)")
+        .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000).register(registry);
+    this.batchSeconds = Histogram.builder().name("seckill_batch_answer_seconds")
+        .help("From sending a batch to a sale to its last answer: the persist and both hops").register(registry);
     this.switches = Switches.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
@@ -131,6 +166,39 @@ public final class Admission {
         .withAttributes(ActorAttributes.withSupervisionStrategy(Supervision.getResumingDecider()))
         .to(Sink.ignore())
         .run(system);
+    registerGauges(registry);
+  }
+
+  /** Gauges and counters read at scrape time from the queue, the shedder and the breaker. */
+  private void registerGauges(PrometheusRegistry registry) {
+    GaugeWithCallback.builder().name("seckill_admission_queue_depth").help("Requests waiting in the admission queue")
+        .callback(cb -> cb.call(stats().queued())).register(registry);
+    CounterWithCallback.builder().name("seckill_admission_rejected").help("Requests answered 503 by the queue")
+        .labelNames("reason").callback(cb -> {
+          Stats s = stats();
+          cb.call(s.rejectedFull(), "queue_full");
+          cb.call(s.rejectedOverBudget(), "over_budget");
+          cb.call(s.unanswered(), "unanswered");
+        }).register(registry);
+    CounterWithCallback.builder().name("seckill_admission_shed").help("Reserves answered 503 at once by load shedding")
+        .labelNames("reason").callback(cb -> {
+          LoadShedder.Stats s = stats().shedding();
+          cb.call(s.shedBreakerOpen(), "breaker_open");
+          cb.call(s.shedOverBudget(), "over_budget");
+        }).register(registry);
+    GaugeWithCallback.builder().name("seckill_admission_shedding")
+        .help("1 while a smoothed latency is over its budget and new reserves are shed")
+        .callback(cb -> cb.call(stats().shedding().shedding() ? 1 : 0)).register(registry);
+    GaugeWithCallback.builder().name("seckill_breaker_state")
+        .help("The persist circuit breaker: 0 closed, 1 half-open, 2 open")
+        .callback(cb -> cb.call(breakerState().ordinal())).register(registry);
+    CounterWithCallback.builder().name("seckill_breaker_opened").help("Times the persist circuit breaker opened")
+        .callback(cb -> cb.call(stats().shedding().breakerOpened())).register(registry);
+  }
+
+  /** Counts one reserve answer by its outcome ({@code reserved}, {@code sold_out}, ...). */
+  public void answered(String outcome) {
+    reserves.labelValues(outcome).inc();
   }
 
   private static List<Pending> newBatch(Pending first) {
@@ -210,7 +278,7 @@ public final class Admission {
       bySale.forEach((saleId, pending) -> {
         batches.increment();
         dispatched.add(pending.size());
-        metrics.batch(pending.size());
+        batchSize.observe(pending.size());
         send(saleId, pending, 1);
       });
     } catch (RuntimeException e) {
@@ -224,7 +292,7 @@ public final class Admission {
     return all.thenApply(x -> {
       long took = System.nanoTime() - start;
       batchNanos.add(took * sent);
-      metrics.batchAnswered(took);
+      batchSeconds.observe(took / 1e9);
       shedder.persisted(start, took);
       return answers.stream().allMatch(a -> a.join() instanceof Answered);
     });

@@ -18,8 +18,8 @@ import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.admin.SwitchDirectives;
-import seckill.admin.Switches;
+import seckill.switches.SwitchDirectives;
+import seckill.switches.Switches;
 import seckill.auth.BuyerTokens;
 import seckill.challenge.Challenges;
 import seckill.http.ETags;
@@ -51,7 +51,6 @@ public final class AdmissionRoutes extends JsonDirectives {
       String reservePath, Integer challenge) {}
 
   private final SaleViews views;
-  private final seckill.admin.Metrics metrics;
   private final Admission admission;
   private final EdgeGuards guards;
   private final BuyerTokens tokens;
@@ -73,7 +72,6 @@ public final class AdmissionRoutes extends JsonDirectives {
     this.replies = new SaleReplies(system);
     this.auth = new AuthDirectives(system);
     this.views = views;
-    this.metrics = seckill.admin.Metrics.get(system);
     this.admission = admission;
     this.guards = guards;
     this.tokens = tokens;
@@ -85,6 +83,12 @@ public final class AdmissionRoutes extends JsonDirectives {
     this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
     this.switches = Switches.get(system);
     this.brakes = new SwitchDirectives(system);
+  }
+
+  /** The reserve edge of this node: its admission queue, guards and routes (status, sale, reserve). */
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges) {
+    return new AdmissionRoutes(system, SaleViews.get(system), Admission.get(system),
+        new EdgeGuards(system.settings().config().getConfig("seckill.admission")), tokens, challenges).routes();
   }
 
   public Route routes() {
@@ -107,7 +111,7 @@ public final class AdmissionRoutes extends JsonDirectives {
   private Route counted(Route inner) {
     return mapResponse(response -> {
       int status = response.status().intValue();
-      metrics.reserve(status == 201 ? "reserved" : status == 401 ? "unauthorized" : outcomeOf(response));
+      admission.answered(status == 201 ? "reserved" : status == 401 ? "unauthorized" : outcomeOf(response));
       return response;
     }, () -> inner);
   }

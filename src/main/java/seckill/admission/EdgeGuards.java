@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import seckill.admin.SwitchValues;
+import seckill.switches.SwitchValues;
 
 /** The cheap, local checks in front of the queue: sale and node rate limits, in-flight join, hidden reserve path. */
 public final class EdgeGuards {

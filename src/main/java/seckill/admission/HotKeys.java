@@ -1,5 +1,9 @@
 package seckill.admission;
 
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import seckill.metrics.Metrics;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.typesafe.config.Config;
@@ -35,7 +39,9 @@ public final class HotKeys implements Extension {
   public static final class Id extends AbstractExtensionId<HotKeys> implements ExtensionIdProvider {
     @Override
     public HotKeys createExtension(ExtendedActorSystem system) {
-      return new HotKeys(system.settings().config().getConfig("seckill.admission.hot-keys"), System::nanoTime);
+      HotKeys hotKeys = new HotKeys(system.settings().config().getConfig("seckill.admission.hot-keys"), System::nanoTime);
+      hotKeys.registerGauges(Metrics.get(Adapter.toTyped(system)).registry());
+      return hotKeys;
     }
 
     @Override
@@ -216,5 +222,18 @@ public final class HotKeys implements Extension {
       }
       return sum;
     }
+  }
+
+  /** Gauges read at scrape time (only the top sales get a series: bounded labels). */
+  private void registerGauges(PrometheusRegistry registry) {
+    GaugeWithCallback.builder().name("seckill_hot_keys").help("Hot sales and throttled buyers on this node, over the window")
+        .labelNames("kind").callback(cb -> {
+          Hotspots h = hotspots();
+          cb.call(h.hotSales(), "hot_sales");
+          cb.call(h.throttledBuyers(), "throttled_buyers");
+        }).register(registry);
+    GaugeWithCallback.builder().name("seckill_sale_reserve_rate").help("Reserve attempts per second on this node, top sales")
+        .labelNames("sale").callback(cb -> hotspots().sales()
+            .forEach(s -> cb.call(s.reservesPerSecond(), s.sale()))).register(registry);
   }
 }

@@ -49,6 +49,12 @@ public final class BuyerTokens {
     this.verified = Caffeine.newBuilder().maximumSize(cacheSize).build();
   }
 
+  /** This node's token check; first refuses the shipped secrets outside dev mode ({@link Secrets}). */
+  public static BuyerTokens init(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+    Secrets.refuseDevSecretsOutsideDevMode(system.settings().config());
+    return fromConfig(system.settings().config().getConfig("seckill.auth"));
+  }
+
   /** From {@code seckill.auth}: RS256 when a public key is set, HS256 with the shared secret otherwise. */
   public static BuyerTokens fromConfig(Config auth) {
     DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();

@@ -25,6 +25,12 @@ public final class DevTokenRoutes extends JsonDirectives {
     this.ttl = system.settings().config().getDuration("seckill.auth.dev-token-ttl");
   }
 
+  /** {@code POST /dev/tokens} in dev mode; nothing outside it. */
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens) {
+    return system.settings().config().getBoolean("seckill.auth.dev-mode")
+        ? new DevTokenRoutes(system, tokens).routes() : org.apache.pekko.http.javadsl.server.Directives.reject();
+  }
+
   public Route routes() {
     return path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("dev").slash("tokens"), () -> post(() -> jsonBody(TokenRequest.class, body -> {
       if (!BuyerTokens.isValidBuyer(body.buyer()))

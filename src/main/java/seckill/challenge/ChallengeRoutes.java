@@ -40,6 +40,10 @@ public final class ChallengeRoutes extends JsonDirectives {
     this.tokens = tokens;
   }
 
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges) {
+    return new ChallengeRoutes(system, SaleViews.get(system), challenges, tokens).routes();
+  }
+
   public Route routes() {
     return path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("challenge"),
         saleId -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> concat(

@@ -63,6 +63,13 @@ public final class Challenges {
   // kept for the longer of the two lifetimes: after that the expiry check refuses them anyway
   private final Cache<String, Boolean> used;
 
+  /** This node's challenges: the config's difficulty, under the operator's switches. */
+  public static Challenges init(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+    Config challenge = system.settings().config().getConfig("seckill.challenge");
+    return new Challenges(challenge,
+        seckill.switches.Switches.get(system).challengeDifficulty(configuredDifficulty(challenge)), Clock.systemUTC());
+  }
+
   /** From {@code seckill.challenge}, with the difficulty per sale decided by {@code difficulty} (0 = off). */
   public Challenges(Config challenge, ToIntFunction<String> difficulty, Clock clock) {
     byte[] secret = challenge.getString("secret").getBytes(StandardCharsets.UTF_8);

@@ -11,7 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import seckill.ShippedDefaults;
+import seckill.config.ShippedDefaults;
 import seckill.auth.BuyerTokens;
 import seckill.sale.Sale;
 import seckill.sale.Sales;
@@ -23,9 +23,15 @@ public final class DemoSale {
 
   private DemoSale() {}
 
+  /** Creates the demo sale once this node is Up in the cluster (the sale needs a shard to live in). */
+  public static void startWhenUp(ActorSystem<?> system, BuyerTokens tokens, String baseUrl) {
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> start(system, tokens, baseUrl));
+  }
+
   public static CompletionStage<Sale.Status> start(ActorSystem<?> system, BuyerTokens tokens, String baseUrl) {
     // shards may still be moving right after a cluster forms: retry a few times before giving up
-    return Patterns.retry(() -> create(system, tokens, baseUrl), 5, java.time.Duration.ofSeconds(2),
+    Config demo = system.settings().config().getConfig("seckill.demo");
+    return Patterns.retry(() -> create(system, tokens, baseUrl), demo.getInt("create-attempts"), demo.getDuration("create-retry-interval"),
         Adapter.toClassic(system).scheduler(), system.executionContext());
   }
 

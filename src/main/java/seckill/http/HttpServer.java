@@ -56,7 +56,15 @@ public final class HttpServer extends AllDirectives {
    * health check is 503 (Pekko Management says 500 "Not Healthy"). Pekko Management's own
    * {@code start()} would bind them with Pekko HTTP's text rejections.
    */
-  public CompletionStage<ServerBinding> startManagement(Route managementRoutes) {
+  public static CompletionStage<?> startManagement(ActorSystem<?> system) {
+    if (!system.settings().config().getBoolean("seckill.management.enabled")) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    return new HttpServer(system).bindManagement(
+        org.apache.pekko.management.javadsl.PekkoManagement.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).getRoutes());
+  }
+
+  private CompletionStage<ServerBinding> bindManagement(Route managementRoutes) {
     var config = system.settings().config();
     Route sealed = handleExceptions(exceptions(RetryAdvice.get(system)),
         () -> handleRejections(rejections(), () -> extractUri(uri -> mapResponse(

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import seckill.ShippedDefaults;
+import seckill.config.ShippedDefaults;
 
 /** Picks the journal's database from {@code seckill.db.url} and creates the schema where we own it (H2). */
 public final class Journal {

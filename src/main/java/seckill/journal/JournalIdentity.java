@@ -11,7 +11,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.slf4j.event.Level;
-import seckill.CborSerializable;
+import seckill.serialization.CborSerializable;
 
 /**
  * The journal's own name: a random id written once into the journal by the first node that asks,
@@ -32,14 +32,14 @@ public final class JournalIdentity
   /** The id, or null before the journal has one. */
   public record State(String id) implements CborSerializable {}
 
-  static Behavior<Get> create(Duration backoffMin, Duration backoffMax) {
-    return new JournalIdentity(backoffMin, backoffMax);
+  static Behavior<Get> create(Duration backoffMin, Duration backoffMax, double randomFactor) {
+    return new JournalIdentity(backoffMin, backoffMax, randomFactor);
   }
 
-  private JournalIdentity(Duration backoffMin, Duration backoffMax) {
+  private JournalIdentity(Duration backoffMin, Duration backoffMax, double randomFactor) {
     // a lost race for the first write is expected when nodes start together: not an error
     super(PersistenceId.of("JournalIdentity", "journal"),
-        SupervisorStrategy.restartWithBackoff(backoffMin, backoffMax, 0.2).withLogLevel(Level.INFO));
+        SupervisorStrategy.restartWithBackoff(backoffMin, backoffMax, randomFactor).withLogLevel(Level.INFO));
   }
 
   @Override

@@ -75,7 +75,8 @@ public final class SharedJournal implements Extension {
     var config = system.settings().config().getConfig("seckill.journal-identity");
     Duration ask = config.getDuration("ask-timeout");
     ActorRef<JournalIdentity.Get> identity = system.systemActorOf(
-        JournalIdentity.create(config.getDuration("backoff.min"), config.getDuration("backoff.max")), "journal-identity",
+        JournalIdentity.create(config.getDuration("backoff.min"), config.getDuration("backoff.max"),
+            config.getDouble("backoff.random-factor")), "journal-identity",
         Props.empty());
     ActorRef<Object> publisher = system.systemActorOf(publisher(), "journal-identities", Props.empty());
     askUntilNamed(identity, ask, publisher);

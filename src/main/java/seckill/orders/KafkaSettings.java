@@ -31,6 +31,7 @@ public record KafkaSettings(
     Duration readinessTimeout,
     Duration backoffMin,
     Duration backoffMax,
+    double backoffRandomFactor,
     int saveOffsetAfterEnvelopes,
     Duration saveOffsetAfterDuration) {
 
@@ -52,6 +53,7 @@ public record KafkaSettings(
         c.getDuration("readiness-timeout"),
         c.getDuration("restart-backoff.min"),
         c.getDuration("restart-backoff.max"),
+        c.getDouble("restart-backoff.random-factor"),
         c.getInt("save-offset.after-envelopes"),
         c.getDuration("save-offset.after-duration"));
   }

@@ -60,7 +60,7 @@ public final class OrdersToKafka {
             () -> new Publisher(settings, producer),
             system)
         .withSaveOffset(settings.saveOffsetAfterEnvelopes(), settings.saveOffsetAfterDuration())
-        .withRestartBackoff(settings.backoffMin(), settings.backoffMax(), 0.2);
+        .withRestartBackoff(settings.backoffMin(), settings.backoffMax(), settings.backoffRandomFactor());
   }
 
   /** One journal event → its records; the offset moves on only once the broker acknowledged all of them. */

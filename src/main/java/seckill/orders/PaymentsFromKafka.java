@@ -79,7 +79,7 @@ public final class PaymentsFromKafka {
             .withBootstrapServers(settings.bootstrapServers())
             .withGroupId(settings.paymentsGroup());
     CommitterSettings committer = CommitterSettings.create(system);
-    RestartSettings restart = RestartSettings.create(settings.backoffMin(), settings.backoffMax(), 0.2);
+    RestartSettings restart = RestartSettings.create(settings.backoffMin(), settings.backoffMax(), settings.backoffRandomFactor());
     UniqueKillSwitch stop = RestartSource.onFailuresWithBackoff(restart, () ->
             Consumer.committableSource(consumer, Subscriptions.topics(settings.paymentsTopic()))
                 .mapAsync(settings.paymentsParallelism(),

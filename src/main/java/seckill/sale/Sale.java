@@ -29,13 +29,14 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilderByState;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
-import seckill.CborSerializable;
+import seckill.serialization.CborSerializable;
 import seckill.journal.VerifiedAllocation;
 
 /**
@@ -105,7 +106,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   /** Entity settings from {@code seckill.sale}. */
   public record Settings(
       int snapshotEvery, int keepSnapshots, Duration expiryTick, Duration backoffMin, Duration backoffMax,
-      int maxReservationsPerBuyer) {
+      double backoffRandomFactor, int maxReservationsPerBuyer) {
     public static Settings fromConfig(Config c) {
       return new Settings(
           c.getInt("snapshot-every"),
@@ -113,6 +114,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
           c.getDuration("expiry-tick"),
           c.getDuration("persist-failure-backoff.min"),
           c.getDuration("persist-failure-backoff.max"),
+          c.getDouble("persist-failure-backoff.random-factor"),
           c.getInt("max-reservations-per-buyer"));
     }
   }
@@ -212,39 +214,58 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   // ---------------------------------------------------------------- protocol: commands
 
-  public sealed interface Command extends CborSerializable {}
+  public sealed interface Command extends CborSerializable {
+    /** Tells whoever waits for this command that it was refused; commands nobody waits on ignore it. */
+    default void refuse(Rejected rejected) {}
+  }
+
+  /** A command with one caller waiting: its refusal goes to {@code replyTo}. */
+  public sealed interface Refusable extends Command {
+    ActorRef<? super Rejected> replyTo();
+
+    @Override
+    default void refuse(Rejected rejected) {
+      replyTo().tell(rejected);
+    }
+  }
 
   /** Define a new sale or change it before it opens. */
-  public record Define(Definition definition, ActorRef<Confirmation> replyTo) implements Command {}
+  public record Define(Definition definition, ActorRef<Confirmation> replyTo) implements Refusable {}
 
-  public record Open(ActorRef<Confirmation> replyTo) implements Command {}
+  public record Open(ActorRef<Confirmation> replyTo) implements Refusable {}
 
-  public record Pause(ActorRef<Confirmation> replyTo) implements Command {}
+  public record Pause(ActorRef<Confirmation> replyTo) implements Refusable {}
 
-  public record Close(ActorRef<Confirmation> replyTo) implements Command {}
+  public record Close(ActorRef<Confirmation> replyTo) implements Refusable {}
 
-  public record AddStock(int units, ActorRef<Confirmation> replyTo) implements Command {}
+  public record AddStock(int units, ActorRef<Confirmation> replyTo) implements Refusable {}
 
   /** One buyer's request inside a {@link ReserveBatch}. */
   public record Reserve(String buyer, String requestId, int quantity, ActorRef<ReserveReply> replyTo)
       implements CborSerializable {}
 
   /** Many reserves, one persisted event for all accepted ones, one reply per request. */
-  public record ReserveBatch(List<Reserve> requests) implements Command {}
+  public record ReserveBatch(List<Reserve> requests) implements Command {
+    /** Every request of the batch is refused alike. */
+    @Override
+    public void refuse(Rejected rejected) {
+      requests.forEach(r -> r.replyTo().tell(rejected));
+    }
+  }
 
   public record ConfirmPayment(String reservationId, String paymentId, ActorRef<ReservationReply> replyTo)
-      implements Command {}
+      implements Refusable {}
 
   /** The payment system reports a failed payment: a reservation waiting for payment ends and its units go back. */
   public record FailPayment(String reservationId, String paymentId, ActorRef<ReservationReply> replyTo)
-      implements Command {}
+      implements Refusable {}
 
   /** Cancel a reservation; {@code buyer} is null when an operator cancels. */
-  public record Cancel(String reservationId, String buyer, ActorRef<ReservationReply> replyTo) implements Command {}
+  public record Cancel(String reservationId, String buyer, ActorRef<ReservationReply> replyTo) implements Refusable {}
 
   /** Look a reservation up; {@code buyer} is null when an operator asks. */
   public record GetReservation(String reservationId, String buyer, ActorRef<ReservationReply> replyTo)
-      implements Command {}
+      implements Refusable {}
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
@@ -537,7 +558,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       ActorContext<Command> context, ActorRef<ViewChanged> views) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), saleId),
-        SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
+        SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), settings.backoffRandomFactor()));
     this.saleId = saleId;
     this.settings = settings;
     this.timers = timers;
@@ -589,26 +610,37 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }).build();
   }
 
+  /** One builder per lifecycle, as in Pekko's shopping-cart sample: not defined yet, closed, and defined. */
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    notDefined(builder.forState(s -> s.lifecycle() == Lifecycle.NEW));
+    closed(builder.forState(s -> s.lifecycle() == Lifecycle.CLOSED));
+    defined(builder.forAnyState());
+    return builder.build();
+  }
 
-    builder.forState(s -> s.lifecycle() == Lifecycle.NEW)
-        .onCommand(Define.class, this::onDefine)
+  /** No sale with this id: it can be defined; everything else is "not found". */
+  private void notDefined(CommandHandlerWithReplyBuilderByState<Command, Event, State, State> when) {
+    when.onCommand(Define.class, this::onDefine)
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(GetBuyerReservations.class, (s, c) -> Effect().reply(c.replyTo(), new BuyerReservations(List.of())))
         .onCommand(ExpireHolds.class, (s, c) -> Effect().noReply())
         .onAnyCommand(c -> reject(c, Reason.SALE_NOT_FOUND, "no sale " + saleId));
+  }
 
-    builder.forState(s -> s.lifecycle() == Lifecycle.CLOSED)
-        .onCommand(Close.class, (s, c) -> Effect().reply(c.replyTo(), new Accepted(s.status(saleId, now()))))
+  /** Closed for good: its reservations are still served, its lifecycle and stock no longer change. */
+  private void closed(CommandHandlerWithReplyBuilderByState<Command, Event, State, State> when) {
+    when.onCommand(Close.class, (s, c) -> Effect().reply(c.replyTo(), new Accepted(s.status(saleId, now()))))
         .onCommand(Define.class, c -> reject(c, Reason.CLOSED, "sale is closed"))
         .onCommand(Open.class, c -> reject(c, Reason.CLOSED, "sale is closed"))
         .onCommand(Pause.class, c -> reject(c, Reason.CLOSED, "sale is closed"))
         .onCommand(AddStock.class, c -> reject(c, Reason.CLOSED, "sale is closed"));
+  }
 
-    builder.forAnyState()
-        .onCommand(Define.class, this::onDefine)
+  /** Scheduled, open or paused (and what a closed sale still answers): each handler checks the phase it needs. */
+  private void defined(CommandHandlerWithReplyBuilderByState<Command, Event, State, State> when) {
+    when.onCommand(Define.class, this::onDefine)
         .onCommand(Open.class, this::onOpen)
         .onCommand(Pause.class, this::onPause)
         .onCommand(Close.class, this::onClose)
@@ -621,8 +653,6 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(GetBuyerReservations.class, this::onGetBuyerReservations)
         .onCommand(ExpireHolds.class, this::onExpireHolds);
-
-    return builder.build();
   }
 
   private ReplyEffect<Event, State> onDefine(State state, Define cmd) {
@@ -888,27 +918,10 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         state.held(), lastSequenceNumber(context)));
   }
 
+  /** Refuses {@code cmd} without changing anything; the command knows who waits for the answer. */
   private ReplyEffect<Event, State> reject(Command cmd, Reason reason, String message) {
     Rejected rejected = new Rejected(reason, message);
-    if (cmd instanceof ReserveBatch batch) {
-      return Effect().none().thenRun(s -> batch.requests().forEach(r -> r.replyTo().tell(rejected))).thenNoReply();
-    }
-    ActorRef<? super Rejected> replyTo = replyToOf(cmd);
-    if (replyTo == null) return Effect().noReply();
-    return Effect().reply(replyTo, rejected);
-  }
-
-  private static ActorRef<? super Rejected> replyToOf(Command cmd) {
-    if (cmd instanceof Define c) return c.replyTo();
-    if (cmd instanceof Open c) return c.replyTo();
-    if (cmd instanceof Pause c) return c.replyTo();
-    if (cmd instanceof Close c) return c.replyTo();
-    if (cmd instanceof AddStock c) return c.replyTo();
-    if (cmd instanceof ConfirmPayment c) return c.replyTo();
-    if (cmd instanceof FailPayment c) return c.replyTo();
-    if (cmd instanceof Cancel c) return c.replyTo();
-    if (cmd instanceof GetReservation c) return c.replyTo();
-    return null;
+    return Effect().none().thenRun(s -> cmd.refuse(rejected)).thenNoReply();
   }
 
   private static Rejected notFound(String reservationId) {

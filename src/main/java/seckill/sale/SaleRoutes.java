@@ -5,7 +5,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.admin.SwitchDirectives;
+import seckill.switches.SwitchDirectives;
 import seckill.auth.BuyerTokens;
 import seckill.http.JsonDirectives;
 import seckill.sale.SaleJson.ReservationView;
@@ -39,6 +39,12 @@ public final class SaleRoutes extends JsonDirectives {
 
   private static final int DEFAULT_PAGE = 20;
   private static final int MAX_PAGE = 100;
+
+  /** The sale: its entity's shards, this node's views of every sale, and a buyer's reservation routes. */
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens) {
+    Sale.init(system, SaleViews.get(system).publisher());
+    return new SaleRoutes(system, tokens).routes();
+  }
 
   public Route routes() {
     return concat(

@@ -1,5 +1,8 @@
 package seckill.sale;
 
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import seckill.metrics.Metrics;
+
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,7 +28,7 @@ import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
-import seckill.CborSerializable;
+import seckill.serialization.CborSerializable;
 
 /**
  * Every node's local copy of every sale's definition, lifecycle and available units, replicated
@@ -76,8 +79,18 @@ public final class SaleViews implements Extension {
   // until both maps were read from a majority, a new node would miss sales that exist: not ready
   private volatile boolean synced;
 
+  /** How long the first read of the views from a majority may take before it is tried again. */
+  private final java.time.Duration readTimeout;
+
   private SaleViews(ActorSystem<?> system) {
+    this.readTimeout = system.settings().config().getDuration("seckill.views.read-timeout");
     this.publisher = system.systemActorOf(behavior(), "sale-views", Props.empty()).narrow();
+    GaugeWithCallback.builder().name("seckill_sale_units").help("A sale's units by state, from this node's view")
+        .labelNames("sale", "state").callback(cb -> stock().forEach((sale, units) -> {
+          cb.call(units.available(), sale, "available");
+          cb.call(units.sold(), sale, "sold");
+          cb.call(units.held(), sale, "held");
+        })).register(Metrics.get(system).registry());
   }
 
   public static SaleViews get(ActorSystem<?> system) {
@@ -129,7 +142,6 @@ public final class SaleViews implements Extension {
 
   private record ReadAgain(Key<LWWMap<String, Entry>> key) implements Msg {}
 
-  private static final java.time.Duration READ_TIMEOUT = java.time.Duration.ofSeconds(3);
 
   /** Version is the entity's sequence number: newer always wins, whichever node wrote it. */
   private static final LWWRegister.Clock<Entry> VERSION = (current, value) -> value.version();
@@ -149,7 +161,7 @@ public final class SaleViews implements Extension {
                 .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up()).count();
             int minCap = up > 1 ? 2 : 1;
             replicator.askGet(
-                replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(READ_TIMEOUT, minCap), replyTo),
+                replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(readTimeout, minCap), replyTo),
                 response -> new FirstRead(key, response));
           };
           // the callback runs on another thread: it may only send, so the actor ref and keys are taken here
@@ -195,7 +207,7 @@ public final class SaleViews implements Extension {
                   });
                 } else if (!(f.response() instanceof Replicator.NotFound)) {
                   // no majority reachable yet (still joining): read again shortly
-                  ctx.scheduleOnce(READ_TIMEOUT, ctx.getSelf(), new ReadAgain(f.key()));
+                  ctx.scheduleOnce(readTimeout, ctx.getSelf(), new ReadAgain(f.key()));
                   return Behaviors.same();
                 }
                 unread.remove(f.key());

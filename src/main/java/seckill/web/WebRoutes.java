@@ -16,7 +16,7 @@ import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.admin.SwitchDirectives;
+import seckill.switches.SwitchDirectives;
 import seckill.http.ETags;
 
 /**
@@ -43,6 +43,10 @@ public final class WebRoutes extends AllDirectives {
     this.page = load("web/sale.html", ContentTypes.TEXT_HTML_UTF8);
     this.script = load("web/sale.js", ContentTypes.create(MediaTypes.APPLICATION_JAVASCRIPT, HttpCharsets.UTF_8));
     this.style = load("web/sale.css", ContentTypes.create(MediaTypes.TEXT_CSS, HttpCharsets.UTF_8));
+  }
+
+  public static Route init(ActorSystem<?> system) {
+    return new WebRoutes(system).routes();
   }
 
   public Route routes() {

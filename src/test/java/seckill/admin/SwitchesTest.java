@@ -10,34 +10,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
-import seckill.TestDatabases;
+import seckill.OneNode;
 import seckill.TestNode;
+import seckill.switches.Switches;
 
 /** The switches API on one node: validation, who and when, and what each brake answers. */
-@ExtendWith(LogCapturingExtension.class)
+@ExtendWith({LogCapturingExtension.class, OneNode.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SwitchesTest {
 
   private TestNode node;
   private Api api;
-
-  @BeforeAll
-  void start() {
-    node = TestNode.start(TestDatabases.h2());
-    api = node.api();
-  }
-
-  @AfterAll
-  void stop() {
-    node.close();
-  }
 
   private Response patch(String body) {
     return api.admin("PATCH", "/admin/switches", body);
@@ -112,7 +100,7 @@ class SwitchesTest {
     assertEquals("alice", last.get("by").asText());
     assertEquals("[\"queueSize\",\"waitBudgetMillis\",\"challengeDifficulty\",\"saleChallengeDifficulty\"]",
         last.get("fields").toString());
-    assertTrue(Switches.get(node.system).difficultyFor("hot") == 9 && Switches.get(node.system).difficultyFor("other") == 4,
+    assertTrue(Switches.get(node.system).values().difficultyFor("hot", 0) == 9 && Switches.get(node.system).values().difficultyFor("other", 0) == 4,
         "the challenge reads a sale's own difficulty, else the global one");
 
     Response reset = patch("{\"by\":\"bob\",\"queueSize\":null,\"saleChallengeDifficulty\":{\"hot\":null}}");

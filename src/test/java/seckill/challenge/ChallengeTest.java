@@ -4,28 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
-import seckill.TestDatabases;
+import seckill.OneNode;
 import seckill.TestNode;
 
 /** The access challenge on a real node: no reserve passes without a fresh, matching token, and nothing changes when refused. */
-@ExtendWith(LogCapturingExtension.class)
+@ExtendWith({LogCapturingExtension.class, OneNode.class})
+@OneNode.Settings("seckill.challenge.default-difficulty = " + ChallengeTest.BITS
+    + "\nseckill.challenge.per-sale { plain = 0, switched = 0 }")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChallengeTest {
 
-  private static final int BITS = 10;
+  static final int BITS = 10;
 
   private TestNode node;
   private Api api;
@@ -33,19 +33,9 @@ class ChallengeTest {
   private String bob;
 
   @BeforeAll
-  void start() {
-    node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
-        seckill.challenge.default-difficulty = %d
-        seckill.challenge.per-sale { plain = 0, switched = 0 }
-        """.formatted(BITS)));
-    api = node.api();
+  void tokens() {
     alice = api.token("alice");
     bob = api.token("bob");
-  }
-
-  @AfterAll
-  void stop() {
-    node.close();
   }
 
   private static String body(String requestId) {

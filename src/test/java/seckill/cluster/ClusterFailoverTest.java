@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
@@ -31,6 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
 import seckill.TestDatabases;
+import seckill.TestCluster;
 import seckill.TestNode;
 import seckill.auth.BuyerTokens;
 import seckill.sale.Sale;
@@ -38,36 +37,6 @@ import seckill.sale.Sale;
 /** Three nodes in one JVM on a real PostgreSQL: sales spread, any node serves any sale, failover loses nothing. */
 @ExtendWith(LogCapturingExtension.class)
 class ClusterFailoverTest {
-
-  static List<TestNode> startCluster(Config db) throws Exception {
-    int[] ports = {TestNode.freePort(), TestNode.freePort(), TestNode.freePort()};
-    List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    for (int port : ports) nodes.add(startNode(db, port, ports));
-    awaitUp(nodes);
-    return nodes;
-  }
-
-  private static TestNode startNode(Config db, int port, int[] ports) {
-    String seeds = "[\"pekko://seckill@127.0.0.1:" + ports[0] + "\", \"pekko://seckill@127.0.0.1:" + ports[1] + "\"]";
-    return TestNode.start(db, ConfigFactory.parseString("""
-        pekko.remote.artery.canonical.port = %d
-        pekko.cluster.seed-nodes = %s
-        pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-        seckill.cluster.join-self = off
-        seckill.admission.wait-budget = 10s
-        """.formatted(port, seeds)));
-  }
-
-  private static void awaitUp(List<TestNode> nodes) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    for (TestNode node : nodes) {
-      while (upMembers(node) < 3) {
-        assertTrue(System.nanoTime() < deadline, "cluster did not form");
-        Thread.sleep(100);
-      }
-    }
-  }
-
 
   /**
    * Buyers reserving through every node of a changing cluster, one new buyer per request. A refused
@@ -125,27 +94,6 @@ class ClusterFailoverTest {
     }
   }
 
-  static void awaitReady(TestNode node) throws InterruptedException {
-    Api mgmt = new Api(node.managementUrl());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try {
-        if (mgmt.get("/ready", null).status() == 200) return;
-      } catch (IllegalStateException notBoundYet) {
-        // management not up yet
-      }
-      assertTrue(System.nanoTime() < deadline, "replacement never became ready");
-      Thread.sleep(200);
-    }
-  }
-
-  private static long upMembers(TestNode node) {
-    var members = Cluster.get(node.system).state().getMembers();
-    long up = 0;
-    for (var m : members) if (m.status() == MemberStatus.up()) up++;
-    return up;
-  }
-
   /** Which of the nodes runs the entity of this sale right now, or -1. */
   private static int hostOf(List<TestNode> nodes, String saleId) throws Exception {
     for (int i = 0; i < nodes.size(); i++) {
@@ -162,15 +110,9 @@ class ClusterFailoverTest {
     return -1;
   }
 
-  static void closeAll(List<TestNode> nodes) {
-    for (TestNode node : nodes) {
-      if (!node.system.whenTerminated().isCompleted()) node.close();
-    }
-  }
-
   @Test
   void salesSpreadOverTheNodesAndAnyNodeServesAnySale() throws Exception {
-    List<TestNode> nodes = startCluster(TestDatabases.postgres());
+    List<TestNode> nodes = TestCluster.start(TestDatabases.postgres());
     try {
       Api first = nodes.get(0).api();
       List<String> sales = new ArrayList<>();
@@ -193,14 +135,14 @@ class ClusterFailoverTest {
       }
       assertTrue(hosts.size() >= 2, "8 sales all on one node: " + hosts);
     } finally {
-      closeAll(nodes);
+      TestCluster.closeAll(nodes);
     }
   }
 
   @Test
   void killingTheNodeThatHostsASaleLosesNoAcknowledgedReservation() throws Exception {
     Config db = TestDatabases.postgres();
-    List<TestNode> nodes = startCluster(db);
+    List<TestNode> nodes = TestCluster.start(db);
     String saleId = "failover";
     int stock = 100_000; // never sells out during the test: reservations must keep coming after the move
     try {
@@ -303,13 +245,13 @@ class ClusterFailoverTest {
       acknowledged.forEach((buyer, rid) -> assertEquals(buyer, journalIds.get(rid), "201 for " + rid + " is in the journal"));
       assertEquals(acknowledged.size(), journalIds.size(), "no reservation that nobody was told about");
     } finally {
-      closeAll(nodes);
+      TestCluster.closeAll(nodes);
     }
   }
 
   @Test
   void aNodeLeavingGracefullyUnderLoadFailsNoAdmittedRequest() throws Exception {
-    List<TestNode> nodes = startCluster(TestDatabases.postgres());
+    List<TestNode> nodes = TestCluster.start(TestDatabases.postgres());
     String saleId = "leave";
     try {
       Api admin = nodes.get(0).api();
@@ -343,7 +285,7 @@ class ClusterFailoverTest {
       System.out.printf("LEAVE %d acknowledged, %d tries not admitted and retried elsewhere%n", acknowledged.size(),
           buyers.notAdmitted.get());
     } finally {
-      closeAll(nodes);
+      TestCluster.closeAll(nodes);
     }
   }
 
@@ -352,8 +294,8 @@ class ClusterFailoverTest {
     Config db = TestDatabases.postgres();
     int[] ports = {TestNode.freePort(), TestNode.freePort(), TestNode.freePort()};
     List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    for (int port : ports) nodes.add(startNode(db, port, ports));
-    awaitUp(nodes);
+    for (int port : ports) nodes.add(TestCluster.startMember(db, port, ports));
+    TestCluster.awaitUp(nodes);
     String saleId = "rolling";
     try {
       Api admin = nodes.get(0).api();
@@ -367,10 +309,10 @@ class ClusterFailoverTest {
         for (int i = 0; i < 3; i++) {
           // like a Deployment with maxSurge 1: the old pod leaves (SIGTERM), its replacement joins
           nodes.get(i).close();
-          TestNode replacement = startNode(db, ports[i], ports);
-          awaitReady(replacement); // a Service sends it traffic only once /ready says so
+          TestNode replacement = TestCluster.startMember(db, ports[i], ports);
+          TestCluster.awaitReady(replacement); // a Service sends it traffic only once /ready says so
           nodes.set(i, replacement);
-          awaitUp(nodes);
+          TestCluster.awaitUp(nodes);
           int before = buyers.acknowledged.size();
           Thread.sleep(1500);
           servedAfterEachStep.add(buyers.acknowledged.size() - before);
@@ -385,7 +327,7 @@ class ClusterFailoverTest {
             buyers.acknowledged.size(), buyers.notAdmitted.get(), servedAfterEachStep);
       }
     } finally {
-      closeAll(nodes);
+      TestCluster.closeAll(nodes);
     }
   }
 }

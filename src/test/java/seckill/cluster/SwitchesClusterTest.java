@@ -15,8 +15,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
 import seckill.TestDatabases;
+import seckill.TestCluster;
 import seckill.TestNode;
-import seckill.admin.Switches;
+import seckill.switches.Switches;
 
 /**
  * Each operator switch, set through one node of a three-node cluster on PostgreSQL, is seen and
@@ -68,10 +69,10 @@ class SwitchesClusterTest {
   @Test
   void everySwitchSetOnOneNodeIsEnforcedOnAllAndSurvivesAFullRestart() throws Exception {
     Config db = TestDatabases.postgres();
-    List<TestNode> nodes = ClusterFailoverTest.startCluster(db);
+    List<TestNode> nodes = TestCluster.start(db);
     JsonNode before;
     try {
-      for (TestNode node : nodes) ClusterFailoverTest.awaitReady(node);
+      for (TestNode node : nodes) TestCluster.awaitReady(node);
       TestNode first = nodes.get(0);
       first.api().defineSale(SALE, Api.sale(100_000, 1, "ON_ORDER", null));
       onEveryNode(nodes, "the sale open", n -> reserve(n).status() == 201);
@@ -114,25 +115,25 @@ class SwitchesClusterTest {
         return effective.get("queueSize").asInt() == 64 && effective.get("waitBudgetMillis").asLong() == 900
             && effective.get("nodeRatePerSecond").asInt() == 500;
       });
-      onEveryNode(nodes, "the challenge difficulty", n -> Switches.get(n.system).difficultyFor(SALE) == 7
-          && Switches.get(n.system).difficultyFor("elsewhere") == 3);
+      onEveryNode(nodes, "the challenge difficulty", n -> Switches.get(n.system).values().difficultyFor(SALE, 0) == 7
+          && Switches.get(n.system).values().difficultyFor("elsewhere", 0) == 3);
       assertEquals("night shift", before.get("changed").get("queueSize").get("by").asText());
     } finally {
-      ClusterFailoverTest.closeAll(nodes);
+      TestCluster.closeAll(nodes);
     }
 
-    List<TestNode> again = ClusterFailoverTest.startCluster(db);
+    List<TestNode> again = TestCluster.start(db);
     try {
-      for (TestNode node : again) ClusterFailoverTest.awaitReady(node);
+      for (TestNode node : again) TestCluster.awaitReady(node);
       for (int i = 0; i < again.size(); i++) {
         assertEquals(before, switches(again.get(i)), "node " + (i + 1) + " after the restart");
       }
       assertEquals("paused", reserve(again.get(2)).error());
       assertEquals("read_only", again.get(1).api().admin("POST", "/admin/sales/" + SALE + "/close", null).error());
       assertEquals("feature_off", again.get(0).api().get("/sales/" + SALE, null).error());
-      assertEquals(7, Switches.get(again.get(2).system).difficultyFor(SALE));
+      assertEquals(7, Switches.get(again.get(2).system).values().difficultyFor(SALE, 0));
     } finally {
-      ClusterFailoverTest.closeAll(again);
+      TestCluster.closeAll(again);
     }
   }
 }

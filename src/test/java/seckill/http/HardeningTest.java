@@ -31,8 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,27 +38,17 @@ import seckill.Api;
 import seckill.Api.Response;
 import seckill.RawHttp;
 import seckill.TestDatabases;
+import seckill.OneNode;
 import seckill.TestNode;
 
 /** What an abuse campaign found, each refused with a JSON error and nothing changed. */
-@ExtendWith(LogCapturingExtension.class)
+@ExtendWith({LogCapturingExtension.class, OneNode.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HardeningTest {
 
   private static final AtomicInteger ids = new AtomicInteger();
   private TestNode node;
   private Api api;
-
-  @BeforeAll
-  void start() {
-    node = TestNode.start(TestDatabases.h2());
-    api = node.api();
-  }
-
-  @AfterAll
-  void stop() {
-    node.close();
-  }
 
   private static void assertError(Response r, int status, String code) {
     assertEquals(status, r.status(), r.text());

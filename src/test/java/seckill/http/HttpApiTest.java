@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -24,11 +23,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
 import seckill.TestDatabases;
+import seckill.OneNode;
 import seckill.TestNode;
 import seckill.auth.BuyerTokens;
 
 /** Every endpoint's success and error cases, over HTTP against a real node on an H2 journal. */
-@ExtendWith(LogCapturingExtension.class)
+@ExtendWith({LogCapturingExtension.class, OneNode.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpApiTest {
 
@@ -40,16 +40,9 @@ class HttpApiTest {
   private String bob;
 
   @BeforeAll
-  void start() {
-    node = TestNode.start(TestDatabases.h2());
-    api = node.api();
+  void tokens() {
     alice = api.token("alice");
     bob = api.token("bob");
-  }
-
-  @AfterAll
-  void stop() {
-    node.close();
   }
 
   private String newSale(ObjectNode definition) {

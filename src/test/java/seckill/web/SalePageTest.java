@@ -7,34 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
-import seckill.TestDatabases;
+import seckill.OneNode;
 import seckill.TestNode;
 
 /** The static layer: the same cacheable bytes for everyone, no cookies, 304 on a matching ETag. */
-@ExtendWith(LogCapturingExtension.class)
+@ExtendWith({LogCapturingExtension.class, OneNode.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SalePageTest {
 
   private TestNode node;
   private Api api;
-
-  @BeforeAll
-  void start() {
-    node = TestNode.start(TestDatabases.h2());
-    api = node.api();
-  }
-
-  @AfterAll
-  void stop() {
-    node.close();
-  }
 
   private void assertStatic(String path, String contentType, String mustContain) {
     Response r = api.get(path, null);

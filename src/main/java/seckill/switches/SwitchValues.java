@@ -1,4 +1,4 @@
-package seckill.admin;
+package seckill.switches;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,7 +10,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import seckill.CborSerializable;
+import seckill.serialization.CborSerializable;
 
 /**
  * Every operator switch at one moment. A null number or an empty collection means "not switched":
@@ -60,9 +60,14 @@ public record SwitchValues(
     return disabledFeatures.contains(feature);
   }
 
-  /** The proof-of-work difficulty a sale's challenge asks for; 0 means no challenge. */
-  public int difficultyFor(String saleId) {
-    return saleChallengeDifficulty.getOrDefault(saleId, challengeDifficulty);
+  /**
+   * The proof-of-work difficulty a sale's challenge asks for, over the node's {@code configured}
+   * one: an operator's per-sale value wins (0 turns that sale's challenge off), else the higher of
+   * the operator's global value and the configured one. 0 means no challenge.
+   */
+  public int difficultyFor(String saleId, int configured) {
+    Integer perSale = saleChallengeDifficulty.get(saleId);
+    return perSale != null ? perSale : Math.max(challengeDifficulty, configured);
   }
 
   /** The names of the switches whose value differs in {@code other}, in declaration order. */

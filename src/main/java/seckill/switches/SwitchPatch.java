@@ -1,4 +1,4 @@
-package seckill.admin;
+package seckill.switches;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
@@ -9,8 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import seckill.CborSerializable;
-import seckill.sale.Sale;
+import seckill.serialization.CborSerializable;
 
 /**
  * One operator change, applied by the switchboard to the values it holds (so two operators changing
@@ -37,16 +36,20 @@ public record SwitchPatch(
     reset = reset == null ? Set.of() : Set.copyOf(reset);
   }
 
-  /** The bounds a value must keep, from the node's config. */
+  /**
+   * The bounds a value must keep, from the node's config, and what a sale id looks like (the sale's
+   * rule, handed in: the switches know sale ids only as names).
+   */
   public record Limits(int maxQueueSize, long maxWaitBudgetMillis, int maxRatePerSecond, int maxDifficulty,
-      int maxSales) {
-    public static Limits fromConfig(Config config) {
+      int maxSales, java.util.function.Predicate<String> isSaleId) {
+    public static Limits fromConfig(Config config, java.util.function.Predicate<String> isSaleId) {
       return new Limits(
           config.getInt("seckill.admission.queue-size"),
           config.getDuration("seckill.admission.answer-timeout").toMillis(),
           config.getInt("seckill.switches.max-rate-per-second"),
           config.getInt("seckill.switches.max-challenge-difficulty"),
-          config.getInt("seckill.switches.max-sales"));
+          config.getInt("seckill.switches.max-sales"),
+          isSaleId);
     }
   }
 
@@ -88,7 +91,7 @@ public record SwitchPatch(
       switch (name) {
         case "pauseAll" -> pauseAll = bool(name, v);
         case "readOnly" -> readOnly = bool(name, v);
-        case "pausedSales" -> pausedSales = names(name, v, limits.maxSales(), SwitchPatch::saleId);
+        case "pausedSales" -> pausedSales = names(name, v, limits.maxSales(), id -> saleId(id, limits));
         case "disabledFeatures" -> disabled = names(name, v, SwitchValues.FEATURES.size(), SwitchPatch::feature);
         case "nodeRatePerSecond" -> nodeRate = (int) number(name, v, 1, limits.maxRatePerSecond());
         case "queueSize" -> queueSize = (int) number(name, v, 1, limits.maxQueueSize());
@@ -123,8 +126,8 @@ public record SwitchPatch(
     return v.longValue();
   }
 
-  private static String saleId(String value) {
-    if (!Sale.isValidSaleId(value)) throw new IllegalArgumentException("\"" + value + "\" is not a sale id");
+  private static String saleId(String value, Limits limits) {
+    if (!limits.isSaleId().test(value)) throw new IllegalArgumentException("\"" + value + "\" is not a sale id");
     return value;
   }
 
@@ -152,7 +155,7 @@ public record SwitchPatch(
     Map<String, Integer> out = new HashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      saleId(e.getKey());
+      saleId(e.getKey(), limits);
       out.put(e.getKey(), e.getValue().isNull() ? null : (int) number(name + "." + e.getKey(), e.getValue(), min, max));
     }
     return out;

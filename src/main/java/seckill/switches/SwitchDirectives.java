@@ -1,4 +1,4 @@
-package seckill.admin;
+package seckill.switches;
 
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;

@@ -1,4 +1,4 @@
-package seckill.admin;
+package seckill.switches;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -17,13 +17,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import seckill.admin.Switchboard.ChangeReply;
-import seckill.admin.Switchboard.Changed;
-import seckill.admin.Switchboard.Command;
-import seckill.admin.Switchboard.Event;
-import seckill.admin.Switchboard.Refused;
-import seckill.admin.Switchboard.State;
-import seckill.admin.Switchboard.SwitchesChanged;
+import seckill.switches.Switchboard.ChangeReply;
+import seckill.switches.Switchboard.Changed;
+import seckill.switches.Switchboard.Command;
+import seckill.switches.Switchboard.Event;
+import seckill.switches.Switchboard.Refused;
+import seckill.switches.Switchboard.State;
+import seckill.switches.Switchboard.SwitchesChanged;
 
 /** The switchboard entity: what a change journals, what it refuses, and what comes back after a restart. */
 @ExtendWith(LogCapturingExtension.class)
@@ -110,7 +110,7 @@ class SwitchboardTest {
     State before = board.getState();
     State after = board.restart().state();
     assertEquals(before, after);
-    assertEquals(9, after.values().difficultyFor("hot"));
+    assertEquals(9, after.values().difficultyFor("hot", 0));
     assertEquals(after, published.receiveMessage(), "after a full restart the journal's values go out again");
   }
 }

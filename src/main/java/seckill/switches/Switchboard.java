@@ -1,4 +1,4 @@
-package seckill.admin;
+package seckill.switches;
 
 import com.typesafe.config.Config;
 import java.time.Instant;
@@ -21,7 +21,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
-import seckill.CborSerializable;
+import seckill.serialization.CborSerializable;
 import seckill.journal.VerifiedAllocation;
 
 /**

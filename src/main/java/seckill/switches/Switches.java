@@ -1,4 +1,7 @@
-package seckill.admin;
+package seckill.switches;
+
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import seckill.metrics.Metrics;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -65,7 +68,25 @@ public final class Switches implements Extension {
     // restart loop ("Shard type [Switchboard] must be started first", thousands of ERRORs per start)
     Switchboard.init(system, copy.narrow());
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> copy.tell(new AskBoard()));
-    Metrics.get(system).watch(this);
+    registerGauges(system);
+  }
+
+  /** Gauges of this node's copy of the switches: what it enforces right now. */
+  private void registerGauges(ActorSystem<?> system) {
+    GaugeWithCallback.builder().name("seckill_switch").help("Operator switches as this node sees them (absent: config)")
+        .labelNames("switch").callback(cb -> {
+          Switchboard.State state = state();
+          SwitchValues v = state.values();
+          cb.call(state.version(), "version");
+          cb.call(v.pauseAll() ? 1 : 0, "pauseAll");
+          cb.call(v.pausedSales().size(), "pausedSales");
+          cb.call(v.readOnly() ? 1 : 0, "readOnly");
+          cb.call(v.disabledFeatures().size(), "disabledFeatures");
+          cb.call(v.challengeDifficulty(), "challengeDifficulty");
+          if (v.nodeRatePerSecond() != null) cb.call(v.nodeRatePerSecond(), "nodeRatePerSecond");
+          if (v.queueSize() != null) cb.call(v.queueSize(), "queueSize");
+          if (v.waitBudgetMillis() != null) cb.call(v.waitBudgetMillis(), "waitBudgetMillis");
+        }).register(Metrics.get(system).registry());
   }
 
   public static Switches get(ActorSystem<?> system) {
@@ -99,24 +120,13 @@ public final class Switches implements Extension {
   }
 
   /** The proof-of-work difficulty for a sale's challenge; 0 means no challenge. */
-  public int difficultyFor(String saleId) {
-    return current.get().values().difficultyFor(saleId);
-  }
-
-  /**
-   * The challenge difficulty at runtime over the startup config: an operator's per-sale value wins
-   * (0 turns that sale's challenge off), else the higher of the operator's global value and the config.
-   */
+  /** The challenge difficulty at runtime over the startup config ({@link SwitchValues#difficultyFor}). */
   public ToIntFunction<String> challengeDifficulty(ToIntFunction<String> configured) {
-    return saleId -> {
-      SwitchValues now = current.get().values();
-      Integer perSale = now.saleChallengeDifficulty().get(saleId);
-      return perSale != null ? perSale : Math.max(now.challengeDifficulty(), configured.applyAsInt(saleId));
-    };
+    return saleId -> current.get().values().difficultyFor(saleId, configured.applyAsInt(saleId));
   }
 
   /** Takes {@code candidate} when it is newer than what this node has; any thread may call it. */
-  void offer(Switchboard.State candidate) {
+  public void offer(Switchboard.State candidate) {
     Switchboard.State before = current.getAndUpdate(c -> candidate.version() > c.version() ? candidate : c);
     if (candidate.version() > before.version()) {
       log.info("switches at version {}: {}", candidate.version(), candidate.values());

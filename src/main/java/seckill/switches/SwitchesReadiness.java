@@ -1,4 +1,4 @@
-package seckill.admin;
+package seckill.switches;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

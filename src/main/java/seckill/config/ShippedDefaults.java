@@ -1,4 +1,4 @@
-package seckill;
+package seckill.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
