@@ -6,7 +6,6 @@ import seckill.auth.AuthDirectives;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
@@ -18,10 +17,10 @@ import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.switches.SwitchDirectives;
 import seckill.switches.Switches;
 import seckill.auth.BuyerTokens;
 import seckill.challenge.Challenges;
+import seckill.http.ApiError;
 import seckill.http.ETags;
 import seckill.http.Json;
 import seckill.http.JsonDirectives;
@@ -31,17 +30,15 @@ import seckill.sale.SaleJson.ReserveRequest;
 import seckill.sale.SaleJson.SaleView;
 
 /**
- * The buyer's way in: sale definition and status from the local views, and the reserve endpoint
- * with its filters, cheapest first: token, buyer throttle, sale known and open, the operator's
- * pause and read-only switches, hidden path, sold out, sale and node rate limits, the access token
- * when the sale asks for a challenge, the buyer's request already in flight, then the bounded
- * admission queue. Every attempt and status poll is counted in {@link HotKeys} first, so floods show.
+ * The buyer's way in: sale definition and status from the local views, and the reserve endpoint:
+ * the buyer's token, the edge's filters in their order ({@link ReserveEdge}), the buyer's request
+ * already in flight, then the bounded admission queue. Every attempt and status poll is counted in
+ * {@link HotKeys} first, so floods show; every answer is counted by its outcome.
  */
 public final class AdmissionRoutes extends JsonDirectives {
 
   /** The reserve's header carrying the access token of a solved challenge. */
   public static final String ACCESS_TOKEN = "X-Access-Token";
-  private static final String ERROR_PREFIX = "{\"error\":\"";
 
   /**
    * {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. {@code challenge} is the
@@ -52,6 +49,7 @@ public final class AdmissionRoutes extends JsonDirectives {
 
   private final SaleViews views;
   private final Admission admission;
+  private final ReserveEdge edge;
   private final EdgeGuards guards;
   private final BuyerTokens tokens;
   private final Challenges challenges;
@@ -61,7 +59,6 @@ public final class AdmissionRoutes extends JsonDirectives {
   private final long saleMaxAge;
   private final long statusMaxAge;
   private final Switches switches;
-  private final SwitchDirectives brakes;
 
   private final SaleReplies replies;
   private final AuthDirectives auth;
@@ -76,13 +73,13 @@ public final class AdmissionRoutes extends JsonDirectives {
     this.guards = guards;
     this.tokens = tokens;
     this.challenges = challenges;
+    this.edge = new ReserveEdge(system, views, guards, challenges);
     this.hotKeys = HotKeys.get(system);
     this.system = system;
     this.throttledDelay = system.settings().config().getDuration("seckill.admission.hot-keys.throttled-answer-delay");
     this.saleMaxAge = system.settings().config().getDuration("seckill.http.sale-max-age").toSeconds();
     this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
     this.switches = Switches.get(system);
-    this.brakes = new SwitchDirectives(system);
   }
 
   /** The reserve edge of this node: its admission queue, guards and routes (status, sale, reserve). */
@@ -107,25 +104,14 @@ public final class AdmissionRoutes extends JsonDirectives {
     return inner.get();
   }
 
-  /** Counts each reserve answer by its outcome: the status's error code, or "reserved". */
+  /** Counts each reserve answer by its outcome: "reserved", or the error code the answer was built with. */
   private Route counted(Route inner) {
     return mapResponse(response -> {
       int status = response.status().intValue();
-      admission.answered(status == 201 ? "reserved" : status == 401 ? "unauthorized" : outcomeOf(response));
+      admission.answered(status == 201 ? "reserved"
+          : response.getAttribute(ApiError.KEY).map(ApiError::error).orElse("status_" + status));
       return response;
     }, () -> inner);
-  }
-
-  private static String outcomeOf(org.apache.pekko.http.javadsl.model.HttpResponse response) {
-    // our error bodies all start with {"error":"<code>": read the code without parsing the JSON again
-    if (response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict) {
-      String head = strict.getData().take(64).utf8String();
-      if (head.startsWith(ERROR_PREFIX)) {
-        int end = head.indexOf('"', ERROR_PREFIX.length());
-        if (end > 0) return head.substring(ERROR_PREFIX.length(), end);
-      }
-    }
-    return "status_" + response.status().intValue();
   }
 
   private Route sale(String saleId) {
@@ -158,54 +144,32 @@ public final class AdmissionRoutes extends JsonDirectives {
     return "/api/sales/" + saleId + "/reservations/" + guards.saleKey(saleId, view.definition().startsAt());
   }
 
+  /** The edge's steps in order ({@link ReserveEdge}), then the admission queue. */
   private Route reserve(String saleId, String key, String buyer) {
-    OptionalLong pause = hotKeys.throttle(buyer);
-    if (pause.isPresent()) return throttled(pause.getAsLong());
-    Optional<SaleViews.View> found = views.get(saleId);
-    if (found.isEmpty()) return replies.saleNotFound(saleId);
-    SaleViews.View view = found.get();
-    Sale.Phase phase = view.phase(Instant.now());
-    if (phase != Sale.Phase.OPEN) return replies.rejected(Sale.refusalFor(phase));
-    return brakes.reservable(saleId, () -> admit(saleId, key, buyer, view));
-  }
-
-  private Route admit(String saleId, String key, String buyer, SaleViews.View view) {
-    if (!guards.isSaleKey(saleId, view.definition().startsAt(), key))
-      return error(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path");
-    if (view.available() == 0) return error(StatusCodes.GONE, "sold_out", "sold out");
-    OptionalLong wait = guards.rateLimited(saleId, switches.values());
-    if (wait.isPresent()) return tooMany(wait.getAsLong(), "rate_limited", "too many requests on this node; try again shortly");
-    return jsonBody(ReserveRequest.class, body -> {
-      String requestId = body.requestId();
-      if (!Sale.isValidRequestId(requestId))
-        return error(StatusCodes.BAD_REQUEST, "invalid_request_id", Sale.REQUEST_ID_RULE);
-      int quantity = body.quantity() == null ? 1 : body.quantity();
-      if (quantity <= 0) return error(StatusCodes.BAD_REQUEST, "invalid_quantity", "quantity must be at least 1");
-      if (quantity > view.definition().perBuyerLimit())
-        return error(StatusCodes.BAD_REQUEST, "invalid_quantity",
-            "quantity is above the limit of " + view.definition().perBuyerLimit() + " per buyer");
-      return optionalHeaderValueByName(ACCESS_TOKEN, access -> challenges.admit(saleId, buyer, requestId, access)
-          .map(refused -> error(StatusCodes.FORBIDDEN, refused.code(), refused.message()))
-          .orElseGet(() -> onSuccess(guards.joinInFlight(saleId, buyer,
-              () -> admission.offer(saleId, buyer, requestId, quantity)), this::answer)));
-    });
+    ReserveEdge.Checked checked = edge.beforeBody(saleId, key, buyer);
+    if (checked.refusal() != null) return refuse(checked.refusal());
+    return jsonBody(ReserveRequest.class, body -> edge.body(body, checked.view()).map(this::refuse).orElseGet(() ->
+        optionalHeaderValueByName(ACCESS_TOKEN, access -> edge.access(saleId, buyer, body.requestId(), access)
+            .map(this::refuse)
+            .orElseGet(() -> onSuccess(guards.joinInFlight(saleId, buyer,
+                () -> admission.offer(saleId, buyer, body.requestId(), ReserveEdge.quantityOf(body))), this::answer)))));
   }
 
   /**
-   * 429 for a flooding buyer, sent after a short pause: a bot that sends its next request as soon as
-   * the last is answered would otherwise turn cheap refusals into more requests, and the edge's CPU
-   * goes to it. The pause is a timer, not a blocked thread; it holds only the bot's own connection.
+   * A step's refusal as HTTP. A flooding buyer's 429 is sent after a short pause: a bot that sends
+   * its next request as soon as the last is answered would otherwise turn cheap refusals into more
+   * requests, and the edge's CPU goes to it. The pause is a timer, not a blocked thread; it holds
+   * only the bot's own connection.
    */
-  private Route throttled(long retryAfterSeconds) {
-    Route answer = tooMany(retryAfterSeconds, "buyer_throttled", "too many requests from this buyer; try again shortly");
-    if (throttledDelay.isZero()) return answer;
+  private Route refuse(ReserveEdge.Refusal refusal) {
+    Route answer = refusal.retryAfterSeconds() > 0
+        ? respondWithHeader(RetryAfter.create(refusal.retryAfterSeconds()),
+            () -> error(refusal.status(), refusal.code(), refusal.message()))
+        : error(refusal.status(), refusal.code(), refusal.message());
+    if (!refusal.slowed() || throttledDelay.isZero()) return answer;
     CompletableFuture<Done> later = new CompletableFuture<>();
     system.scheduler().scheduleOnce(throttledDelay, () -> later.complete(Done.getInstance()), system.executionContext());
     return onSuccess(later, done -> answer);
-  }
-
-  private Route tooMany(long retryAfterSeconds, String code, String message) {
-    return respondWithHeader(RetryAfter.create(retryAfterSeconds), () -> error(StatusCodes.TOO_MANY_REQUESTS, code, message));
   }
 
   private Route answer(Admission.Outcome outcome) {

@@ -1,5 +1,7 @@
 package seckill.admission;
 
+import seckill.http.RetryAdvice;
+
 import com.typesafe.config.Config;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
@@ -84,7 +86,7 @@ public final class EdgeGuards {
   private static OptionalLong take(Bucket bucket) {
     ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) return OptionalLong.empty();
-    return OptionalLong.of(Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L));
+    return OptionalLong.of(RetryAdvice.wholeSeconds(probe.getNanosToWaitForRefill()));
   }
 
   /**

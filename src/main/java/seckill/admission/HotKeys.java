@@ -1,5 +1,7 @@
 package seckill.admission;
 
+import seckill.http.RetryAdvice;
+
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import seckill.metrics.Metrics;
@@ -143,7 +145,7 @@ public final class HotKeys implements Extension {
     ConsumptionProbe probe = b.bucket.tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) return OptionalLong.empty();
     b.window.add(now, THROTTLED);
-    return OptionalLong.of(Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L));
+    return OptionalLong.of(RetryAdvice.wholeSeconds(probe.getNanosToWaitForRefill()));
   }
 
   /** The hottest sales and buyers of this node right now (walks the bounded caches: for operators, not per request). */

@@ -75,7 +75,8 @@ public abstract class JsonDirectives extends AllDirectives {
   }
 
   protected Route error(StatusCode status, String code, String message) {
-    return json(status, new ApiError(code, message));
+    ApiError error = new ApiError(code, message);
+    return mapResponse(response -> response.addAttribute(ApiError.KEY, error), () -> json(status, error));
   }
 
   /** Too busy or an entity did not answer in time: come back later, nothing changed. */

@@ -66,4 +66,9 @@ public final class RetryAdvice implements Extension {
         || System.nanoTime() - lastMemberLoss.get() < windowNanos;
     return failingOver ? duringFailover : normal;
   }
+
+  /** A wait in nanoseconds as the whole seconds of a Retry-After: rounded up, at least 1. */
+  public static long wholeSeconds(long nanos) {
+    return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+  }
 }

@@ -368,6 +368,45 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   // ---------------------------------------------------------------- state
 
   /**
+   * A sale's units: {@code stock = available + held + sold}; orders waiting for payment
+   * ({@code ON_PAYMENT}) take none until paid, {@code pending} counts them. Each change of a
+   * reservation moves its units in one step here.
+   */
+  public record Units(int stock, int available, int held, int sold, int pending) implements CborSerializable {
+    static final Units NONE = new Units(0, 0, 0, 0, 0);
+
+    Units added(int units) {
+      return new Units(stock + units, available + units, held, sold, pending);
+    }
+
+    /** A new reservation in {@code status}: a hold or a confirmed order takes units, a pending order none. */
+    Units placed(ReservationStatus status, int q) {
+      return switch (status) {
+        case HELD -> new Units(stock, available - q, held + q, sold, pending);
+        case CONFIRMED -> new Units(stock, available - q, held, sold + q, pending);
+        case PENDING_PAYMENT -> new Units(stock, available, held, sold, pending + q);
+        default -> this;
+      };
+    }
+
+    /** A reservation that was {@code from} is paid: its units are sold. */
+    Units paid(ReservationStatus from, int q) {
+      return switch (from) {
+        case HELD -> new Units(stock, available, held - q, sold + q, pending);
+        case PENDING_PAYMENT -> new Units(stock, available - q, held, sold + q, pending - q);
+        default -> this;
+      };
+    }
+
+    /** A reservation that was {@code from} ends without a sale: a hold's units go back. */
+    Units released(ReservationStatus from, int q) {
+      return from == ReservationStatus.HELD
+          ? new Units(stock, available + q, held - q, sold, pending)
+          : new Units(stock, available, held, sold, pending - q);
+    }
+  }
+
+  /**
    * The sale's state. Its maps are updated in place by the event handler: copying them for every
    * event would cost O(reservations) on the hottest path. Nothing outside the entity sees them
    * (replies carry immutable records), and the snapshot adapter copies them because the snapshot
@@ -376,11 +415,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record State(
       Definition definition,
       Lifecycle lifecycle,
-      int stock,
-      int available,
-      int held,
-      int sold,
-      int pending,
+      Units units,
       Map<String, Reservation> reservations,
       Map<String, String> requests,
       Map<String, Integer> unitsByBuyer,
@@ -395,7 +430,55 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
      * event gives the state maps of its own ({@link #writable()}).
      */
     static State empty() {
-      return new State(null, Lifecycle.NEW, 0, 0, 0, 0, 0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+      return new State(null, Lifecycle.NEW, Units.NONE, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+    }
+
+    /**
+     * Reads snapshots of both shapes: this one, and those written while the counts were five fields of
+     * the state itself (stock, available, held, sold, pending) and before {@code reservationsByBuyer}.
+     */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    static State fromSnapshot(
+        @com.fasterxml.jackson.annotation.JsonProperty("definition") Definition definition,
+        @com.fasterxml.jackson.annotation.JsonProperty("lifecycle") Lifecycle lifecycle,
+        @com.fasterxml.jackson.annotation.JsonProperty("units") Units units,
+        @com.fasterxml.jackson.annotation.JsonProperty("stock") int stock,
+        @com.fasterxml.jackson.annotation.JsonProperty("available") int available,
+        @com.fasterxml.jackson.annotation.JsonProperty("held") int held,
+        @com.fasterxml.jackson.annotation.JsonProperty("sold") int sold,
+        @com.fasterxml.jackson.annotation.JsonProperty("pending") int pending,
+        @com.fasterxml.jackson.annotation.JsonProperty("reservations") Map<String, Reservation> reservations,
+        @com.fasterxml.jackson.annotation.JsonProperty("requests") Map<String, String> requests,
+        @com.fasterxml.jackson.annotation.JsonProperty("unitsByBuyer") Map<String, Integer> unitsByBuyer,
+        @com.fasterxml.jackson.annotation.JsonProperty("deadlines") Map<String, Instant> deadlines,
+        @com.fasterxml.jackson.annotation.JsonProperty("reservationsByBuyer") Map<String, Integer> reservationsByBuyer) {
+      return new State(definition, lifecycle, units != null ? units : new Units(stock, available, held, sold, pending),
+          reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+    }
+
+    /** The same sale with other counts or another lifecycle: the maps are shared (see the class comment). */
+    private State with(Definition d, Lifecycle l, Units u) {
+      return new State(d, l, u, reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+    }
+
+    public int stock() {
+      return units.stock();
+    }
+
+    public int available() {
+      return units.available();
+    }
+
+    public int held() {
+      return units.held();
+    }
+
+    public int sold() {
+      return units.sold();
+    }
+
+    public int pending() {
+      return units.pending();
     }
 
     /** This state, or a copy with mutable maps of its own while it still has the empty state's. */
@@ -404,7 +487,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     State copy() {
-      return new State(definition, lifecycle, stock, available, held, sold, pending,
+      return new State(definition, lifecycle, units,
           new HashMap<>(reservations), new HashMap<>(requests), new HashMap<>(unitsByBuyer), new HashMap<>(deadlines),
           new HashMap<>(reservationsByBuyer));
     }
@@ -426,8 +509,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       if (reservationsByBuyer != null) return this;
       Map<String, Integer> index = new HashMap<>();
       reservations.values().forEach(r -> index.merge(r.buyer(), 1, Integer::sum));
-      return new State(definition, lifecycle, stock, available, held, sold, pending, reservations, requests, unitsByBuyer,
-          deadlines, index);
+      return new State(definition, lifecycle, units, reservations, requests, unitsByBuyer, deadlines, index);
     }
 
     Optional<Reservation> byRequest(String buyer, String requestId) {
@@ -449,21 +531,20 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
     Status status(String saleId, Instant now) {
       int top = unitsByBuyer.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-      return new Status(saleId, definition, phase(now), stock, available, held, sold, pending,
+      return new Status(saleId, definition, phase(now), stock(), available(), held(), sold(), pending(),
           reservations.size(), unitsByBuyer.size(), top, now);
     }
 
     State defined(Definition d) {
-      return new State(d, Lifecycle.SCHEDULED, d.stock(), d.stock(), 0, 0, 0, reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+      return with(d, Lifecycle.SCHEDULED, new Units(d.stock(), d.stock(), 0, 0, 0));
     }
 
     State withLifecycle(Lifecycle next) {
-      return new State(definition, next, stock, available, held, sold, pending, reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+      return with(definition, next, units);
     }
 
     State stockAdded(int units) {
-      return new State(definition, lifecycle, stock + units, available + units, held, sold, pending,
-          reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+      return with(definition, lifecycle, this.units.added(units));
     }
 
     State placed(List<Reservation> placed) {
@@ -471,21 +552,16 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     private State place(List<Reservation> placed) {
-      int avail = available, h = held, s = sold, p = pending;
+      Units u = units;
       for (Reservation r : placed) {
         reservations.put(r.id(), r);
         requests.put(requestKey(r.buyer(), r.requestId()), r.id());
         unitsByBuyer.merge(r.buyer(), r.quantity(), Integer::sum);
         reservationsByBuyer.merge(r.buyer(), 1, Integer::sum);
         if (r.expiresAt() != null) deadlines.put(r.id(), r.expiresAt());
-        switch (r.status()) {
-          case HELD -> { avail -= r.quantity(); h += r.quantity(); }
-          case CONFIRMED -> { avail -= r.quantity(); s += r.quantity(); }
-          case PENDING_PAYMENT -> p += r.quantity();
-          default -> { }
-        }
+        u = u.placed(r.status(), r.quantity());
       }
-      return new State(definition, lifecycle, stock, avail, h, s, p, reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+      return with(definition, lifecycle, u);
     }
 
     State paid(String reservationId, String paymentId) {
@@ -497,13 +573,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       int q = r.quantity();
       reservations.put(reservationId, r.with(ReservationStatus.PAID, paymentId));
       deadlines.remove(reservationId);
-      return switch (r.status()) {
-        case HELD -> new State(definition, lifecycle, stock, available, held - q, sold + q, pending,
-            reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
-        case PENDING_PAYMENT -> new State(definition, lifecycle, stock, available - q, held, sold + q, pending - q,
-            reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
-        default -> this;
-      };
+      return with(definition, lifecycle, units.paid(r.status(), q));
     }
 
     /** The reservation ends without a sale (cancelled, expired, payment failed): its units go back. */
@@ -524,11 +594,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       reservations.put(reservationId, r.with(end, paymentId));
       deadlines.remove(reservationId);
       unitsByBuyer.computeIfPresent(r.buyer(), (b, units) -> units - q == 0 ? null : units - q);
-      return r.status() == ReservationStatus.HELD
-          ? new State(definition, lifecycle, stock, available + q, held - q, sold, pending,
-              reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer)
-          : new State(definition, lifecycle, stock, available, held, sold, pending - q,
-              reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+      return with(definition, lifecycle, units.released(r.status(), q));
     }
 
     State expired(List<String> reservationIds) {

@@ -16,7 +16,12 @@ public final class SaleReplies extends JsonDirectives {
 
   /** Maps an entity's refusal to its status code: the one table of reasons to HTTP. */
   public Route rejected(Sale.Rejected rejected) {
-    return error(statusOf(rejected.reason()), rejected.reason().name().toLowerCase(), rejected.message());
+    return error(statusOf(rejected.reason()), codeOf(rejected.reason()), rejected.message());
+  }
+
+  /** A refusal's error code: its reason in lower case ({@code sold_out}). */
+  public static String codeOf(Sale.Reason reason) {
+    return reason.name().toLowerCase();
   }
 
   public static StatusCode statusOf(Sale.Reason reason) {

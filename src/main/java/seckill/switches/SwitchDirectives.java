@@ -38,9 +38,23 @@ public final class SwitchDirectives extends JsonDirectives {
 
   /** Passes a reserve unless its sale (or every sale) is paused or the service is read-only. */
   public Route reservable(String saleId, Supplier<Route> inner) {
-    return extractRequestContext(ctx -> switches.paused(saleId)
-        ? braked("paused", "sale " + saleId + " is paused for now; its status is still served")
-        : writable(inner));
+    return extractRequestContext(ctx -> reserveBrake(saleId).map(b -> braked(b.code(), b.message())).orElseGet(inner));
+  }
+
+  /** An operator's brake on a request: 503 with this code, message and Retry-After. */
+  public record Brake(String code, String message, long retryAfterSeconds) {}
+
+  /** Why a reserve on {@code saleId} is braked right now (its sale or every sale paused, read-only), or empty. */
+  public java.util.Optional<Brake> reserveBrake(String saleId) {
+    if (switches.paused(saleId)) {
+      return java.util.Optional.of(new Brake("paused", "sale " + saleId + " is paused for now; its status is still served",
+          retryAfterSeconds));
+    }
+    if (switches.readOnly()) {
+      return java.util.Optional.of(new Brake("read_only", "the service is read-only for now; reading still works",
+          retryAfterSeconds));
+    }
+    return java.util.Optional.empty();
   }
 
   private Route braked(String code, String message) {

@@ -622,4 +622,24 @@ class SaleTest {
       assertEquals(liveUnits, state.unitsByBuyer());
     }
   }
+
+  @Test
+  void snapshotsWrittenBeforeTheCountsWereOneRecordStillRecover() throws Exception {
+    define(openNow(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    reserve("alice", "r1", 2);
+    State now = sale.getState();
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(testKit.system());
+    var serializer = serialization.findSerializerFor(now);
+    com.fasterxml.jackson.databind.ObjectMapper cbor = org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider
+        .get(testKit.system()).getOrCreate("jackson-cbor", java.util.Optional.of(new com.fasterxml.jackson.dataformat.cbor.CBORFactory()));
+    // the old shape: the five counts as fields of the state, no reservationsByBuyer
+    var old = (com.fasterxml.jackson.databind.node.ObjectNode) cbor.readTree(serializer.toBinary(now));
+    var units = old.remove("units");
+    units.fieldNames().forEachRemaining(name -> old.set(name, units.get(name)));
+    old.remove("reservationsByBuyer");
+    State read = (State) serialization.deserialize(cbor.writeValueAsBytes(old), serializer.identifier(), State.class.getName()).get();
+    assertEquals(new Units(10, 8, 2, 0, 0), read.units());
+    assertEquals(now.reservations(), read.reservations());
+    assertEquals(Map.of("alice", 1), read.withReservationIndex().reservationsByBuyer());
+  }
 }

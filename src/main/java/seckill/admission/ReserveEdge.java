@@ -1,0 +1,123 @@
+package seckill.admission;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import seckill.challenge.Challenges;
+import seckill.sale.Sale;
+import seckill.sale.SaleJson.ReserveRequest;
+import seckill.sale.SaleReplies;
+import seckill.sale.SaleViews;
+import seckill.switches.SwitchDirectives;
+import seckill.switches.Switches;
+
+/**
+ * The filters in front of a reserve, in the order they run, cheapest first, in one place. The buyer's
+ * token comes before them (it names the buyer) and the body's parsing between the two halves; the
+ * bounded admission queue comes after. Each step passes or gives a {@link Refusal}, which
+ * {@link AdmissionRoutes} only renders.
+ *
+ * <ol>
+ *   <li>the buyer's own rate ({@link HotKeys#throttle}): 429 {@code buyer_throttled}, answered after a pause
+ *   <li>the sale is known in this node's view: 404 {@code sale_not_found}
+ *   <li>the sale is open now: 409 {@code not_open}, {@code paused}, {@code ended}, {@code closed}
+ *   <li>the operator's brakes (its sale or every sale paused, read-only): 503 with Retry-After
+ *   <li>the hidden path's key: 404 {@code reserve_path_unknown}
+ *   <li>units left in the view: 410 {@code sold_out}
+ *   <li>the sale's and the node's rate: 429 {@code rate_limited}
+ *   <li>(the body) a valid request id and a quantity within the sale's limit: 400
+ *   <li>the access token when the sale asks for a challenge: 403
+ * </ol>
+ */
+final class ReserveEdge {
+
+  /** How a step refuses: status, error code, message, Retry-After seconds (0: none), answered after a pause. */
+  record Refusal(StatusCode status, String code, String message, long retryAfterSeconds, boolean slowed) {
+    static Refusal of(StatusCode status, String code, String message) {
+      return new Refusal(status, code, message, 0, false);
+    }
+  }
+
+  /** What the steps before the body found: the sale's view to go on with, or why not. */
+  record Checked(SaleViews.View view, Refusal refusal) {
+    static Checked refused(Refusal refusal) {
+      return new Checked(null, refusal);
+    }
+  }
+
+  private final SaleViews views;
+  private final HotKeys hotKeys;
+  private final SwitchDirectives brakes;
+  private final Switches switches;
+  private final EdgeGuards guards;
+  private final Challenges challenges;
+
+  ReserveEdge(ActorSystem<?> system, SaleViews views, EdgeGuards guards, Challenges challenges) {
+    this.views = views;
+    this.hotKeys = HotKeys.get(system);
+    this.brakes = new SwitchDirectives(system);
+    this.switches = Switches.get(system);
+    this.guards = guards;
+    this.challenges = challenges;
+  }
+
+  /** Steps 1 to 7, for a buyer whose token was verified. */
+  Checked beforeBody(String saleId, String key, String buyer) {
+    OptionalLong pause = hotKeys.throttle(buyer);
+    if (pause.isPresent()) {
+      return Checked.refused(new Refusal(StatusCodes.TOO_MANY_REQUESTS, "buyer_throttled",
+          "too many requests from this buyer; try again shortly", pause.getAsLong(), true));
+    }
+    Optional<SaleViews.View> found = views.get(saleId);
+    if (found.isEmpty()) return Checked.refused(Refusal.of(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId));
+    SaleViews.View view = found.get();
+    Sale.Phase phase = view.phase(Instant.now());
+    if (phase != Sale.Phase.OPEN) return Checked.refused(refusal(Sale.refusalFor(phase)));
+    Optional<SwitchDirectives.Brake> brake = brakes.reserveBrake(saleId);
+    if (brake.isPresent()) {
+      return Checked.refused(new Refusal(StatusCodes.SERVICE_UNAVAILABLE, brake.get().code(), brake.get().message(),
+          brake.get().retryAfterSeconds(), false));
+    }
+    if (!guards.isSaleKey(saleId, view.definition().startsAt(), key)) {
+      return Checked.refused(Refusal.of(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path"));
+    }
+    if (view.available() == 0) return Checked.refused(Refusal.of(StatusCodes.GONE, "sold_out", "sold out"));
+    OptionalLong wait = guards.rateLimited(saleId, switches.values());
+    if (wait.isPresent()) {
+      return Checked.refused(new Refusal(StatusCodes.TOO_MANY_REQUESTS, "rate_limited",
+          "too many requests on this node; try again shortly", wait.getAsLong(), false));
+    }
+    return new Checked(view, null);
+  }
+
+  /** Step 8: the body's own rules. */
+  Optional<Refusal> body(ReserveRequest body, SaleViews.View view) {
+    if (!Sale.isValidRequestId(body.requestId())) {
+      return Optional.of(Refusal.of(StatusCodes.BAD_REQUEST, "invalid_request_id", Sale.REQUEST_ID_RULE));
+    }
+    int quantity = quantityOf(body);
+    if (quantity <= 0) return Optional.of(Refusal.of(StatusCodes.BAD_REQUEST, "invalid_quantity", "quantity must be at least 1"));
+    if (quantity > view.definition().perBuyerLimit()) {
+      return Optional.of(Refusal.of(StatusCodes.BAD_REQUEST, "invalid_quantity",
+          "quantity is above the limit of " + view.definition().perBuyerLimit() + " per buyer"));
+    }
+    return Optional.empty();
+  }
+
+  /** Step 9: the access token of a solved challenge, when the sale asks for one (used up when it passes). */
+  Optional<Refusal> access(String saleId, String buyer, String requestId, Optional<String> accessToken) {
+    return challenges.admit(saleId, buyer, requestId, accessToken)
+        .map(refused -> Refusal.of(StatusCodes.FORBIDDEN, refused.code(), refused.message()));
+  }
+
+  static int quantityOf(ReserveRequest body) {
+    return body.quantity() == null ? 1 : body.quantity();
+  }
+
+  private static Refusal refusal(Sale.Rejected rejected) {
+    return Refusal.of(SaleReplies.statusOf(rejected.reason()), SaleReplies.codeOf(rejected.reason()), rejected.message());
+  }
+}
