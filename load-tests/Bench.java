@@ -54,6 +54,10 @@ public class Bench {
       BotFlood.run();
       return;
     }
+    if (args.length == 1 && args[0].equals("ladder")) {
+      Ladder.run();
+      return;
+    }
     work = Files.createTempDirectory("seckill-bench-");
     Process server = startServer(Map.of("SECKILL_RATE_LIMIT", httpRateLimit, "SECKILL_RATE_BURST", httpRateBurst));
     List<String> rows = new ArrayList<>();
@@ -223,8 +227,12 @@ public class Bench {
   // ---------------------------------------------------------------- wrk
 
   static Result wrk(String name, String script, String path, int conns, int secs, Map<String, String> env) throws Exception {
+    return wrkUrl(name, script, base + path, conns, secs, env);
+  }
+
+  static Result wrkUrl(String name, String script, String url, int conns, int secs, Map<String, String> env) throws Exception {
     List<String> cmd = List.of("wrk", "-t2", "-c" + conns, "-d" + secs + "s", "--timeout", "5s",
-        "-s", "load-tests/" + script, base + path);
+        "-s", "load-tests/" + script, url);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
     Process p = pb.start();
@@ -472,5 +480,78 @@ class BotFlood {
     return HttpRequest.newBuilder(URI.create(Bench.base + path)).timeout(Duration.ofSeconds(10))
         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"requestId\":\"" + requestId + "\",\"quantity\":1}")).build();
+  }
+}
+
+/**
+ * The ladder: what each step of a reserve costs, in one server process and one run. A bare Pekko
+ * HTTP server answering a constant (the reference, same JVM), then our route tree answering a
+ * constant, then + the buyer's token, + the JSON body, + every edge filter (each rung a /bench/*
+ * route of seckill.admission.EdgeLadder, on only here), then the real reserve (+ the queue and the
+ * sale's durable write) and a sold-out answer. Every request is a new buyer with a fresh token, as
+ * in the reserve phase. {@code java load-tests/Bench.java ladder}.
+ */
+final class Ladder {
+
+  static final int NOOP_PORT = Integer.parseInt(System.getenv().getOrDefault("SECKILL_BENCH_NOOP_PORT", "18081"));
+  static final int WARMUP = Integer.parseInt(System.getenv().getOrDefault("BENCH_LADDER_WARMUP_SECONDS", "8"));
+
+  record Rung(String name, String url, boolean retrying) {}
+
+  static void run() throws Exception {
+    Bench.work = java.nio.file.Files.createTempDirectory("seckill-ladder-");
+    Process server = Bench.startServer(Map.of("SECKILL_RATE_LIMIT", Bench.httpRateLimit, "SECKILL_RATE_BURST",
+        Bench.httpRateBurst, "SECKILL_BENCH_LADDER", "on", "SECKILL_BENCH_NOOP_PORT", String.valueOf(NOOP_PORT)));
+    try {
+      Bench.waitUntilUp();
+      java.nio.file.Path fresh = Bench.writeTokens("fresh", 400_000);
+      java.nio.file.Path retrying = Bench.writeTokens("retrying", 20_000);
+      Bench.define("ladder", 10_000_000, 1000);
+      Bench.define("soldout", 1, 1000);
+      String soldOut = Bench.reservePath("soldout");
+      Bench.post(soldOut, Bench.token("first-buyer"), "{\"requestId\":\"first\",\"quantity\":1}");
+      Bench.awaitState("soldout", "SOLD_OUT");
+      String reserve = Bench.reservePath("ladder");
+      String key = reserve.substring(reserve.lastIndexOf('/') + 1);
+      List<Rung> rungs = List.of(
+          new Rung("bare Pekko HTTP no-op (reference)", "http://127.0.0.1:" + NOOP_PORT + "/", false),
+          new Rung("our route tree, constant answer", Bench.base + "/bench/noop", false),
+          new Rung("+ buyer token (a fresh one each time)", Bench.base + "/bench/token", false),
+          new Rung("+ JSON body", Bench.base + "/bench/body", false),
+          new Rung("+ every edge filter", Bench.base + "/bench/edge/ladder/" + key, false),
+          new Rung("+ queue and durable write: reserve (201)", Bench.base + reserve, false),
+          new Rung("sold out (410), retrying buyers", Bench.base + soldOut, true));
+      for (int round = 0; round < 2; round++) {
+        for (Rung r : rungs) {
+          Bench.wrkUrl("warmup", "reserve.lua", r.url(), Bench.connections, WARMUP, Map.of("TOKENS", retrying.toString()));
+        }
+      }
+      List<Bench.Result> results = new ArrayList<>();
+      for (Rung r : rungs) {
+        results.add(Bench.wrkUrl(r.name(), "reserve.lua", r.url(), Bench.connections, Bench.seconds,
+            Map.of("TOKENS", (r.retrying() ? retrying : fresh).toString())));
+      }
+      Bench.Result bare = results.get(0);
+      int cores = Runtime.getRuntime().availableProcessors();
+      System.out.println();
+      System.out.printf("seckill ladder: %d s per rung after 2 x %d s of warm-up each, wrk -t2 -c%d, one server process, %d cores shared with wrk%n",
+          Bench.seconds, WARMUP, Bench.connections, cores);
+      System.out.println("| rung | req/s | p50 ms | p99 ms | vs bare no-op | p99 vs bare | core-µs per request | step's cost, core-µs |");
+      System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+      double previous = 0;
+      for (int i = 0; i < results.size(); i++) {
+        Bench.Result r = results.get(i);
+        double perRequest = cores * 1e6 / r.rps();
+        String step = i == 0 || i == results.size() - 1 ? "" : String.format("%+.0f", perRequest - previous);
+        System.out.printf("| %s | %.0f | %.1f | %.1f | %.0f%% | %.1f× | %.0f | %s |%n", r.name(), r.rps(), r.p50us() / 1000.0,
+            r.p99us() / 1000.0, 100.0 * r.rps() / bare.rps(), (double) r.p99us() / Math.max(1, bare.p99us()), perRequest, step);
+        if (i < results.size() - 1) previous = perRequest;
+      }
+      System.out.println("answers per rung: " + results.stream().map(r -> r.name() + " " + r.statuses()).toList());
+      System.out.println("core-µs per request = cores / req/s: the whole machine's time per answer, wrk's share included");
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
   }
 }

@@ -1,5 +1,5 @@
 -- wrk script: POST reserves, each from the next buyer token, each with its own requestId.
--- env: TOKENS (file, one JWT per line), RESERVE_PATH (the sale's published reserve path)
+-- env: TOKENS (file, one JWT per line), RESERVE_PATH (the sale's published reserve path; unset: the URL's path)
 local threads = {}
 local counter = 0
 local tokens = {}

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import seckill.admin.AdminRoutes;
 import seckill.switches.Switches;
 import seckill.admission.AdmissionRoutes;
+import seckill.admission.EdgeLadder;
 import seckill.auth.BuyerTokens;
 import seckill.auth.DevTokenRoutes;
 import seckill.challenge.ChallengeRoutes;
@@ -74,7 +75,8 @@ public final class Main {
         SaleRoutes.init(system, tokens),
         AdminRoutes.init(system),
         WebRoutes.init(system),
-        DevTokenRoutes.init(system, tokens));
+        DevTokenRoutes.init(system, tokens),
+        EdgeLadder.init(system, tokens, challenges));
 
     return management.thenCompose(bound -> new HttpServer(system).start(routes)).thenApply(binding -> {
       String baseUrl = "http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort();

@@ -95,18 +95,10 @@ public final class Api {
 
   /** Waits until this node's view of the sale shows {@code state} (views follow the entity within ms). */
   public void awaitState(String saleId, String state) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
+    Await.value(Duration.ofSeconds(10), Duration.ofMillis(20), saleId + " never became " + state, () -> {
       Response r = get("/api/sales/" + saleId + "/status", null);
-      if (r.status() == 200 && state.equals(r.json().get("state").asText())) return;
-      if (System.nanoTime() > deadline) throw new IllegalStateException(saleId + " never became " + state + ": " + r.text());
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+      return r.status() == 200 && state.equals(r.json().get("state").asText()) ? r : null;
+    });
   }
 
   public Response admin(String method, String path, String body) {

@@ -13,14 +13,19 @@ public final class Await {
 
   /** Polls {@code condition} until it holds; fails with {@code what} after {@code atMost}. */
   public static void until(Duration atMost, String what, BooleanSupplier condition) {
-    value(atMost, what, () -> condition.getAsBoolean() ? Boolean.TRUE : null);
+    value(atMost, EVERY, what, () -> condition.getAsBoolean() ? Boolean.TRUE : null);
+  }
+
+  /** {@link #value(Duration, String, Supplier)}, polling every {@code every}. */
+  public static <T> T value(Duration atMost, String what, Supplier<T> probe) {
+    return value(atMost, EVERY, what, probe);
   }
 
   /**
-   * Polls {@code probe} until it gives a value (not null); a probe that throws counts as no value
+   * Polls {@code probe} every {@code every} until it gives a value (not null); a probe that throws counts as no value
    * yet (a port not bound, a node not answering). Fails with {@code what} after {@code atMost}.
    */
-  public static <T> T value(Duration atMost, String what, Supplier<T> probe) {
+  public static <T> T value(Duration atMost, Duration every, String what, Supplier<T> probe) {
     long deadline = System.nanoTime() + atMost.toNanos();
     RuntimeException last = null;
     while (true) {
@@ -32,7 +37,7 @@ public final class Await {
       }
       if (System.nanoTime() > deadline) throw new AssertionError(what + " (waited " + atMost.toSeconds() + " s)", last);
       try {
-        Thread.sleep(EVERY.toMillis());
+        Thread.sleep(every.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted while waiting: " + what, e);

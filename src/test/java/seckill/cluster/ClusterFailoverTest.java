@@ -29,6 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
 import seckill.TestDatabases;
+import seckill.Await;
 import seckill.TestCluster;
 import seckill.TestNode;
 import seckill.auth.BuyerTokens;
@@ -95,14 +96,14 @@ class ClusterFailoverTest {
   }
 
   /** Which of the nodes runs the entity of this sale right now, or -1. */
-  private static int hostOf(List<TestNode> nodes, String saleId) throws Exception {
+  private static int hostOf(List<TestNode> nodes, String saleId) {
     for (int i = 0; i < nodes.size(); i++) {
       TestNode node = nodes.get(i);
       if (node.system.whenTerminated().isCompleted()) continue;
       Set<String> running;
       try {
         running = node.runningSales();
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException noAnswer) {
+      } catch (Exception noAnswer) {
         continue; // a node shutting down (or just killed) hosts nothing; callers poll again
       }
       if (running.contains(saleId)) return i;
@@ -193,12 +194,10 @@ class ClusterFailoverTest {
           .tell(new Down(Cluster.get(dead.system).selfMember().address()));
       dead.system.terminate();
       long killedAt = System.nanoTime();
-      int moved = -1;
-      while (moved < 0 || moved == victim) {
-        assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(60), "the sale never came back");
-        Thread.sleep(200);
-        moved = hostOf(nodes, saleId);
-      }
+      int moved = Await.value(Duration.ofSeconds(60), Duration.ofMillis(200), "the sale never came back", () -> {
+        int host = hostOf(nodes, saleId);
+        return host < 0 || host == victim ? null : host;
+      });
       int atMove = acknowledged.size();
       System.out.printf("FAILOVER the sale moved from node %d to node %d in %.1f s%n", victim, moved,
           (System.nanoTime() - killedAt) / 1e9);
@@ -213,20 +212,15 @@ class ClusterFailoverTest {
           + atMove + " when it moved, " + after + " at the end)");
 
       Api survivor = nodes.get(survivors.get(0)).api();
-      Response counters = survivor.admin("GET", "/admin/sales/" + saleId, null);
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (counters.status() != 200 && System.nanoTime() < until) {
-        Thread.sleep(200);
-        counters = survivor.admin("GET", "/admin/sales/" + saleId, null);
-      }
-      assertEquals(200, counters.status(), counters.text());
+      Response counters = Await.value(Duration.ofSeconds(15), "the survivor never answered for " + saleId, () -> {
+        Response r = survivor.admin("GET", "/admin/sales/" + saleId, null);
+        return r.status() == 200 ? r : null;
+      });
       JsonNode c = counters.json();
-      int newHost = hostOf(nodes, saleId);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (newHost < 0 && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-        newHost = hostOf(nodes, saleId);
-      }
+      int newHost = Await.value(Duration.ofSeconds(15), "no node runs the sale", () -> {
+        int host = hostOf(nodes, saleId);
+        return host < 0 ? null : host;
+      });
       assertTrue(newHost >= 0 && newHost != victim, "the sale now runs on a survivor: " + newHost);
       assertEquals(stock, c.get("sold").asInt() + c.get("held").asInt() + c.get("available").asInt());
       assertTrue(c.get("topBuyerUnits").asInt() <= 1);

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,13 +50,8 @@ class DoubleHostTest {
       a.api().defineSale("twice", Api.sale(STOCK, 1, "ON_ORDER", null));
       // the second copy: b starts the same entity from the same journal (b's shard coordinator first
       // meets a's in the journal, is refused the same way and restarts: a few 503s)
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      Response started = b.api().admin("GET", "/admin/sales/twice", null);
-      while (started.status() != 200 && System.nanoTime() < deadline) {
-        Thread.sleep(500);
-        started = b.api().admin("GET", "/admin/sales/twice", null);
-      }
-      assertEquals(200, started.status(), started.text());
+      seckill.Await.until(Duration.ofSeconds(60), "the second copy never started",
+          () -> b.api().admin("GET", "/admin/sales/twice", null).status() == 200);
       b.api().awaitState("twice", "OPEN");
       List<Api> copies = List.of(a.api(), b.api());
       String path = a.api().reservePath("twice");

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
+import seckill.Await;
 import seckill.Api.Response;
 import seckill.TestDatabases;
 import seckill.TestNode;
@@ -17,14 +17,11 @@ import seckill.TestNode;
 @ExtendWith(LogCapturingExtension.class)
 class ManagementTest {
 
-  private static Response awaitStatus(Api api, String path, int status) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    Response r = api.get(path, null);
-    while (r.status() != status && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-      r = api.get(path, null);
-    }
-    return r;
+  private static Response awaitStatus(Api api, String path, int status) {
+    return Await.value(java.time.Duration.ofSeconds(20), path + " never answered " + status, () -> {
+      Response r = api.get(path, null);
+      return r.status() == status ? r : null;
+    });
   }
 
   @Test
@@ -56,12 +53,10 @@ class ManagementTest {
       assertEquals(409, api.reserve("metered", alice, "r2", 1).status());
       api.reserve("metered", "bad-token", "r3", 1);
       Api mgmt = new Api(node.managementUrl());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      String text = mgmt.get("/metrics", null).text();
-      while (!text.contains("seckill_sale_units{sale=\"metered\",state=\"held\"} 1.0") && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        text = mgmt.get("/metrics", null).text();
-      }
+      String text = Await.value(java.time.Duration.ofSeconds(10), "the held unit never showed in /metrics", () -> {
+        String scraped = mgmt.get("/metrics", null).text();
+        return scraped.contains("seckill_sale_units{sale=\"metered\",state=\"held\"} 1.0") ? scraped : null;
+      });
       for (String line : new String[] {
           "seckill_reserve_requests_total{outcome=\"reserved\"} 1.0",
           "seckill_reserve_requests_total{outcome=\"limit_reached\"} 1.0",

@@ -1,12 +1,10 @@
 package seckill.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -32,11 +30,8 @@ class SwitchesClusterTest {
   /** Polls every node until {@code holds} is true of it: replication takes a moment, never forever. */
   private static void onEveryNode(List<TestNode> nodes, String what, Predicate<TestNode> holds) throws InterruptedException {
     for (int i = 0; i < nodes.size(); i++) {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (!holds.test(nodes.get(i))) {
-        assertTrue(System.nanoTime() < deadline, "node " + (i + 1) + " never showed " + what);
-        Thread.sleep(50);
-      }
+      TestNode node = nodes.get(i);
+      seckill.Await.until(java.time.Duration.ofSeconds(15), "node " + (i + 1) + " never showed " + what, () -> holds.test(node));
     }
   }
 

@@ -47,16 +47,14 @@ class ClusterCrashTest {
   }
 
   /** The index of the node whose address hosts the sale's shard, asked through {@code api}. */
-  static int hostOf(List<NodeProcess> nodes, Api api, String saleId) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
+  static int hostOf(List<NodeProcess> nodes, Api api, String saleId) {
+    return seckill.Await.value(Duration.ofSeconds(30), "no node hosts " + saleId, () -> {
       Api.Response r = api.admin("GET", "/admin/sales/" + saleId + "/placement", null);
       if (r.status() == 200 && r.json().hasNonNull("node")) {
         for (int i = 0; i < nodes.size(); i++) if (nodes.get(i).address().equals(r.json().get("node").asText())) return i;
       }
-      assertTrue(System.nanoTime() < deadline, "no node hosts " + saleId + ": " + r.text());
-      Thread.sleep(200);
-    }
+      return null;
+    });
   }
 
   /** When a survivor first logged {@code text} after the kill, as "+s.s s", or "?" (logs are UTC, HH:mm:ss.SSS first). */

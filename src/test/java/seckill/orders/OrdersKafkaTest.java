@@ -119,11 +119,7 @@ class OrdersKafkaTest {
 
   /** Polls {@code done} until it holds, failing with {@code what} after {@link #WAIT}. */
   private static void await(String what, BooleanSupplier done) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError(what);
-      Thread.sleep(100);
-    }
+    seckill.Await.until(WAIT, what, done);
   }
 
   private static void awaitStatus(Api api, String reservationId, String status) throws InterruptedException {
