@@ -93,7 +93,7 @@ public final class AdmissionRoutes extends JsonDirectives {
         pathEndOrSingleSlash(() -> get(() -> sale(saleId))),
         path("status", () -> get(() -> status(saleId))),
         path(PathMatchers.segment("reservations").slash(PathMatchers.segment()),
-            key -> post(() -> counted(attempt(saleId, () -> auth.buyer(tokens, buyer -> reserve(saleId, key, buyer)))))),
+            key -> post(() -> counted(attempt(saleId, () -> reserve(saleId, key))))),
         path("reservations", () -> post(() -> attempt(saleId, () -> error(StatusCodes.NOT_FOUND, "reserve_path_unknown",
             "reserve at the reservePath the sale's status publishes once the sale is open"))))));
   }
@@ -144,15 +144,21 @@ public final class AdmissionRoutes extends JsonDirectives {
     return "/api/sales/" + saleId + "/reservations/" + guards.saleKey(saleId, view.definition().startsAt());
   }
 
-  /** The edge's steps in order ({@link ReserveEdge}), then the admission queue. */
-  private Route reserve(String saleId, String key, String buyer) {
-    ReserveEdge.Checked checked = edge.beforeBody(saleId, key, buyer);
+  /** The edge's steps in order ({@link ReserveEdge}): what is public, the token, the buyer's, the body's; then the queue. */
+  private Route reserve(String saleId, String key) {
+    ReserveEdge.Checked checked = edge.publicChecks(saleId, key);
     if (checked.refusal() != null) return refuse(checked.refusal());
-    return jsonBody(ReserveRequest.class, body -> edge.body(body, checked.view()).map(this::refuse).orElseGet(() ->
-        optionalHeaderValueByName(ACCESS_TOKEN, access -> edge.access(saleId, buyer, body.requestId(), access)
-            .map(this::refuse)
-            .orElseGet(() -> onSuccess(guards.joinInFlight(saleId, buyer,
-                () -> admission.offer(saleId, buyer, body.requestId(), ReserveEdge.quantityOf(body))), this::answer)))));
+    return auth.buyer(tokens, buyer -> edge.buyerChecks(saleId, buyer).map(this::refuse)
+        .orElseGet(() -> jsonBody(ReserveRequest.class, body -> admit(saleId, buyer, body, checked.view()))));
+  }
+
+  private Route admit(String saleId, String buyer, ReserveRequest body, SaleViews.View view) {
+    Optional<ReserveEdge.Refusal> invalid = edge.body(body, view);
+    if (invalid.isPresent()) return refuse(invalid.get());
+    return optionalHeaderValueByName(ACCESS_TOKEN, access -> edge.access(saleId, buyer, body.requestId(), access)
+        .map(this::refuse)
+        .orElseGet(() -> onSuccess(guards.joinInFlight(saleId, buyer,
+            () -> admission.offer(saleId, buyer, body.requestId(), ReserveEdge.quantityOf(body))), this::answer)));
   }
 
   /**

@@ -66,8 +66,10 @@ public final class EdgeLadder extends JsonDirectives {
         path("body", () -> auth.buyer(tokens, buyer -> jsonBody(ReserveRequest.class, body -> complete(OK)))),
         path(PathMatchers.segment("edge").slash(PathMatchers.segment()).slash(PathMatchers.segment()), (sale, key) ->
             auth.buyer(tokens, buyer -> {
-              ReserveEdge.Checked checked = edge.beforeBody(sale, key, buyer);
+              ReserveEdge.Checked checked = edge.publicChecks(sale, key);
               if (checked.refusal() != null) return error(checked.refusal().status(), checked.refusal().code(), "");
+              var throttled = edge.buyerChecks(sale, buyer);
+              if (throttled.isPresent()) return error(throttled.get().status(), throttled.get().code(), "");
               return jsonBody(ReserveRequest.class, body -> edge.body(body, checked.view())
                   .map(refused -> error(refused.status(), refused.code(), ""))
                   .orElseGet(() -> complete(OK)));

@@ -15,18 +15,18 @@ import seckill.switches.SwitchDirectives;
 import seckill.switches.Switches;
 
 /**
- * The filters in front of a reserve, in the order they run, cheapest first, in one place. The buyer's
- * token comes before them (it names the buyer) and the body's parsing between the two halves; the
- * bounded admission queue comes after. Each step passes or gives a {@link Refusal}, which
- * {@link AdmissionRoutes} only renders.
+ * The filters in front of a reserve, in the order they run, cheapest first, in one place. What is
+ * public comes first; the buyer's token (it names the buyer) comes after step 5, the body's parsing
+ * after step 7; the bounded admission queue after the last. Each step passes or gives a
+ * {@link Refusal}, which {@link AdmissionRoutes} only renders.
  *
  * <ol>
- *   <li>the buyer's own rate ({@link HotKeys#throttle}): 429 {@code buyer_throttled}, answered after a pause
  *   <li>the sale is known in this node's view: 404 {@code sale_not_found}
  *   <li>the sale is open now: 409 {@code not_open}, {@code paused}, {@code ended}, {@code closed}
  *   <li>the operator's brakes (its sale or every sale paused, read-only): 503 with Retry-After
  *   <li>the hidden path's key: 404 {@code reserve_path_unknown}
  *   <li>units left in the view: 410 {@code sold_out}
+ *   <li>(the token: 401) the buyer's own rate ({@link HotKeys#throttle}): 429 {@code buyer_throttled}, answered after a pause
  *   <li>the sale's and the node's rate: 429 {@code rate_limited}
  *   <li>(the body) a valid request id and a quantity within the sale's limit: 400
  *   <li>the access token when the sale asks for a challenge: 403
@@ -64,13 +64,11 @@ final class ReserveEdge {
     this.challenges = challenges;
   }
 
-  /** Steps 1 to 7, for a buyer whose token was verified. */
-  Checked beforeBody(String saleId, String key, String buyer) {
-    OptionalLong pause = hotKeys.throttle(buyer);
-    if (pause.isPresent()) {
-      return Checked.refused(new Refusal(StatusCodes.TOO_MANY_REQUESTS, "buyer_throttled",
-          "too many requests from this buyer; try again shortly", pause.getAsLong(), true));
-    }
+  /**
+   * Steps 1 to 5, before the buyer's token: they read only what is public (the sale's status shows
+   * the same), so answering them first leaks nothing and spares the token's cost to every loser.
+   */
+  Checked publicChecks(String saleId, String key) {
     Optional<SaleViews.View> found = views.get(saleId);
     if (found.isEmpty()) return Checked.refused(Refusal.of(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId));
     SaleViews.View view = found.get();
@@ -85,12 +83,22 @@ final class ReserveEdge {
       return Checked.refused(Refusal.of(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path"));
     }
     if (view.available() == 0) return Checked.refused(Refusal.of(StatusCodes.GONE, "sold_out", "sold out"));
+    return new Checked(view, null);
+  }
+
+  /** Steps 6 and 7, for a buyer whose token was verified. */
+  Optional<Refusal> buyerChecks(String saleId, String buyer) {
+    OptionalLong pause = hotKeys.throttle(buyer);
+    if (pause.isPresent()) {
+      return Optional.of(new Refusal(StatusCodes.TOO_MANY_REQUESTS, "buyer_throttled",
+          "too many requests from this buyer; try again shortly", pause.getAsLong(), true));
+    }
     OptionalLong wait = guards.rateLimited(saleId, switches.values());
     if (wait.isPresent()) {
-      return Checked.refused(new Refusal(StatusCodes.TOO_MANY_REQUESTS, "rate_limited",
+      return Optional.of(new Refusal(StatusCodes.TOO_MANY_REQUESTS, "rate_limited",
           "too many requests on this node; try again shortly", wait.getAsLong(), false));
     }
-    return new Checked(view, null);
+    return Optional.empty();
   }
 
   /** Step 8: the body's own rules. */

@@ -393,4 +393,21 @@ class HttpApiTest {
       assertEquals("1", r.header("Retry-After"));
     }
   }
+
+  @Test
+  void losersAreAnsweredFromThePublicViewBeforeTheirTokenIsChecked() {
+    String id = "public-first";
+    api.defineSale(id, Api.sale(1, 1, "ON_ORDER", null));
+    String path = api.reservePath(id);
+    String body = "{\"requestId\":\"r1\",\"quantity\":1}";
+    // an open sale with units needs the token first
+    assertError(api.post(path, null, body), 401, "unauthorized");
+    assertEquals(201, api.post(path, alice, body).status());
+    api.awaitState(id, "SOLD_OUT");
+    // sold out: no token, or a forged one, gets the same public answer, and nothing changes
+    assertError(api.post(path, null, body), 410, "sold_out");
+    assertError(api.post(path, "not.a.token", body), 410, "sold_out");
+    assertError(api.post("/api/sales/no-such-sale/reservations/x", null, body), 404, "sale_not_found");
+    assertEquals(1, api.admin("GET", "/admin/sales/" + id, null).json().get("sold").asInt());
+  }
 }
