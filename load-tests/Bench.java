@@ -494,7 +494,7 @@ class BotFlood {
 final class Ladder {
 
   static final int NOOP_PORT = Integer.parseInt(System.getenv().getOrDefault("SECKILL_BENCH_NOOP_PORT", "18081"));
-  static final int WARMUP = Integer.parseInt(System.getenv().getOrDefault("BENCH_LADDER_WARMUP_SECONDS", "8"));
+  static final int WARMUP = Integer.parseInt(System.getenv().getOrDefault("BENCH_LADDER_WARMUP_SECONDS", "20"));
 
   record Rung(String name, String url, boolean retrying) {}
 
