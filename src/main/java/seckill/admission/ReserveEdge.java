@@ -11,7 +11,6 @@ import seckill.sale.Sale;
 import seckill.sale.SaleJson.ReserveRequest;
 import seckill.sale.SaleReplies;
 import seckill.sale.SaleViews;
-import seckill.switches.SwitchDirectives;
 import seckill.switches.Switches;
 
 /**
@@ -50,7 +49,6 @@ final class ReserveEdge {
 
   private final SaleViews views;
   private final HotKeys hotKeys;
-  private final SwitchDirectives brakes;
   private final Switches switches;
   private final EdgeGuards guards;
   private final Challenges challenges;
@@ -58,7 +56,6 @@ final class ReserveEdge {
   ReserveEdge(ActorSystem<?> system, SaleViews views, EdgeGuards guards, Challenges challenges) {
     this.views = views;
     this.hotKeys = HotKeys.get(system);
-    this.brakes = new SwitchDirectives(system);
     this.switches = Switches.get(system);
     this.guards = guards;
     this.challenges = challenges;
@@ -74,10 +71,10 @@ final class ReserveEdge {
     SaleViews.View view = found.get();
     Sale.Phase phase = view.phase(Instant.now());
     if (phase != Sale.Phase.OPEN) return Checked.refused(refusal(Sale.refusalFor(phase)));
-    Optional<SwitchDirectives.Brake> brake = brakes.reserveBrake(saleId);
+    Optional<Switches.Brake> brake = switches.reserveBrake(saleId);
     if (brake.isPresent()) {
       return Checked.refused(new Refusal(StatusCodes.SERVICE_UNAVAILABLE, brake.get().code(), brake.get().message(),
-          brake.get().retryAfterSeconds(), false));
+          switches.retryAfterSeconds(), false));
     }
     if (!guards.isSaleKey(saleId, view.definition().startsAt(), key)) {
       return Checked.refused(Refusal.of(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path"));

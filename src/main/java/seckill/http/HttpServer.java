@@ -8,7 +8,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -131,7 +130,7 @@ public final class HttpServer extends AllDirectives {
   }
 
   private Route error(StatusCode status, String code, String message) {
-    return complete(HttpResponse.create().withStatus(status).withEntity(body(code, message)));
+    return complete(new ApiError(code, message).response(status));
   }
 
   private static Throwable unwrap(Throwable e) {
@@ -156,10 +155,6 @@ public final class HttpServer extends AllDirectives {
   }
 
   static HttpEntity.Strict body(String code, String message) {
-    try {
-      return HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(new ApiError(code, message)));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return new ApiError(code, message).entity();
   }
 }

@@ -75,8 +75,7 @@ public abstract class JsonDirectives extends AllDirectives {
   }
 
   protected Route error(StatusCode status, String code, String message) {
-    ApiError error = new ApiError(code, message);
-    return mapResponse(response -> response.addAttribute(ApiError.KEY, error), () -> json(status, error));
+    return complete(new ApiError(code, message).response(status));
   }
 
   /** Too busy or an entity did not answer in time: come back later, nothing changed. */

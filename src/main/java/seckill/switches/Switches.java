@@ -60,8 +60,10 @@ public final class Switches implements Extension {
 
   private final AtomicReference<Switchboard.State> current = new AtomicReference<>(Switchboard.State.EMPTY);
   private volatile boolean loaded;
+  private final long retryAfterSeconds;
 
   private Switches(ActorSystem<?> system) {
+    this.retryAfterSeconds = Math.max(1, system.settings().config().getDuration("seckill.switches.retry-after").toSeconds());
     ActorRef<Object> copy = system.systemActorOf(behavior(system), "switches", Props.empty());
     // the switchboard's shard starts here, before this copy asks it at member-up: the readiness check
     // creates this extension before Main wires anything, and an ask that came first failed in a
@@ -119,7 +121,29 @@ public final class Switches implements Extension {
     return current.get().values().featureOff(feature);
   }
 
-  /** The proof-of-work difficulty for a sale's challenge; 0 means no challenge. */
+  /** An operator's brake on a request: answered 503 with this code and message, and {@link #retryAfterSeconds()}. */
+  public record Brake(String code, String message) {}
+
+  private static final Brake READ_ONLY = new Brake("read_only", "the service is read-only for now; reading still works");
+
+  /** Why a reserve on {@code saleId} is braked right now (its sale or every sale paused, read-only), or empty. */
+  public java.util.Optional<Brake> reserveBrake(String saleId) {
+    if (paused(saleId)) {
+      return java.util.Optional.of(new Brake("paused", "sale " + saleId + " is paused for now; its status is still served"));
+    }
+    return writeBrake();
+  }
+
+  /** Read-only mode, which brakes anything that changes a sale or a reservation, or empty. */
+  public java.util.Optional<Brake> writeBrake() {
+    return readOnly() ? java.util.Optional.of(READ_ONLY) : java.util.Optional.empty();
+  }
+
+  /** The Retry-After of a braked request (seckill.switches.retry-after). */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
   /** The challenge difficulty at runtime over the startup config ({@link SwitchValues#difficultyFor}). */
   public ToIntFunction<String> challengeDifficulty(ToIntFunction<String> configured) {
     return saleId -> current.get().values().difficultyFor(saleId, configured.applyAsInt(saleId));
