@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The HTTP benchmark: builds the jar, then runs load-tests/Bench.java (JDK only) which starts the
-# service on the embedded default and drives it with wrk on 127.0.0.1. Bounded: 5 phases of
+# service on the embedded default and drives it with wrk and an open-loop generator on 127.0.0.1. Bounded: 10 phases of
 # BENCH_SECONDS (default 10) each. Prints a table; never part of the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -88,7 +88,8 @@ public final class Admission implements org.apache.pekko.actor.Extension {
   private static final int DISPATCHED = 1;
   private static final int EXPIRED = 2;
 
-  private static final Busy SHED = new Busy("the node is shedding load; retry shortly with the same requestId");
+  static final Busy SHED = new Busy("the node is shedding load; retry shortly with the same requestId");
+  private static final Busy OVER_BUDGET = new Busy("waited too long in the queue; try again shortly");
 
   private static final class Pending {
     final String saleId;
@@ -97,7 +98,6 @@ public final class Admission implements org.apache.pekko.actor.Extension {
     final CompletableFuture<Outcome> answer = new CompletableFuture<>();
     final AtomicInteger state = new AtomicInteger(QUEUED);
     final long offeredAt = System.nanoTime();
-    volatile Cancellable budgetTimer;
 
     Pending(String saleId, String buyer, String requestId, int quantity, long weight) {
       this.saleId = saleId;
@@ -109,6 +109,8 @@ public final class Admission implements org.apache.pekko.actor.Extension {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final BoundedSourceQueue<Pending> queue;
+  /** Every request offered, in offer order, until the sweep finds it dispatched or over its budget. */
+  private final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
   private final int capacity;
   private final Duration waitBudget;
   private final Timeout resendAfter;
@@ -166,6 +168,9 @@ public final class Admission implements org.apache.pekko.actor.Extension {
         .withAttributes(ActorAttributes.withSupervisionStrategy(Supervision.getResumingDecider()))
         .to(Sink.ignore())
         .run(system);
+    // one timer for the node, not one per request: each tick answers Busy to whatever waited past its budget
+    Duration sweep = c.getDuration("budget-sweep");
+    system.scheduler().scheduleWithFixedDelay(sweep, sweep, this::expireOverBudget, system.executionContext());
     registerGauges(registry);
   }
 
@@ -222,14 +227,36 @@ public final class Admission implements org.apache.pekko.actor.Extension {
       rejectedFull.increment();
       return CompletableFuture.completedFuture(new Busy("too many requests are waiting; try again shortly"));
     }
-    Duration budget = waitBudget(now);
-    p.budgetTimer = system.scheduler().scheduleOnce(budget, () -> {
-      if (p.state.compareAndSet(QUEUED, EXPIRED)) {
-        rejectedOverBudget.increment();
-        p.answer.complete(new Busy("waited too long in the queue; try again shortly"));
-      }
-    }, system.executionContext());
+    waiting.add(p);
     return p.answer;
+  }
+
+  /** True when the node sheds new reserves now; counted as shed, as {@link #offer} would have. */
+  boolean shedsNow() {
+    return shedder.shouldShed();
+  }
+
+  /**
+   * Answers Busy to every request still queued past the wait budget in force. Requests are taken in
+   * offer order and one budget applies to all, so the sweep stops at the first one still in time;
+   * dispatched ones are only dropped from the list.
+   */
+  private void expireOverBudget() {
+    long budget = waitBudget(switches.values()).toNanos();
+    long now = System.nanoTime();
+    for (Pending p = waiting.peek(); p != null; p = waiting.peek()) {
+      if (p.state.get() == QUEUED && now - p.offeredAt < budget) return;
+      waiting.poll();
+      expire(p);
+    }
+  }
+
+  /** Answers Busy when the request is still queued. */
+  private boolean expire(Pending p) {
+    if (!p.state.compareAndSet(QUEUED, EXPIRED)) return false;
+    rejectedOverBudget.increment();
+    p.answer.complete(OVER_BUDGET);
+    return true;
   }
 
   /** The wait budget in force: the operator's switch, else the config. */
@@ -256,12 +283,14 @@ public final class Admission implements org.apache.pekko.actor.Extension {
   private CompletionStage<Done> dispatch(List<Pending> batch) {
     Map<String, List<Pending>> bySale = new LinkedHashMap<>();
     List<CompletableFuture<Outcome>> answers = new ArrayList<>(batch.size());
+    long budget = waitBudget(switches.values()).toNanos();
+    long now = System.nanoTime();
     for (Pending p : batch) {
-      if (!p.state.compareAndSet(QUEUED, DISPATCHED)) continue; // its budget ran out while it waited
-      Cancellable timer = p.budgetTimer;
-      if (timer != null) timer.cancel();
+      // past its budget (the sweep runs every few ms): answered Busy here, never sent to the sale
+      if (now - p.offeredAt >= budget && expire(p)) continue;
+      if (!p.state.compareAndSet(QUEUED, DISPATCHED)) continue; // the sweep answered it while it waited
       // batches keep arrival order: the first request sent is the one that waited longest
-      if (answers.isEmpty()) shedder.queueWaited(p.offeredAt, System.nanoTime());
+      if (answers.isEmpty()) shedder.queueWaited(p.offeredAt, now);
       bySale.computeIfAbsent(p.saleId, k -> new ArrayList<>()).add(p);
       answers.add(p.answer);
     }

@@ -7,6 +7,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import seckill.challenge.Challenges;
+import seckill.http.RetryAdvice;
 import seckill.sale.Sale;
 import seckill.sale.SaleJson.ReserveRequest;
 import seckill.sale.SaleReplies;
@@ -15,8 +16,8 @@ import seckill.switches.Switches;
 
 /**
  * The filters in front of a reserve, in the order they run, cheapest first, in one place. What is
- * public comes first; the buyer's token (it names the buyer) comes after step 5, the body's parsing
- * after step 7; the bounded admission queue after the last. Each step passes or gives a
+ * public comes first; the buyer's token (it names the buyer) comes after step 6, the body's parsing
+ * after step 8; the bounded admission queue after the last. Each step passes or gives a
  * {@link Refusal}, which {@link AdmissionRoutes} only renders.
  *
  * <ol>
@@ -25,6 +26,7 @@ import seckill.switches.Switches;
  *   <li>the operator's brakes (its sale or every sale paused, read-only): 503 with Retry-After
  *   <li>the hidden path's key: 404 {@code reserve_path_unknown}
  *   <li>units left in the view: 410 {@code sold_out}
+ *   <li>the node is shedding load ({@link LoadShedder}): 503 {@code unavailable} with Retry-After
  *   <li>(the token: 401) the buyer's own rate ({@link HotKeys#throttle}): 429 {@code buyer_throttled}, answered after a pause
  *   <li>the sale's and the node's rate: 429 {@code rate_limited}
  *   <li>(the body) a valid request id and a quantity within the sale's limit: 400
@@ -40,7 +42,7 @@ final class ReserveEdge {
     }
   }
 
-  /** What the steps before the body found: the sale's view to go on with, or why not. */
+  /** What the steps before the token found: the sale's view to go on with, or why not. */
   record Checked(SaleViews.View view, Refusal refusal) {
     static Checked refused(Refusal refusal) {
       return new Checked(null, refusal);
@@ -52,6 +54,8 @@ final class ReserveEdge {
   private final Switches switches;
   private final EdgeGuards guards;
   private final Challenges challenges;
+  private final Admission admission;
+  private final RetryAdvice retryAdvice;
 
   ReserveEdge(ActorSystem<?> system, SaleViews views, EdgeGuards guards, Challenges challenges) {
     this.views = views;
@@ -59,11 +63,14 @@ final class ReserveEdge {
     this.switches = Switches.get(system);
     this.guards = guards;
     this.challenges = challenges;
+    this.admission = Admission.get(system);
+    this.retryAdvice = RetryAdvice.get(system);
   }
 
   /**
-   * Steps 1 to 5, before the buyer's token: they read only what is public (the sale's status shows
-   * the same), so answering them first leaks nothing and spares the token's cost to every loser.
+   * Steps 1 to 6, before the buyer's token: they read only what is public (the sale's status shows
+   * the same, and an overloaded node tells everyone alike), so answering them first leaks nothing
+   * and spares the token's cost to every loser.
    */
   Checked publicChecks(String saleId, String key) {
     Optional<SaleViews.View> found = views.get(saleId);
@@ -80,10 +87,15 @@ final class ReserveEdge {
       return Checked.refused(Refusal.of(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path"));
     }
     if (view.available() == 0) return Checked.refused(Refusal.of(StatusCodes.GONE, "sold_out", "sold out"));
+    // an overloaded node says so before it spends the token's cost on a request it would turn away
+    if (admission.shedsNow()) {
+      return Checked.refused(new Refusal(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", Admission.SHED.message(),
+          retryAdvice.seconds(), false));
+    }
     return new Checked(view, null);
   }
 
-  /** Steps 6 and 7, for a buyer whose token was verified. */
+  /** Steps 7 and 8, for a buyer whose token was verified. */
   Optional<Refusal> buyerChecks(String saleId, String buyer) {
     OptionalLong pause = hotKeys.throttle(buyer);
     if (pause.isPresent()) {
@@ -98,7 +110,7 @@ final class ReserveEdge {
     return Optional.empty();
   }
 
-  /** Step 8: the body's own rules. */
+  /** Step 9: the body's own rules. */
   Optional<Refusal> body(ReserveRequest body, SaleViews.View view) {
     if (!Sale.isValidRequestId(body.requestId())) {
       return Optional.of(Refusal.of(StatusCodes.BAD_REQUEST, "invalid_request_id", Sale.REQUEST_ID_RULE));
@@ -112,7 +124,7 @@ final class ReserveEdge {
     return Optional.empty();
   }
 
-  /** Step 9: the access token of a solved challenge, when the sale asks for one (used up when it passes). */
+  /** Step 10: the access token of a solved challenge, when the sale asks for one (used up when it passes). */
   Optional<Refusal> access(String saleId, String buyer, String requestId, Optional<String> accessToken) {
     return challenges.admit(saleId, buyer, requestId, accessToken)
         .map(refused -> Refusal.of(StatusCodes.FORBIDDEN, refused.code(), refused.message()));

@@ -103,7 +103,12 @@ class LoadSheddingTest {
         first.put(buyer, r);
       }
       shedMillis.forEach(ms -> assertTrue(ms < SLOW.toMillis() / 2, "a shed reserve took " + shedMillis + " ms"));
-      assertTrue(shedding(api).get("shedBreakerOpen").asLong() >= 5);
+      // shedding is answered before the token is verified: it is public, and a shed request costs the node no JWT
+      Response forged = api.post(path, "not-a-token", "{\"requestId\":\"r-forged\"}");
+      assertEquals(503, forged.status(), forged.text());
+      assertEquals("unavailable", forged.error());
+      assertNotNull(forged.header("Retry-After"));
+      assertTrue(shedding(api).get("shedBreakerOpen").asLong() >= 6);
 
       SlowJournal.delay = Duration.ZERO;
       Response slow = stuck.get(30, TimeUnit.SECONDS);
