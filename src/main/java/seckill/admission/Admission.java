@@ -126,6 +126,7 @@ public final class Admission implements org.apache.pekko.actor.Extension {
   private final Counter reserves;
   private final Histogram batchSize;
   private final Histogram batchSeconds;
+  private final Histogram answerSeconds;
   private final LoadShedder shedder;
   private final Switches switches;
   private final HotKeys hotKeys;
@@ -140,6 +141,10 @@ public final class Admission implements org.apache.pekko.actor.Extension {
         .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000).register(registry);
     this.batchSeconds = Histogram.builder().name("seckill_batch_answer_seconds")
         .help("From sending a batch to a sale to its last answer: the persist and both hops").register(registry);
+    this.answerSeconds = Histogram.builder().name("seckill_reserve_answer_seconds")
+        .help("A reserve from its route to its answer, by kind: reserved, refused, unavailable")
+        .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+        .labelNames("kind").register(registry);
     this.switches = Switches.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
@@ -201,9 +206,13 @@ public final class Admission implements org.apache.pekko.actor.Extension {
         .callback(cb -> cb.call(stats().shedding().breakerOpened())).register(registry);
   }
 
-  /** Counts one reserve answer by its outcome ({@code reserved}, {@code sold_out}, ...). */
-  public void answered(String outcome) {
+  /**
+   * Counts one reserve answer by its outcome ({@code reserved}, {@code sold_out}, ...) and times it
+   * by its kind: {@code reserved} (201), {@code unavailable} (503), {@code refused} (any other).
+   */
+  public void answered(String outcome, int status, long nanos) {
     reserves.labelValues(outcome).inc();
+    answerSeconds.labelValues(status == 201 ? "reserved" : status == 503 ? "unavailable" : "refused").observe(nanos / 1e9);
   }
 
   private static List<Pending> newBatch(Pending first) {

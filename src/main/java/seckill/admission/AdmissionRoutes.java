@@ -93,7 +93,7 @@ public final class AdmissionRoutes extends JsonDirectives {
         pathEndOrSingleSlash(() -> get(() -> sale(saleId))),
         path("status", () -> get(() -> status(saleId))),
         path(PathMatchers.segment("reservations").slash(PathMatchers.segment()),
-            key -> post(() -> counted(attempt(saleId, () -> reserve(saleId, key))))),
+            key -> post(() -> counted(() -> attempt(saleId, () -> reserve(saleId, key))))),
         path("reservations", () -> post(() -> attempt(saleId, () -> error(StatusCodes.NOT_FOUND, "reserve_path_unknown",
             "reserve at the reservePath the sale's status publishes once the sale is open"))))));
   }
@@ -104,14 +104,20 @@ public final class AdmissionRoutes extends JsonDirectives {
     return inner.get();
   }
 
-  /** Counts each reserve answer by its outcome: "reserved", or the error code the answer was built with. */
-  private Route counted(Route inner) {
+  /**
+   * Counts each reserve answer by its outcome ("reserved", or the error code the answer was built
+   * with) and times it from here, where the route starts.
+   */
+  private Route counted(Supplier<Route> inner) {
+    long start = System.nanoTime();
+    Route route = inner.get(); // the edge's checks run while the route is built: timed too
     return mapResponse(response -> {
       int status = response.status().intValue();
       admission.answered(status == 201 ? "reserved"
-          : response.getAttribute(ApiError.KEY).map(ApiError::error).orElse("status_" + status));
+          : response.getAttribute(ApiError.KEY).map(ApiError::error).orElse("status_" + status), status,
+          System.nanoTime() - start);
       return response;
-    }, () -> inner);
+    }, () -> route);
   }
 
   private Route sale(String saleId) {

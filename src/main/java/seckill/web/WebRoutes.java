@@ -31,6 +31,7 @@ public final class WebRoutes extends AllDirectives {
   private final Asset page;
   private final Asset script;
   private final Asset style;
+  private final Asset openApi;
   private final long maxAge;
   private final String demoSale;
   private final SwitchDirectives brakes;
@@ -43,6 +44,7 @@ public final class WebRoutes extends AllDirectives {
     this.page = load("web/sale.html", ContentTypes.TEXT_HTML_UTF8);
     this.script = load("web/sale.js", ContentTypes.create(MediaTypes.APPLICATION_JAVASCRIPT, HttpCharsets.UTF_8));
     this.style = load("web/sale.css", ContentTypes.create(MediaTypes.TEXT_CSS, HttpCharsets.UTF_8));
+    this.openApi = load("web/openapi.json", ContentTypes.APPLICATION_JSON);
   }
 
   public static Route init(ActorSystem<?> system) {
@@ -55,14 +57,20 @@ public final class WebRoutes extends AllDirectives {
             org.apache.pekko.http.javadsl.model.Uri.create("/sales/" + demoSale), StatusCodes.TEMPORARY_REDIRECT))),
         path(PathMatchers.segment("sales").slash(PathMatchers.segment()), id -> get(() -> serve(page))),
         path(PathMatchers.segment("static").slash("sale.js"), () -> get(() -> serve(script))),
-        path(PathMatchers.segment("static").slash("sale.css"), () -> get(() -> serve(style))));
+        path(PathMatchers.segment("static").slash("sale.css"), () -> get(() -> serve(style))),
+        // the API's contract (OpenAPI 3.1), for integrators' tools; not behind the sale-page switch
+        path(PathMatchers.segment("api").slash("openapi.json"), () -> get(() -> cached(openApi))));
   }
 
   /** The operator may turn the page off ("sale-page") to keep a node's bandwidth for the API. */
   private Route serve(Asset asset) {
-    return brakes.feature("sale-page", () -> respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(maxAge)),
+    return brakes.feature("sale-page", () -> cached(asset));
+  }
+
+  private Route cached(Asset asset) {
+    return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(maxAge)),
         () -> conditional(asset.etag(), () -> complete(
-            org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(asset.entity())))));
+            org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(asset.entity()))));
   }
 
   private static Asset load(String resource, ContentType type) {

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# A big sale, the entity alone: 1,000,000 reservations (BIG_SALE_RESERVATIONS) in batches of 1,000
+# on an H2 file and on PostgreSQL (embedded binaries from Maven Central, BIG_SALE_JOURNALS to pick):
+# the rate per 100k chunk, the longest batch, heap per reservation, recovery time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+java -Xmx4g -Dlogback.configurationFile=src/main/resources/logback.xml \
+  -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" seckill.bench.BigSaleBench

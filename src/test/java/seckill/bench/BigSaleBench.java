@@ -1,0 +1,142 @@
+package seckill.bench;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import seckill.TestDatabases;
+import seckill.TestNode;
+import seckill.journal.Journal;
+import seckill.sale.Sale;
+
+/**
+ * A big sale, the entity alone (no HTTP, no sharding): one sale of {@code BIG_SALE_RESERVATIONS}
+ * units (1,000,000 by default) sold to as many buyers in batches of 1,000, one batch in flight, on
+ * an H2 file and on PostgreSQL (embedded binaries). Prints the rate of every 100,000-reservation
+ * chunk, the slowest batch of each chunk (a snapshot shows as a stall), the heap the live sale
+ * holds per reservation (after full GCs, with the sale alive and after it stopped), and how long the
+ * sale takes to recover. Not a test: run with load-tests/big-sale.sh (issue "Big sales").
+ */
+public final class BigSaleBench {
+
+  private static final int BATCH = 1_000;
+  private static final int CHUNK = 100_000;
+
+  private BigSaleBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int total = Integer.parseInt(System.getenv().getOrDefault("BIG_SALE_RESERVATIONS", "1000000"));
+    List<String> databases = List.of(System.getenv().getOrDefault("BIG_SALE_JOURNALS", "H2 file,PostgreSQL").split(","));
+    List<String> summary = new ArrayList<>();
+    for (String db : databases) {
+      Config dbConfig = db.startsWith("H2") ? TestDatabases.h2() : TestDatabases.postgres();
+      Config config = TestNode.config(dbConfig, ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING"));
+      Journal.prepare(config);
+      ActorTestKit kit = ActorTestKit.create("big-sale", config);
+      Sale.Settings settings = Sale.Settings.fromConfig(config.getConfig("seckill.sale"));
+      try {
+        summary.add(run(db, kit, settings, total));
+      } finally {
+        kit.shutdownTestKit();
+      }
+    }
+    System.out.println();
+    System.out.printf("big sale: one entity, %,d reservations in batches of %,d, one batch in flight, snapshot every %d events%n",
+        total, BATCH, ConfigFactory.load().getInt("seckill.sale.snapshot-every"));
+    System.out.println("| journal | first chunk /s | slowest chunk /s | fastest chunk /s | longest batch ms | heap per reservation | recovery s |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+    summary.forEach(System.out::println);
+    System.exit(0);
+  }
+
+  private static String run(String db, ActorTestKit kit, Sale.Settings settings, int total) throws Exception {
+    String saleId = "big-" + System.nanoTime();
+    long heapBefore = usedHeapAfterGc();
+    ActorRef<Sale.Command> sale = kit.spawn(Sale.create(saleId, settings, kit.system().ignoreRef()));
+    TestProbe<Sale.Confirmation> probe = kit.createTestProbe();
+    Instant now = Instant.now();
+    sale.tell(new Sale.Define(new Sale.Definition("big", "", BigDecimal.ONE, "EUR", total, now.minusSeconds(1),
+        now.plusSeconds(86_400), 1, Sale.DeductionMode.ON_ORDER, null), probe.ref()));
+    probe.expectMessageClass(Sale.Accepted.class, Duration.ofSeconds(30));
+
+    AtomicInteger remaining = new AtomicInteger();
+    AtomicInteger reserved = new AtomicInteger();
+    AtomicReference<CompletableFuture<Void>> done = new AtomicReference<>();
+    ActorRef<Sale.ReserveReply> collector = kit.spawn(Behaviors.receiveMessage(reply -> {
+      if (reply instanceof Sale.Reserved) reserved.incrementAndGet();
+      if (remaining.decrementAndGet() == 0) done.get().complete(null);
+      return Behaviors.same();
+    }));
+    List<Double> rates = new ArrayList<>();
+    List<Double> longest = new ArrayList<>();
+    int buyer = 0;
+    long chunkStart = System.nanoTime();
+    long chunkLongest = 0;
+    while (buyer < total) {
+      int n = Math.min(BATCH, total - buyer);
+      List<Sale.Reserve> requests = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) requests.add(new Sale.Reserve("buyer-" + (++buyer), "r", 1, collector));
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      done.set(f);
+      remaining.set(n);
+      long sent = System.nanoTime();
+      sale.tell(new Sale.ReserveBatch(requests));
+      f.get(120, TimeUnit.SECONDS);
+      chunkLongest = Math.max(chunkLongest, System.nanoTime() - sent);
+      if (buyer % CHUNK == 0 || buyer == total) {
+        double seconds = (System.nanoTime() - chunkStart) / 1e9;
+        rates.add((buyer % CHUNK == 0 ? CHUNK : buyer % CHUNK) / seconds);
+        longest.add(chunkLongest / 1e6);
+        System.out.printf("%s: %,d reserved, this chunk %.0f/s, its longest batch %.1f ms%n", db, buyer,
+            rates.get(rates.size() - 1), chunkLongest / 1e6);
+        chunkStart = System.nanoTime();
+        chunkLongest = 0;
+      }
+    }
+    if (reserved.get() != total) throw new IllegalStateException("reserved " + reserved.get() + " of " + total);
+    long heapLive = usedHeapAfterGc();
+    kit.stop(sale);
+    long heapStopped = usedHeapAfterGc();
+    double perReservation = (double) (heapLive - Math.min(heapBefore, heapStopped)) / total;
+    System.out.printf("%s: heap %,d MB before, %,d MB with the sale alive, %,d MB after it stopped: %.0f bytes per reservation%n",
+        db, heapBefore >> 20, heapLive >> 20, heapStopped >> 20, perReservation);
+
+    // recovery: a new incarnation of the same sale, from its snapshot and the events after it
+    long start = System.nanoTime();
+    ActorRef<Sale.Command> again = kit.spawn(Sale.create(saleId, settings, kit.system().ignoreRef()));
+    TestProbe<Sale.Status> status = kit.createTestProbe();
+    again.tell(new Sale.GetStatus(status.ref()));
+    Sale.Status recovered = status.expectMessageClass(Sale.Status.class, Duration.ofSeconds(300));
+    double recovery = (System.nanoTime() - start) / 1e9;
+    if (recovered.sold() != total) throw new IllegalStateException("recovered " + recovered.sold() + " sold of " + total);
+    System.out.printf("%s: recovered %,d sold in %.2f s%n", db, recovered.sold(), recovery);
+    kit.stop(again);
+    kit.stop(collector);
+
+    double first = rates.get(0);
+    return String.format("| %s | %.0f | %.0f | %.0f | %.0f | %.0f B | %.2f |", db, first,
+        rates.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+        rates.stream().mapToDouble(Double::doubleValue).max().orElse(0),
+        longest.stream().mapToDouble(Double::doubleValue).max().orElse(0), perReservation, recovery);
+  }
+
+  private static long usedHeapAfterGc() throws InterruptedException {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    return rt.totalMemory() - rt.freeMemory();
+  }
+}

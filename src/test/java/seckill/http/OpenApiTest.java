@@ -1,0 +1,152 @@
+package seckill.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.Error;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import seckill.Api;
+import seckill.Api.Response;
+import seckill.OneNode;
+import seckill.challenge.Challenges;
+
+/**
+ * The buyer API's OpenAPI document (GET /api/openapi.json) is true: every documented operation is
+ * called on a real bound server, each answer's status must be documented for its operation, its
+ * body must validate against the documented schema (which allows no field it does not name), and
+ * the documented headers (Location, Retry-After) must be there.
+ */
+@ExtendWith({LogCapturingExtension.class, OneNode.class})
+@OneNode.Settings("seckill.challenge.default-difficulty = 0")
+class OpenApiTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final SchemaRegistry SCHEMAS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+
+  private Api api;
+  private JsonNode doc;
+  private final Set<String> called = new TreeSet<>();
+
+  @Test
+  void everyDocumentedOperationAnswersAsDocumented() throws Exception {
+    Response served = api.get("/api/openapi.json", null);
+    assertEquals(200, served.status());
+    doc = served.json();
+    assertEquals("3.1.0", doc.get("openapi").asText());
+    check("get", "/api/openapi.json", served);
+
+    check("post", "/dev/tokens", api.post("/dev/tokens", null, "{\"buyer\":\"alice\"}"));
+    check("post", "/dev/tokens", api.post("/dev/tokens", null, "{\"buyer\":"));
+    String alice = api.token("alice");
+    String bob = api.token("bob");
+    String carol = api.token("carol");
+
+    api.defineSale("oa", Api.sale(2, 1, "HOLD", 600L));
+    check("get", "/api/sales/{saleId}", api.get("/api/sales/oa", null));
+    check("get", "/api/sales/{saleId}", api.get("/api/sales/no-such-sale", null));
+    check("get", "/api/sales/{saleId}/status", api.get("/api/sales/oa/status", null));
+    check("get", "/api/sales/{saleId}/status", api.get("/api/sales/no-such-sale/status", null));
+
+    String path = api.reservePath("oa");
+    String reserve = "/api/sales/{saleId}/reservations/{key}";
+    Response reserved = api.post(path, alice, "{\"requestId\":\"r1\",\"quantity\":1}");
+    assertEquals(201, reserved.status(), reserved.text());
+    check("post", reserve, reserved);
+    check("post", reserve, api.post(path, alice, "{\"requestId\":\"r1\",\"quantity\":1}")); // the same again
+    check("post", reserve, api.post(path, "not-a-token", "{\"requestId\":\"r2\"}"));
+    check("post", reserve, api.post(path, bob, "{\"requestId\":\"r1\",\"quantity\":0}"));
+    check("post", reserve, api.post(path, bob, "{\"requestId\":"));
+    check("post", reserve, api.send("POST", path, bob, "requestId=r1", Map.of("Content-Type", "text/plain")));
+    check("post", reserve, api.post(path, alice, "{\"requestId\":\"r2\",\"quantity\":1}")); // over her limit
+    check("post", reserve, api.post("/api/sales/oa/reservations/not-the-key", bob, "{\"requestId\":\"r1\"}"));
+    check("post", reserve, api.post(path, bob, "{\"requestId\":\"r1\"}"));
+    api.awaitState("oa", "SOLD_OUT");
+    check("post", reserve, api.post(path, carol, "{\"requestId\":\"r1\"}"));
+    check("post", "/api/sales/{saleId}/reservations", api.post("/api/sales/oa/reservations", carol, "{\"requestId\":\"r1\"}"));
+
+    String mine = "/api/sales/{saleId}/reservations";
+    check("get", mine, api.get("/api/sales/oa/reservations", alice));
+    check("get", mine, api.get("/api/sales/oa/reservations?offset=-1", alice));
+    check("get", mine, api.get("/api/sales/oa/reservations", null));
+
+    String rid = reserved.json().get("reservationId").asText();
+    String one = "/api/reservations/{reservationId}";
+    check("get", one, api.get("/api/reservations/" + rid, alice));
+    check("get", one, api.get("/api/reservations/" + rid, bob));
+    check("get", one, api.get("/api/reservations/" + rid, null));
+    check("delete", one, api.delete("/api/reservations/" + rid, alice));
+    check("delete", one, api.delete("/api/reservations/oa.nothing", alice));
+
+    // a sale that asks for a challenge, the page's way: fetch, solve, trade for an access token, reserve
+    int bits = 4;
+    api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"oa-ch\":" + bits + "}}");
+    api.defineSale("oa-ch", Api.sale(5, 1, "ON_ORDER", null));
+    String challengePath = "/api/sales/{saleId}/challenge";
+    Response issued = api.get("/api/sales/oa-ch/challenge", alice);
+    check("get", challengePath, issued);
+    check("get", challengePath, api.get("/api/sales/oa/challenge", alice));
+    String challenge = issued.json().get("challenge").asText();
+    check("post", challengePath, api.post("/api/sales/oa-ch/challenge", alice,
+        "{\"challenge\":\"" + challenge + "\",\"solution\":\"" + wrong(challenge, bits) + "\",\"requestId\":\"r1\"}"));
+    Response granted = api.post("/api/sales/oa-ch/challenge", alice,
+        "{\"challenge\":\"" + challenge + "\",\"solution\":\"" + Challenges.solve(challenge, bits) + "\",\"requestId\":\"r1\"}");
+    check("post", challengePath, granted);
+    String chPath = api.reservePath("oa-ch");
+    check("post", reserve, api.post(chPath, alice, "{\"requestId\":\"r1\"}")); // no access token: 403
+    check("post", reserve, api.send("POST", chPath, alice, "{\"requestId\":\"r1\"}",
+        Map.of("Content-Type", "application/json", "X-Access-Token", granted.json().get("accessToken").asText())));
+
+    Set<String> documented = new TreeSet<>();
+    doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames()
+        .forEachRemaining(method -> documented.add(method.toUpperCase() + " " + p.getKey())));
+    assertEquals(documented, called, "every documented operation is called, and only those");
+  }
+
+  /** The answer's status is documented for the operation, its body validates, its documented headers are there. */
+  private void check(String method, String template, Response r) {
+    JsonNode operation = doc.path("paths").path(template).path(method);
+    assertTrue(operation.isObject(), method + " " + template + " is not documented");
+    called.add(method.toUpperCase() + " " + template);
+    JsonNode documented = operation.path("responses").path(Integer.toString(r.status()));
+    assertTrue(documented.isObject(), method + " " + template + " answered " + r.status() + ", not documented: " + r.text());
+    documented.path("headers").fieldNames().forEachRemaining(header ->
+        assertNotNull(r.header(header), method + " " + template + " " + r.status() + " without " + header));
+    JsonNode schema = documented.path("content").path("application/json").path("schema");
+    if (schema.isMissingNode()) return;
+    assertNotNull(r.json(), method + " " + template + " " + r.status() + " is not JSON: " + r.text());
+    List<Error> errors = SCHEMAS.getSchema(withDefinitions(schema)).validate(r.json());
+    assertTrue(errors.isEmpty(), method + " " + template + " " + r.status() + ": " + errors + " in " + r.text());
+  }
+
+  /** The response's schema as a JSON Schema document of its own: the components become $defs. */
+  private JsonNode withDefinitions(JsonNode schema) {
+    try {
+      String defs = JSON.writeValueAsString(doc.path("components").path("schemas"))
+          .replace("#/components/schemas/", "#/$defs/");
+      ObjectNode root = (ObjectNode) JSON.readTree(JSON.writeValueAsString(schema).replace("#/components/schemas/", "#/$defs/"));
+      root.put("$schema", "https://json-schema.org/draft/2020-12/schema");
+      root.set("$defs", JSON.readTree(defs));
+      return root;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String wrong(String challenge, int bits) {
+    long miss = 0;
+    while (Challenges.solves(challenge, Long.toString(miss), bits)) miss++;
+    return Long.toString(miss);
+  }
+}
