@@ -73,8 +73,8 @@ public final class Main {
         AdmissionRoutes.init(system, tokens, challenges),
         ChallengeRoutes.init(system, tokens, challenges),
         SaleRoutes.init(system, tokens),
+        WebRoutes.init(system), // before the admin API: the dashboard's page at /admin/ needs no token
         AdminRoutes.init(system),
-        WebRoutes.init(system),
         DevTokenRoutes.init(system, tokens),
         EdgeLadder.init(system, tokens, challenges));
 

@@ -38,6 +38,7 @@ public final class AdminRoutes extends JsonDirectives {
   private final Sales sales;
   private final Admission admission;
   private final HotKeys hotKeys;
+  private final seckill.sale.SaleViews views;
   private final String adminToken;
   private final SwitchRoutes switchRoutes;
   private final SwitchDirectives brakes;
@@ -59,12 +60,16 @@ public final class AdminRoutes extends JsonDirectives {
     this.sales = new Sales(system);
     this.admission = admission;
     this.hotKeys = HotKeys.get(system);
+    this.views = seckill.sale.SaleViews.get(system);
     this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
   }
 
   public Route routes() {
     return pathPrefix("admin", () -> auth.admin(adminToken, () -> concat(
         path("admission", () -> get(() -> json(StatusCodes.OK, admission.stats()))),
+        path("outcomes", () -> get(() -> json(StatusCodes.OK, new Outcomes(java.time.Instant.now(), admission.outcomes())))),
+        path("sales", () -> get(() -> json(StatusCodes.OK, new SaleList(views.summaries(java.time.Instant.now()))))),
+        path("cluster", () -> get(() -> json(StatusCodes.OK, members()))),
         path("hotspots", () -> get(() -> json(StatusCodes.OK, hotKeys.hotspots()))),
         path(PathMatchers.segment("cluster").slash(PathMatchers.segment()), operation ->
             post(() -> jsonBody(MemberRequest.class, body -> member(operation, body.address())))),
@@ -87,6 +92,28 @@ public final class AdminRoutes extends JsonDirectives {
 
   /** {@code POST /admin/cluster/leave} and {@code /down}: which member. */
   public record MemberRequest(String address) {}
+
+  /** {@code GET /admin/outcomes}: this node's reserve answers since it started, by outcome. */
+  public record Outcomes(java.time.Instant at, java.util.SortedMap<String, Long> counts) {}
+
+  /** {@code GET /admin/sales}: every sale this node's views know. */
+  public record SaleList(java.util.List<seckill.sale.SaleViews.Summary> sales) {}
+
+  /** {@code GET /admin/cluster}: the members as this node sees them. */
+  public record Members(String self, String leader, java.util.List<MemberView> members, java.util.List<String> unreachable) {}
+
+  public record MemberView(String address, String status, java.util.List<String> roles) {}
+
+  private Members members() {
+    var state = Cluster.get(system).state();
+    java.util.List<MemberView> members = new java.util.ArrayList<>();
+    state.getMembers().forEach(m -> members.add(new MemberView(m.address().toString(), m.status().toString(),
+        java.util.List.copyOf(new java.util.TreeSet<>(m.getRoles())))));
+    java.util.List<String> unreachable = new java.util.ArrayList<>();
+    state.getUnreachable().forEach(m -> unreachable.add(m.address().toString()));
+    return new Members(Cluster.get(system).selfMember().address().toString(),
+        state.getLeader() == null ? null : state.getLeader().toString(), members, unreachable);
+  }
 
   /** The answer: the operation was handed to the cluster, which carries it out within seconds. */
   public record MemberOperation(String address, String operation) {}

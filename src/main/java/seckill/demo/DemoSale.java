@@ -79,6 +79,8 @@ public final class DemoSale {
     boolean publicAdminToken = admin.equals(ShippedDefaults.of("auth.conf").getString("seckill.auth.admin-token"));
     out.append("    counters:  curl -H \"Authorization: Bearer ").append(publicAdminToken ? admin : "$SECKILL_ADMIN_TOKEN")
         .append("\" ").append(baseUrl).append("/admin/sales/").append(s.saleId()).append('\n');
+    out.append("    dashboard: ").append(baseUrl).append("/admin/ (asks for the admin token)\n");
+    out.append("    API:       ").append(baseUrl).append("/api/openapi.json (OpenAPI 3.1)\n");
     if (auth.getBoolean("dev-mode") && tokens.canMint()) {
       String buyer = demo.getString("sample-buyer");
       out.append("    a token for buyer '").append(buyer).append("' (dev mode only):\n");

@@ -120,6 +120,22 @@ public final class SaleViews implements Extension {
     return synced && !listings.containsKey(saleId);
   }
 
+  /** A sale in the operators' list: its definition, phase and units as this node sees them. */
+  public record Summary(String saleId, String item, Sale.Phase phase, int stock, int available, int sold, int held,
+      Instant startsAt, Instant endsAt) {}
+
+  /** Every sale this node knows, by id. */
+  public java.util.List<Summary> summaries(Instant now) {
+    return listings.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> {
+      Listing l = e.getValue();
+      Stock s = available.get(e.getKey());
+      int stock = l.definition().stock();
+      return new Summary(e.getKey(), l.definition().item(), Sale.phaseOf(l.lifecycle(), l.definition(), now),
+          s == null ? stock : s.available() + s.sold() + s.held(), s == null ? stock : s.available(),
+          s == null ? 0 : s.sold(), s == null ? 0 : s.held(), l.definition().startsAt(), l.definition().endsAt());
+    }).toList();
+  }
+
   public Optional<View> get(String saleId) {
     Listing listing = listings.get(saleId);
     if (listing == null) return Optional.empty();

@@ -20,8 +20,9 @@ import seckill.switches.SwitchDirectives;
 import seckill.http.ETags;
 
 /**
- * The static layer: the sale page and its script and style, read once at start and served as the
- * same bytes to everyone (public cache, ETag, no cookies), so a CDN or the browser can answer them.
+ * The static layer: the sale page and the operators' dashboard with their scripts and styles, and
+ * the OpenAPI document, read once at start and served as the same bytes to everyone (public cache,
+ * ETag, no cookies), so a CDN or the browser can answer them.
  */
 public final class WebRoutes extends AllDirectives {
 
@@ -32,6 +33,9 @@ public final class WebRoutes extends AllDirectives {
   private final Asset script;
   private final Asset style;
   private final Asset openApi;
+  private final Asset adminPage;
+  private final Asset adminScript;
+  private final Asset adminStyle;
   private final long maxAge;
   private final String demoSale;
   private final SwitchDirectives brakes;
@@ -45,6 +49,9 @@ public final class WebRoutes extends AllDirectives {
     this.script = load("web/sale.js", ContentTypes.create(MediaTypes.APPLICATION_JAVASCRIPT, HttpCharsets.UTF_8));
     this.style = load("web/sale.css", ContentTypes.create(MediaTypes.TEXT_CSS, HttpCharsets.UTF_8));
     this.openApi = load("web/openapi.json", ContentTypes.APPLICATION_JSON);
+    this.adminPage = load("web/admin.html", ContentTypes.TEXT_HTML_UTF8);
+    this.adminScript = load("web/admin.js", ContentTypes.create(MediaTypes.APPLICATION_JAVASCRIPT, HttpCharsets.UTF_8));
+    this.adminStyle = load("web/admin.css", ContentTypes.create(MediaTypes.TEXT_CSS, HttpCharsets.UTF_8));
   }
 
   public static Route init(ActorSystem<?> system) {
@@ -59,7 +66,12 @@ public final class WebRoutes extends AllDirectives {
         path(PathMatchers.segment("static").slash("sale.js"), () -> get(() -> serve(script))),
         path(PathMatchers.segment("static").slash("sale.css"), () -> get(() -> serve(style))),
         // the API's contract (OpenAPI 3.1), for integrators' tools; not behind the sale-page switch
-        path(PathMatchers.segment("api").slash("openapi.json"), () -> get(() -> cached(openApi))));
+        path(PathMatchers.segment("api").slash("openapi.json"), () -> get(() -> cached(openApi))),
+        // the operators' dashboard: a static page holding no secret (it asks for the admin token and
+        // keeps it in the tab's session storage); the admin API behind it checks the token
+        pathPrefix("admin", () -> pathEndOrSingleSlash(() -> get(() -> cached(adminPage)))),
+        path(PathMatchers.segment("static").slash("admin.js"), () -> get(() -> cached(adminScript))),
+        path(PathMatchers.segment("static").slash("admin.css"), () -> get(() -> cached(adminStyle))));
   }
 
   /** The operator may turn the page off ("sale-page") to keep a node's bandwidth for the API. */

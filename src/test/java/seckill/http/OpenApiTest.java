@@ -23,7 +23,7 @@ import seckill.OneNode;
 import seckill.challenge.Challenges;
 
 /**
- * The buyer API's OpenAPI document (GET /api/openapi.json) is true: every documented operation is
+ * The API's OpenAPI document (GET /api/openapi.json) is true: every documented operation is
  * called on a real bound server, each answer's status must be documented for its operation, its
  * body must validate against the documented schema (which allows no field it does not name), and
  * the documented headers (Location, Retry-After) must be there.
@@ -71,7 +71,8 @@ class OpenApiTest {
     check("post", reserve, api.send("POST", path, bob, "requestId=r1", Map.of("Content-Type", "text/plain")));
     check("post", reserve, api.post(path, alice, "{\"requestId\":\"r2\",\"quantity\":1}")); // over her limit
     check("post", reserve, api.post("/api/sales/oa/reservations/not-the-key", bob, "{\"requestId\":\"r1\"}"));
-    check("post", reserve, api.post(path, bob, "{\"requestId\":\"r1\"}"));
+    Response bobs = api.post(path, bob, "{\"requestId\":\"r1\"}");
+    check("post", reserve, bobs);
     api.awaitState("oa", "SOLD_OUT");
     check("post", reserve, api.post(path, carol, "{\"requestId\":\"r1\"}"));
     check("post", "/api/sales/{saleId}/reservations", api.post("/api/sales/oa/reservations", carol, "{\"requestId\":\"r1\"}"));
@@ -107,6 +108,54 @@ class OpenApiTest {
     check("post", reserve, api.post(chPath, alice, "{\"requestId\":\"r1\"}")); // no access token: 403
     check("post", reserve, api.send("POST", chPath, alice, "{\"requestId\":\"r1\"}",
         Map.of("Content-Type", "application/json", "X-Access-Token", granted.json().get("accessToken").asText())));
+
+    // the operators' API
+    String adminSale = "/admin/sales/{saleId}";
+    check("put", adminSale, api.admin("PUT", "/admin/sales/oa-admin", Api.sale(3, 1, "HOLD", 600L).toString()));
+    check("put", adminSale, api.admin("PUT", "/admin/sales/oa-admin", "{\"item\":\"x\"}"));
+    check("put", adminSale, api.admin("PUT", "/admin/sales/oa", Api.sale(3, 1, "HOLD", 600L).toString()));
+    check("put", adminSale, api.send("PUT", "/admin/sales/oa-admin", null, Api.sale(3, 1, "HOLD", 600L).toString(), Map.of()));
+    check("get", adminSale, api.admin("GET", "/admin/sales/oa", null));
+    check("get", adminSale, api.admin("GET", "/admin/sales/no-such-sale", null));
+    check("post", "/admin/sales/{saleId}/pause", api.admin("POST", "/admin/sales/oa-admin/pause", null));
+    check("post", "/admin/sales/{saleId}/open", api.admin("POST", "/admin/sales/oa-admin/open", null));
+    check("post", "/admin/sales/{saleId}/stock", api.admin("POST", "/admin/sales/oa-admin/stock", "{\"units\":5}"));
+    check("post", "/admin/sales/{saleId}/stock", api.admin("POST", "/admin/sales/oa-admin/stock", "{}"));
+    check("post", "/admin/sales/{saleId}/close", api.admin("POST", "/admin/sales/oa-admin/close", null));
+    check("post", "/admin/sales/{saleId}/open", api.admin("POST", "/admin/sales/oa-admin/open", null));
+    check("get", "/admin/sales/{saleId}/placement", api.admin("GET", "/admin/sales/oa/placement", null));
+
+    String bobsId = bobs.json().get("reservationId").asText();
+    String adminReservation = "/admin/reservations/{reservationId}";
+    String payment = "/admin/reservations/{reservationId}/payment";
+    check("get", adminReservation, api.admin("GET", "/admin/reservations/" + bobsId, null));
+    check("get", adminReservation, api.admin("GET", "/admin/reservations/nothing", null));
+    check("post", payment, api.admin("POST", "/admin/reservations/" + bobsId + "/payment", "{\"paymentId\":\"p1\"}"));
+    check("post", payment, api.admin("POST", "/admin/reservations/" + bobsId + "/payment", "{\"paymentId\":\"p2\"}"));
+    check("post", payment, api.admin("POST", "/admin/reservations/" + bobsId + "/payment", "{}"));
+    check("delete", adminReservation, api.admin("DELETE", "/admin/reservations/" + bobsId, null));
+    api.awaitState("oa", "OPEN"); // alice's cancelled unit is back
+    Response carols = api.post(path, carol, "{\"requestId\":\"r2\"}");
+    assertEquals(201, carols.status(), carols.text());
+    check("delete", adminReservation, api.admin("DELETE", "/admin/reservations/" + carols.json().get("reservationId").asText(), null));
+
+    check("get", "/admin/sales", api.admin("GET", "/admin/sales", null));
+    check("get", "/admin/sales", api.get("/admin/sales", null));
+    check("get", "/admin/outcomes", api.admin("GET", "/admin/outcomes", null));
+    check("get", "/admin/cluster", api.admin("GET", "/admin/cluster", null));
+    check("get", "/admin/admission", api.admin("GET", "/admin/admission", null));
+    check("get", "/admin/hotspots", api.admin("GET", "/admin/hotspots", null));
+    String member = "/admin/cluster/{operation}";
+    check("post", member, api.admin("POST", "/admin/cluster/leave", "{\"address\":\"not an address\"}"));
+    check("post", member, api.admin("POST", "/admin/cluster/down", "{\"address\":\"pekko://seckill@127.0.0.1:1\"}"));
+
+    check("get", "/admin/switches", api.admin("GET", "/admin/switches", null));
+    check("patch", "/admin/switches", api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"queueSize\":100}"));
+    check("patch", "/admin/switches", api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"noSuchSwitch\":1}"));
+    String paused = "/admin/switches/paused-sales/{saleId}";
+    check("put", paused, api.admin("PUT", "/admin/switches/paused-sales/oa-admin?by=test", null));
+    check("delete", paused, api.admin("DELETE", "/admin/switches/paused-sales/oa-admin?by=test", null));
+    check("put", paused, api.admin("PUT", "/admin/switches/paused-sales/oa-admin", null));
 
     Set<String> documented = new TreeSet<>();
     doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames()

@@ -1,0 +1,228 @@
+// The operators' dashboard: the admin API polled once a second, with the admin token kept in this
+// tab's session storage (never a cookie, never the URL). No library: plain DOM and one SVG chart.
+"use strict";
+
+const TOKEN_KEY = "seckill-admin-token";
+const SERIES = [
+  { name: "201 reserved", color: "#047857", outcomes: ["reserved"] },
+  { name: "410 sold out", color: "#6b7280", outcomes: ["sold_out"] },
+  { name: "429 throttled", color: "#f59e0b", outcomes: ["buyer_throttled", "rate_limited"] },
+  { name: "503 unavailable", color: "#dc2626", outcomes: ["unavailable"] },
+];
+const WINDOW = 120;
+const history = [];
+let previous = null;
+let timer = null;
+
+const $ = (id) => document.getElementById(id);
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+function say(text) {
+  $("message").textContent = text;
+}
+
+async function api(method, path, body) {
+  const headers = { Authorization: "Bearer " + token() };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = r.headers.get("Content-Type")?.startsWith("application/json") ? await r.json() : null;
+  if (r.status === 401) {
+    stop();
+    say("The admin token was refused.");
+    throw new Error("unauthorized");
+  }
+  if (!r.ok) throw new Error(json ? json.error + ": " + json.message : "HTTP " + r.status);
+  return json;
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  });
+  children.flat().forEach((c) => e.append(c instanceof Node ? c : document.createTextNode(String(c))));
+  return e;
+}
+
+function fill(id, rows) {
+  const target = $(id).tagName === "TABLE" ? $(id).tBodies[0] : $(id);
+  target.replaceChildren(...rows);
+}
+
+function pairs(entries) {
+  return entries.flatMap(([k, v, cls]) => [el("dt", {}, k), el("dd", cls ? { class: cls } : {}, v)]);
+}
+
+// ------------------------------------------------------------------ actions, each confirmed
+
+async function act(question, method, path, body) {
+  if (!confirm(question)) return;
+  try {
+    await api(method, path, body);
+    say("Done: " + question);
+    refresh();
+  } catch (e) {
+    say("Refused: " + e.message);
+  }
+}
+
+function saleActions(s, paused) {
+  const id = encodeURIComponent(s.saleId);
+  const buttons = [];
+  if (s.phase === "UPCOMING" || s.phase === "PAUSED")
+    buttons.push(el("button", { onclick: () => act("Open " + s.saleId + " now?", "POST", `/admin/sales/${id}/open`) }, "open"));
+  if (s.phase === "OPEN")
+    buttons.push(el("button", { onclick: () => act("Pause " + s.saleId + "?", "POST", `/admin/sales/${id}/pause`) }, "pause"));
+  if (s.phase !== "CLOSED" && s.phase !== "ENDED")
+    buttons.push(el("button", { onclick: () => act("Close " + s.saleId + " for good?", "POST", `/admin/sales/${id}/close`) }, "close"));
+  buttons.push(el("button", { class: "secondary", onclick: () => {
+    const units = Number(prompt("Units to add to " + s.saleId + ":", "100"));
+    if (Number.isInteger(units) && units > 0) act(`Add ${units} units to ${s.saleId}?`, "POST", `/admin/sales/${id}/stock`, { units });
+  } }, "+ stock"));
+  buttons.push(paused
+    ? el("button", { class: "on", onclick: () => act("Release the brake on " + s.saleId + "?", "DELETE", `/admin/switches/paused-sales/${id}?by=dashboard`) }, "release")
+    : el("button", { class: "secondary", onclick: () => act("Brake " + s.saleId + " (reserves answer 503)?", "PUT", `/admin/switches/paused-sales/${id}?by=dashboard`) }, "brake"));
+  buttons.push(el("button", { class: "secondary", onclick: () => placement(s.saleId) }, "where"));
+  return buttons;
+}
+
+async function placement(saleId) {
+  try {
+    const p = await api("GET", `/admin/sales/${encodeURIComponent(saleId)}/placement`);
+    $("placement").textContent = `${saleId}: shard ${p.shard} on ${p.node || "(not allocated)"}`;
+  } catch (e) {
+    say("Placement: " + e.message);
+  }
+}
+
+function bar(s) {
+  const total = Math.max(1, s.stock);
+  const part = (cls, n) => el("span", { class: cls, style: `width:${(100 * n) / total}%`, title: `${cls} ${n}` });
+  return el("div", { class: "bar" }, part("sold", s.sold), part("held", s.held), part("available", s.available));
+}
+
+// ------------------------------------------------------------------ the chart
+
+function record(outcomes) {
+  if (previous) {
+    const seconds = Math.max(0.001, (Date.parse(outcomes.at) - Date.parse(previous.at)) / 1000);
+    history.push(SERIES.map((s) => s.outcomes.reduce((sum, o) => sum + (outcomes.counts[o] || 0) - (previous.counts[o] || 0), 0) / seconds));
+    if (history.length > WINDOW) history.shift();
+  }
+  previous = outcomes;
+  draw();
+}
+
+function draw() {
+  const svg = $("chart");
+  const top = Math.max(10, ...history.flat());
+  const x = (i) => (600 * (i + WINDOW - history.length)) / (WINDOW - 1);
+  const y = (v) => 155 - (150 * v) / top;
+  const lines = SERIES.map((s, k) => {
+    const points = history.map((row, i) => `${x(i).toFixed(1)},${y(row[k]).toFixed(1)}`).join(" ");
+    const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+    line.setAttribute("points", points);
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", s.color);
+    line.setAttribute("stroke-width", "2");
+    line.setAttribute("vector-effect", "non-scaling-stroke");
+    line.setAttribute("data-series", s.name);
+    return line;
+  });
+  svg.replaceChildren(...lines);
+  const last = history[history.length - 1] || SERIES.map(() => 0);
+  fill("legend", SERIES.map((s, k) => el("li", { style: `--c:${s.color}` }, `${s.name}: ${Math.round(last[k])}/s`)));
+  svg.setAttribute("aria-label", `reserve answers per second, scale up to ${Math.round(top)}/s`);
+}
+
+// ------------------------------------------------------------------ panels
+
+async function refresh() {
+  try {
+    const [sales, admission, switches, hot, cluster, outcomes] = await Promise.all([
+      api("GET", "/admin/sales"), api("GET", "/admin/admission"), api("GET", "/admin/switches"),
+      api("GET", "/admin/hotspots"), api("GET", "/admin/cluster"), api("GET", "/admin/outcomes")]);
+    $("board").hidden = false;
+    record(outcomes);
+    const paused = new Set(switches.values.pausedSales);
+    fill("sales", sales.sales.map((s) => el("tr", { "data-sale": s.saleId },
+      el("td", {}, el("strong", {}, s.saleId), el("br"), s.item),
+      el("td", {}, s.phase === "OPEN" && s.available === 0 ? "SOLD OUT" : s.phase, paused.has(s.saleId) ? " (braked)" : ""),
+      el("td", {}, bar(s)),
+      el("td", {}, `${s.sold} / ${s.held} / ${s.available} of ${s.stock}`),
+      el("td", { class: "actions" }, saleActions(s, paused.has(s.saleId))))));
+    const shed = admission.shedding;
+    fill("admission", pairs([
+      ["queued", `${admission.queued} of ${admission.capacity}`],
+      ["mean batch", admission.meanBatch.toFixed(1) + " requests per persist"],
+      ["batch answered in", admission.meanBatchMillis.toFixed(1) + " ms (mean)"],
+      ["breaker", shed.breaker, shed.breaker === "CLOSED" ? "good" : "bad"],
+      ["shedding", shed.shedding ? "yes" : "no", shed.shedding ? "bad" : "good"],
+      ["queue wait", `${shed.queueWaitMillis.toFixed(1)} ms (sheds over ${shed.queueWaitBudgetMillis.toFixed(0)})`],
+      ["persist", shed.persistMillis.toFixed(1) + " ms"],
+      ["refused: full / over budget", `${admission.rejectedFull} / ${admission.rejectedOverBudget}`],
+      ["shed: breaker / over budget", `${shed.shedBreakerOpen} / ${shed.shedOverBudget}`],
+    ]));
+    const v = switches.values;
+    fill("switches", pairs([
+      ["pause every sale", v.pauseAll ? "ON" : "off", v.pauseAll ? "bad" : ""],
+      ["read-only", v.readOnly ? "ON" : "off", v.readOnly ? "bad" : ""],
+      ["braked sales", v.pausedSales.join(", ") || "none"],
+      ["node rate", switches.effective.nodeRatePerSecond + "/s"],
+      ["queue size", switches.effective.queueSize],
+      ["wait budget", switches.effective.waitBudgetMillis + " ms"],
+      ["challenge difficulty", v.challengeDifficulty || "off"],
+      ["features off", v.disabledFeatures.join(", ") || "none"],
+    ]));
+    $("pause-all").textContent = v.pauseAll ? "Resume every sale" : "Pause every sale";
+    $("pause-all").onclick = () => act(v.pauseAll ? "Resume every sale?" : "Pause EVERY sale?", "PATCH", "/admin/switches",
+      { by: "dashboard", pauseAll: !v.pauseAll });
+    $("read-only").textContent = v.readOnly ? "Writable again" : "Read-only";
+    $("read-only").onclick = () => act(v.readOnly ? "Make the node writable again?" : "Make every write answer 503 (read-only)?",
+      "PATCH", "/admin/switches", { by: "dashboard", readOnly: !v.readOnly });
+    fill("history", switches.history.slice(-10).reverse().map((h) => el("li", {}, `${h.at.replace("T", " ").slice(0, 19)} ${h.by}: ${h.fields.join(", ")}`)));
+    fill("hot-sales", hot.sales.slice(0, 5).map((s) => el("li", {}, `${s.sale}: ${s.reservesPerSecond.toFixed(1)}/s${s.hot ? " (hot)" : ""}`)));
+    fill("hot-buyers", hot.buyers.slice(0, 5).map((b) => el("li", {}, `${b.buyer}: ${b.reservesPerSecond.toFixed(1)}/s, ${b.throttled} throttled`)));
+    fill("members", cluster.members.map((m) => el("tr", {},
+      el("td", {}, m.address, m.address === cluster.self ? " (this node)" : "", m.address === cluster.leader ? " (leader)" : ""),
+      el("td", { class: cluster.unreachable.includes(m.address) ? "bad" : "" }, cluster.unreachable.includes(m.address) ? m.status + ", unreachable" : m.status),
+      el("td", {}, m.roles.join(", ")))));
+    if ($("message").textContent === "The admin token was refused.") say("");
+  } catch (e) {
+    if (e.message !== "unauthorized") say("Could not refresh: " + e.message);
+  }
+}
+
+function start() {
+  stop();
+  refresh();
+  timer = setInterval(refresh, 1000);
+}
+
+function stop() {
+  if (timer) clearInterval(timer);
+  timer = null;
+}
+
+$("token-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const value = $("token").value.trim();
+  if (!value) return;
+  sessionStorage.setItem(TOKEN_KEY, value);
+  $("token").value = "";
+  say("");
+  start();
+});
+$("forget").addEventListener("click", () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  stop();
+  $("board").hidden = true;
+  say("Token forgotten.");
+});
+if (token()) start();
+else say("Enter the admin token to see the sales.");
