@@ -64,7 +64,7 @@ async function act(question, method, path, body) {
   if (!confirm(question)) return;
   try {
     await api(method, path, body);
-    say("Done: " + question);
+    say("Done: " + question.replace(/\?$/, "") + ".");
     refresh();
   } catch (e) {
     say("Refused: " + e.message);

@@ -1,0 +1,156 @@
+package seckill.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import seckill.Api;
+import seckill.OneNode;
+import seckill.TestNode;
+
+/**
+ * The sale page and the operators' dashboard in a real headless Chromium (the OS's, see
+ * {@link Chromium}) against a real node: the buy flow from the countdown to sold out, the challenge
+ * flow (WebCrypto on localhost), the dashboard's live chart during a burst and a brake taking
+ * effect. Screenshots of each state go to target/screenshots.
+ */
+@ExtendWith({LogCapturingExtension.class, OneNode.class})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BrowserTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Path SHOTS = Path.of("target", "screenshots");
+
+  private TestNode node;
+  private Api api;
+  private ChromeDriver browser;
+
+  @BeforeAll
+  void start() throws Exception {
+    browser = Chromium.start();
+    Files.createDirectories(SHOTS);
+  }
+
+  @AfterAll
+  void stop() {
+    if (browser != null) browser.quit();
+  }
+
+  private void shot(String name) throws Exception {
+    Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** The pages re-render every second: an element found a moment ago may be gone, so look again. */
+  private WebDriverWait waiting() {
+    WebDriverWait wait = new WebDriverWait(browser, WAIT);
+    wait.ignoring(StaleElementReferenceException.class);
+    return wait;
+  }
+
+  /** The element's text as the DOM holds it (getText() would apply the CSS's text-transform). */
+  private String text(String id) {
+    return browser.findElement(By.id(id)).getDomProperty("textContent");
+  }
+
+  /** A fresh tab state: the page keeps the buyer's token in localStorage. */
+  private void openAs(String buyer, String saleId) {
+    browser.get(node.baseUrl + "/sales/" + saleId);
+    browser.executeScript("localStorage.clear(); sessionStorage.clear();");
+    browser.navigate().refresh();
+    browser.findElement(By.id("buyer")).sendKeys(buyer);
+    browser.findElement(By.id("sign-in")).click();
+    waiting().until(d -> text("buyer-hint").contains("Buying as " + buyer));
+  }
+
+  @Test
+  void aBuyerWaitsForTheOpeningBuysTheLastUnitAndTheNextOneSeesSoldOut() throws Exception {
+    ObjectNode sale = Api.sale(1, 1, "ON_ORDER", null);
+    sale.put("startsAt", Instant.now().plusSeconds(15).toString()); // Chromium's first start takes seconds here
+    api.defineSale("web", sale);
+    openAs("alice", "web");
+    waiting().until(d -> text("countdown-label").equals("Opens in") && text("state").equals("Not open yet"));
+    assertTrue(browser.findElement(By.id("buy")).getAttribute("disabled") != null, "no buying before the opening");
+    shot("sale-countdown");
+
+    waiting().until(ExpectedConditions.elementToBeClickable(By.id("buy"))).click();
+    waiting().until(d -> text("outcome").startsWith("It's yours"));
+    shot("sale-bought");
+    assertEquals(1, api.admin("GET", "/admin/sales/web", null).json().get("sold").asInt());
+
+    openAs("bob", "web");
+    waiting().until(d -> text("state").equals("Sold out") && text("available").equals("0"));
+    // the button stays: held units may come back; the answer says what happened
+    browser.findElement(By.id("buy")).click();
+    waiting().until(d -> text("outcome").equals("Sold out."));
+    shot("sale-sold-out");
+    assertEquals(1, api.admin("GET", "/admin/sales/web", null).json().get("sold").asInt(), "still one unit sold");
+  }
+
+  @Test
+  void aSaleThatAsksForAChallengeIsBoughtThroughTheBrowsersWebCrypto() throws Exception {
+    api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"web-pow\":10}}");
+    api.defineSale("web-pow", Api.sale(5, 1, "HOLD", 600L));
+    openAs("carol", "web-pow");
+    waiting().until(ExpectedConditions.elementToBeClickable(By.id("buy"))).click();
+    waiting().until(d -> text("outcome").startsWith("Unit held for you"));
+    shot("sale-challenge-held");
+    assertEquals(1, api.admin("GET", "/admin/sales/web-pow", null).json().get("held").asInt());
+  }
+
+  @Test
+  void theDashboardChartsABurstAndItsBrakeTakesEffect() throws Exception {
+    api.defineSale("web-dash", Api.sale(1000, 1, "ON_ORDER", null));
+    browser.get(node.baseUrl + "/admin/");
+    browser.executeScript("sessionStorage.clear();");
+    browser.navigate().refresh();
+    browser.findElement(By.id("token")).sendKeys(Api.ADMIN_TOKEN);
+    browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+    waiting().until(d -> !d.findElements(By.cssSelector("#sales tr[data-sale='web-dash']")).isEmpty());
+
+    // a burst of buyers: the 201 line rises above the axis
+    for (int i = 0; i < 40; i++) assertEquals(201, api.reserve("web-dash", api.token("burst" + i), "r1", 1).status());
+    waiting().until(d -> maxOf("201 reserved") > 0);
+    shot("dashboard-burst");
+
+    browser.findElement(By.xpath("//tr[@data-sale='web-dash']//button[text()='brake']")).click();
+    waitForAlert(browser).accept();
+    waiting().until(d -> text("message").startsWith("Done: Brake web-dash"));
+    assertTrue(api.admin("GET", "/admin/switches", null).json().path("values").path("pausedSales").toString().contains("web-dash"));
+    assertEquals(503, api.reserve("web-dash", api.token("after-brake"), "r1", 1).status(), "the brake holds for buyers");
+    waiting().until(d -> d.findElement(By.cssSelector("#sales tr[data-sale='web-dash']")).getDomProperty("textContent")
+        .contains("(braked)"));
+    shot("dashboard-braked");
+  }
+
+  /** The highest per-second value the chart's line for {@code series} shows, read from its points. */
+  private double maxOf(String series) {
+    String points = (String) browser.executeScript(
+        "const l = document.querySelector('#chart polyline[data-series=\"' + arguments[0] + '\"]');"
+            + " return l ? l.getAttribute('points') : '';", series);
+    if (points == null || points.isBlank()) return 0;
+    return Arrays.stream(points.trim().split(" ")).mapToDouble(p -> 155 - Double.parseDouble(p.split(",")[1])).max().orElse(0);
+  }
+
+  private static org.openqa.selenium.Alert waitForAlert(WebDriver d) {
+    return new WebDriverWait(d, WAIT).until(ExpectedConditions.alertIsPresent());
+  }
+}
