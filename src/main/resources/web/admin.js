@@ -176,7 +176,9 @@ async function refresh() {
       ["node rate", switches.effective.nodeRatePerSecond + "/s"],
       ["queue size", switches.effective.queueSize],
       ["wait budget", switches.effective.waitBudgetMillis + " ms"],
+      ["sale rates", Object.entries(v.saleRatePerSecond).map(([k, x]) => `${k}: ${x}/s`).join(", ") || "none"],
       ["challenge difficulty", v.challengeDifficulty || "off"],
+      ["sale challenges", Object.entries(v.saleChallengeDifficulty).map(([k, x]) => `${k}: ${x}`).join(", ") || "none"],
       ["features off", v.disabledFeatures.join(", ") || "none"],
     ]));
     $("pause-all").textContent = v.pauseAll ? "Resume every sale" : "Pause every sale";
@@ -209,6 +211,42 @@ function stop() {
   timer = null;
 }
 
+// ------------------------------------------------------------------ forms
+
+function defaults() {
+  const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  const f = $("define");
+  if (!f.startsAt.value) f.startsAt.value = local(new Date(Date.now() + 5 * 60000));
+  if (!f.endsAt.value) f.endsAt.value = local(new Date(Date.now() + 65 * 60000));
+}
+
+$("define").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.target;
+  const sale = {
+    item: f.item.value, description: f.description.value, price: Number(f.price.value), currency: f.currency.value,
+    stock: Number(f.stock.value), startsAt: new Date(f.startsAt.value).toISOString(), endsAt: new Date(f.endsAt.value).toISOString(),
+    perBuyerLimit: Number(f.perBuyerLimit.value), mode: f.mode.value,
+  };
+  if (f.holdSeconds.value) sale.holdSeconds = Number(f.holdSeconds.value);
+  act(`Define sale ${f.saleId.value} (${sale.stock} units, opens ${f.startsAt.value})?`, "PUT", `/admin/sales/${encodeURIComponent(f.saleId.value)}`, sale);
+});
+
+$("switch").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.target;
+  const name = f.switchName.value;
+  const raw = f.value.value.trim();
+  let value;
+  if (name === "disabledFeatures") value = raw ? raw.split(",").map((x) => x.trim()).filter(Boolean) : [];
+  else value = raw === "" ? null : Number(raw);
+  if (name.startsWith("sale")) {
+    if (!f.sale.value) { say("Name the sale for " + name + "."); return; }
+    value = { [f.sale.value]: value };
+  }
+  act(`Set ${name} to ${JSON.stringify(value)}?`, "PATCH", "/admin/switches", { by: "dashboard", [name]: value });
+});
+
 $("token-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const value = $("token").value.trim();
@@ -224,5 +262,6 @@ $("forget").addEventListener("click", () => {
   $("board").hidden = true;
   say("Token forgotten.");
 });
+defaults();
 if (token()) start();
 else say("Enter the admin token to see the sales.");

@@ -119,11 +119,7 @@ class BrowserTest {
   @Test
   void theDashboardChartsABurstAndItsBrakeTakesEffect() throws Exception {
     api.defineSale("web-dash", Api.sale(1000, 1, "ON_ORDER", null));
-    browser.get(node.baseUrl + "/admin/");
-    browser.executeScript("sessionStorage.clear();");
-    browser.navigate().refresh();
-    browser.findElement(By.id("token")).sendKeys(Api.ADMIN_TOKEN);
-    browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+    openDashboard();
     waiting().until(d -> !d.findElements(By.cssSelector("#sales tr[data-sale='web-dash']")).isEmpty());
 
     // a burst of buyers: the 201 line rises above the axis
@@ -139,6 +135,55 @@ class BrowserTest {
     waiting().until(d -> d.findElement(By.cssSelector("#sales tr[data-sale='web-dash']")).getDomProperty("textContent")
         .contains("(braked)"));
     shot("dashboard-braked");
+  }
+
+  @Test
+  void anOperatorRunsASaleFromTheDashboardAlone() throws Exception {
+    openDashboard();
+    // define: the form's own fields, the opening set to the current minute (already open)
+    browser.executeScript("const f = document.getElementById('define');"
+        + " f.saleId.value = 'web-ops'; f.item.value = 'Dashboard drop'; f.stock.value = '7'; f.perBuyerLimit.value = '2';"
+        + " const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);"
+        + " f.startsAt.value = local(new Date(Date.now() - 60000)); f.endsAt.value = local(new Date(Date.now() + 3600000));");
+    browser.findElement(By.cssSelector("#define button[type=submit]")).click();
+    waitForAlert(browser).accept();
+    waiting().until(d -> !d.findElements(By.cssSelector("#sales tr[data-sale='web-ops']")).isEmpty());
+    var defined = api.admin("GET", "/admin/sales/web-ops", null).json();
+    assertEquals(7, defined.get("stock").asInt());
+    assertEquals(2, defined.at("/sale/perBuyerLimit").asInt());
+    assertEquals("OPEN", defined.get("phase").asText());
+    assertEquals(201, api.reserve("web-ops", api.token("dora"), "r1", 2).status());
+
+    // a sale's own rate limit through the switch form
+    browser.executeScript("const f = document.getElementById('switch');"
+        + " f.switchName.value = 'saleRatePerSecond'; f.sale.value = 'web-ops'; f.value.value = '5';");
+    browser.findElement(By.cssSelector("#switch button[type=submit]")).click();
+    waitForAlert(browser).accept();
+    waiting().until(d -> text("message").startsWith("Done: Set saleRatePerSecond"));
+    assertEquals(5, api.admin("GET", "/admin/switches", null).json().at("/values/saleRatePerSecond/web-ops").asInt());
+
+    // add stock, then close
+    browser.findElement(By.xpath("//tr[@data-sale='web-ops']//button[text()='+ stock']")).click();
+    org.openqa.selenium.Alert units = waitForAlert(browser);
+    units.sendKeys("3");
+    units.accept();
+    waitForAlert(browser).accept();
+    waiting().until(d -> api.admin("GET", "/admin/sales/web-ops", null).json().get("stock").asInt() == 10);
+    browser.findElement(By.xpath("//tr[@data-sale='web-ops']//button[text()='close']")).click();
+    waitForAlert(browser).accept();
+    waiting().until(d -> d.findElement(By.cssSelector("#sales tr[data-sale='web-ops']")).getDomProperty("textContent")
+        .contains("CLOSED"));
+    assertEquals("CLOSED", api.admin("GET", "/admin/sales/web-ops", null).json().get("phase").asText());
+    shot("dashboard-closed");
+  }
+
+  private void openDashboard() {
+    browser.get(node.baseUrl + "/admin/");
+    browser.executeScript("sessionStorage.clear();");
+    browser.navigate().refresh();
+    browser.findElement(By.id("token")).sendKeys(Api.ADMIN_TOKEN);
+    browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+    waiting().until(d -> !d.findElement(By.id("board")).getDomProperty("hidden").equals("true"));
   }
 
   /** The highest per-second value the chart's line for {@code series} shows, read from its points. */
