@@ -1,18 +1,24 @@
-// The operators' dashboard: the admin API polled once a second, with the admin token kept in this
-// tab's session storage (never a cookie, never the URL). No library: plain DOM and one SVG chart.
+// The operators' dashboard: the admin API polled about once a second (one refresh at a time), with
+// the admin token kept in this tab's session storage (never a cookie, never the URL), dropped on a
+// 401 or "Forget". No library: plain DOM, text nodes only for what users typed, one SVG chart.
 "use strict";
 
 const TOKEN_KEY = "seckill-admin-token";
+const OPERATOR_KEY = "seckill-operator";
+// outcomes are the answers' error codes; a status_NNN key is an answer without one
 const SERIES = [
   { name: "201 reserved", color: "#047857", outcomes: ["reserved"] },
-  { name: "410 sold out", color: "#6b7280", outcomes: ["sold_out"] },
-  { name: "429 throttled", color: "#f59e0b", outcomes: ["buyer_throttled", "rate_limited"] },
-  { name: "503 unavailable", color: "#dc2626", outcomes: ["unavailable"] },
+  { name: "410 sold out", color: "#6b7280", outcomes: ["sold_out", "status_410"] },
+  { name: "429 throttled", color: "#f59e0b", outcomes: ["buyer_throttled", "rate_limited", "status_429"] },
+  { name: "503 unavailable", color: "#dc2626", outcomes: ["unavailable", "paused", "read_only", "status_503"] },
 ];
 const WINDOW = 120;
 const history = [];
 let previous = null;
 let timer = null;
+let polling = false;   // a refresh is in flight: the next tick waits for it
+let generation = 0;    // bumped by Forget and by a refused token: answers of older refreshes are dropped
+let pointerDown = false;
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,13 +31,13 @@ function say(text) {
 }
 
 async function api(method, path, body) {
+  if (!token()) throw new Error("unauthorized");
   const headers = { Authorization: "Bearer " + token() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = r.headers.get("Content-Type")?.startsWith("application/json") ? await r.json() : null;
   if (r.status === 401) {
-    stop();
-    say("The admin token was refused.");
+    forget("The admin token was refused.");
     throw new Error("unauthorized");
   }
   if (!r.ok) throw new Error(json ? json.error + ": " + json.message : "HTTP " + r.status);
@@ -61,11 +67,14 @@ function pairs(entries) {
 // ------------------------------------------------------------------ actions, each confirmed
 
 async function act(question, method, path, body) {
-  if (!confirm(question)) return;
+  const confirmed = confirm(question);
+  // the table is not rebuilt while one of its buttons has focus: hand focus back once the click is done
+  if ($("sales").tBodies[0].contains(document.activeElement)) document.activeElement.blur();
+  if (!confirmed) return;
   try {
     await api(method, path, body);
     say("Done: " + question.replace(/\?$/, "") + ".");
-    refresh();
+    refresh(false);
   } catch (e) {
     say("Refused: " + e.message);
   }
@@ -73,20 +82,27 @@ async function act(question, method, path, body) {
 
 function saleActions(s, paused) {
   const id = encodeURIComponent(s.saleId);
+  const by = encodeURIComponent(operator());
+  const over = s.phase === "CLOSED" || s.phase === "ENDED";
   const buttons = [];
   if (s.phase === "UPCOMING" || s.phase === "PAUSED")
     buttons.push(el("button", { onclick: () => act("Open " + s.saleId + " now?", "POST", `/admin/sales/${id}/open`) }, "open"));
-  if (s.phase === "OPEN")
+  if (s.phase === "OPEN" || s.phase === "UPCOMING")
     buttons.push(el("button", { onclick: () => act("Pause " + s.saleId + "?", "POST", `/admin/sales/${id}/pause`) }, "pause"));
-  if (s.phase !== "CLOSED" && s.phase !== "ENDED")
+  if (!over) {
     buttons.push(el("button", { onclick: () => act("Close " + s.saleId + " for good?", "POST", `/admin/sales/${id}/close`) }, "close"));
-  buttons.push(el("button", { class: "secondary", onclick: () => {
-    const units = Number(prompt("Units to add to " + s.saleId + ":", "100"));
-    if (Number.isInteger(units) && units > 0) act(`Add ${units} units to ${s.saleId}?`, "POST", `/admin/sales/${id}/stock`, { units });
-  } }, "+ stock"));
-  buttons.push(paused
-    ? el("button", { class: "on", onclick: () => act("Release the brake on " + s.saleId + "?", "DELETE", `/admin/switches/paused-sales/${id}?by=dashboard`) }, "release")
-    : el("button", { class: "secondary", onclick: () => act("Brake " + s.saleId + " (reserves answer 503)?", "PUT", `/admin/switches/paused-sales/${id}?by=dashboard`) }, "brake"));
+    buttons.push(el("button", { class: "secondary", onclick: () => {
+      const answer = prompt("Units to add to " + s.saleId + ":", "100");
+      if (answer === null) return;
+      if (!/^[1-9][0-9]*$/.test(answer.trim())) { say("Units must be a whole number above 0."); return; }
+      const units = Number(answer.trim());
+      act(`Add ${units} units to ${s.saleId}?`, "POST", `/admin/sales/${id}/stock`, { units });
+    } }, "+ stock"));
+  }
+  if (paused)
+    buttons.push(el("button", { class: "on", onclick: () => act("Release the brake on " + s.saleId + "?", "DELETE", `/admin/switches/paused-sales/${id}?by=${by}`) }, "release"));
+  else if (!over)
+    buttons.push(el("button", { class: "secondary", onclick: () => act("Brake " + s.saleId + " (reserves answer 503)?", "PUT", `/admin/switches/paused-sales/${id}?by=${by}`) }, "brake"));
   buttons.push(el("button", { class: "secondary", onclick: () => placement(s.saleId) }, "where"));
   return buttons;
 }
@@ -109,9 +125,12 @@ function bar(s) {
 // ------------------------------------------------------------------ the chart
 
 function record(outcomes) {
+  const seconds = previous ? (Date.parse(outcomes.at) - Date.parse(previous.at)) / 1000 : 0;
+  if (previous && seconds < 0.5) return; // out of order, or too close to the last point to be a rate
   if (previous) {
-    const seconds = Math.max(0.001, (Date.parse(outcomes.at) - Date.parse(previous.at)) / 1000);
-    history.push(SERIES.map((s) => s.outcomes.reduce((sum, o) => sum + (outcomes.counts[o] || 0) - (previous.counts[o] || 0), 0) / seconds));
+    // counts only grow on one node: a drop means another node answered, or this one restarted
+    const delta = (o) => Math.max(0, (outcomes.counts[o] || 0) - (previous.counts[o] || 0));
+    history.push(SERIES.map((s) => s.outcomes.reduce((sum, o) => sum + delta(o), 0) / seconds));
     if (history.length > WINDOW) history.shift();
   }
   previous = outcomes;
@@ -142,20 +161,28 @@ function draw() {
 
 // ------------------------------------------------------------------ panels
 
-async function refresh() {
+async function refresh(chart) {
+  const mine = generation;
   try {
     const [sales, admission, switches, hot, cluster, outcomes] = await Promise.all([
       api("GET", "/admin/sales"), api("GET", "/admin/admission"), api("GET", "/admin/switches"),
       api("GET", "/admin/hotspots"), api("GET", "/admin/cluster"), api("GET", "/admin/outcomes")]);
+    if (mine !== generation) return; // forgotten meanwhile
     $("board").hidden = false;
-    record(outcomes);
+    if (chart) record(outcomes);
     const paused = new Set(switches.values.pausedSales);
-    fill("sales", sales.sales.map((s) => el("tr", { "data-sale": s.saleId },
-      el("td", {}, el("strong", {}, s.saleId), el("br"), s.item),
-      el("td", {}, s.phase === "OPEN" && s.available === 0 ? "SOLD OUT" : s.phase, paused.has(s.saleId) ? " (braked)" : ""),
-      el("td", {}, bar(s)),
-      el("td", {}, `${s.sold} / ${s.held} / ${s.available} of ${s.stock}`),
-      el("td", { class: "actions" }, saleActions(s, paused.has(s.saleId))))));
+    const all = switches.values.pauseAll;
+    // rebuilt each second, but not under a pressed pointer or a focused button: the click would be lost
+    const table = $("sales").tBodies[0];
+    if (!pointerDown && !table.contains(document.activeElement)) {
+      fill("sales", sales.sales.map((s) => el("tr", { "data-sale": s.saleId },
+        el("td", {}, el("strong", {}, s.saleId), el("br"), s.item),
+        el("td", {}, s.phase === "OPEN" && s.available === 0 ? "SOLD OUT" : s.phase,
+          paused.has(s.saleId) ? " (braked)" : "", all && s.phase === "OPEN" ? " (all paused)" : ""),
+        el("td", {}, bar(s)),
+        el("td", {}, `${s.sold} / ${s.held} / ${s.available} of ${s.stock}`),
+        el("td", { class: "actions" }, saleActions(s, paused.has(s.saleId))))));
+    }
     const shed = admission.shedding;
     fill("admission", pairs([
       ["queued", `${admission.queued} of ${admission.capacity}`],
@@ -183,32 +210,62 @@ async function refresh() {
     ]));
     $("pause-all").textContent = v.pauseAll ? "Resume every sale" : "Pause every sale";
     $("pause-all").onclick = () => act(v.pauseAll ? "Resume every sale?" : "Pause EVERY sale?", "PATCH", "/admin/switches",
-      { by: "dashboard", pauseAll: !v.pauseAll });
+      { by: operator(), pauseAll: !v.pauseAll });
     $("read-only").textContent = v.readOnly ? "Writable again" : "Read-only";
     $("read-only").onclick = () => act(v.readOnly ? "Make the node writable again?" : "Make every write answer 503 (read-only)?",
-      "PATCH", "/admin/switches", { by: "dashboard", readOnly: !v.readOnly });
-    fill("history", switches.history.slice(-10).reverse().map((h) => el("li", {}, `${h.at.replace("T", " ").slice(0, 19)} ${h.by}: ${h.fields.join(", ")}`)));
+      "PATCH", "/admin/switches", { by: operator(), readOnly: !v.readOnly });
+    fill("history", switches.history.slice(-10).reverse().map((h) => el("li", {}, `${new Date(h.at).toLocaleString()} ${h.by}: ${h.fields.join(", ")}`)));
     fill("hot-sales", hot.sales.slice(0, 5).map((s) => el("li", {}, `${s.sale}: ${s.reservesPerSecond.toFixed(1)}/s${s.hot ? " (hot)" : ""}`)));
     fill("hot-buyers", hot.buyers.slice(0, 5).map((b) => el("li", {}, `${b.buyer}: ${b.reservesPerSecond.toFixed(1)}/s, ${b.throttled} throttled`)));
     fill("members", cluster.members.map((m) => el("tr", {},
       el("td", {}, m.address, m.address === cluster.self ? " (this node)" : "", m.address === cluster.leader ? " (leader)" : ""),
       el("td", { class: cluster.unreachable.includes(m.address) ? "bad" : "" }, cluster.unreachable.includes(m.address) ? m.status + ", unreachable" : m.status),
       el("td", {}, m.roles.join(", ")))));
-    if ($("message").textContent === "The admin token was refused.") say("");
+    $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+    if ($("message").textContent.startsWith("Could not refresh")) say("");
   } catch (e) {
-    if (e.message !== "unauthorized") say("Could not refresh: " + e.message);
+    if (e.message !== "unauthorized" && mine === generation) say("Could not refresh: " + e.message);
+  }
+}
+
+/** One refresh at a time: the next starts a second after the last one ended, however slow the node. */
+async function tick() {
+  if (polling) return;
+  polling = true;
+  try {
+    await refresh(true);
+  } finally {
+    polling = false;
+    if (timer !== null) timer = setTimeout(tick, 1000);
   }
 }
 
 function start() {
   stop();
-  refresh();
-  timer = setInterval(refresh, 1000);
+  timer = 0;
+  tick();
 }
 
 function stop() {
-  if (timer) clearInterval(timer);
+  if (timer) clearTimeout(timer);
   timer = null;
+}
+
+function operator() {
+  return sessionStorage.getItem(OPERATOR_KEY) || "dashboard";
+}
+
+/** Drops the token and everything shown with it. */
+function forget(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  generation++;
+  stop();
+  history.length = 0;
+  previous = null;
+  $("board").hidden = true;
+  ["sales", "admission", "switches", "history", "hot-sales", "hot-buyers", "members", "legend"].forEach((id) => fill(id, []));
+  $("chart").replaceChildren();
+  say(message);
 }
 
 // ------------------------------------------------------------------ forms
@@ -239,12 +296,14 @@ $("switch").addEventListener("submit", (e) => {
   const raw = f.value.value.trim();
   let value;
   if (name === "disabledFeatures") value = raw ? raw.split(",").map((x) => x.trim()).filter(Boolean) : [];
-  else value = raw === "" ? null : Number(raw);
+  else if (raw === "") value = null;
+  else if (/^[0-9]+$/.test(raw)) value = Number(raw);
+  else { say(name + " takes a whole number, or nothing to go back to the config."); return; }
   if (name.startsWith("sale")) {
     if (!f.sale.value) { say("Name the sale for " + name + "."); return; }
     value = { [f.sale.value]: value };
   }
-  act(`Set ${name} to ${JSON.stringify(value)}?`, "PATCH", "/admin/switches", { by: "dashboard", [name]: value });
+  act(`Set ${name} to ${JSON.stringify(value)}?`, "PATCH", "/admin/switches", { by: operator(), [name]: value });
 });
 
 $("token-form").addEventListener("submit", (e) => {
@@ -252,16 +311,21 @@ $("token-form").addEventListener("submit", (e) => {
   const value = $("token").value.trim();
   if (!value) return;
   sessionStorage.setItem(TOKEN_KEY, value);
+  const name = $("operator").value.trim();
+  if (name) sessionStorage.setItem(OPERATOR_KEY, name);
   $("token").value = "";
+  generation++;
   say("");
   start();
 });
-$("forget").addEventListener("click", () => {
-  sessionStorage.removeItem(TOKEN_KEY);
-  stop();
-  $("board").hidden = true;
-  say("Token forgotten.");
-});
+$("forget").addEventListener("click", () => forget("Token forgotten."));
+$("sales").tBodies[0].addEventListener("pointerdown", () => { pointerDown = true; });
+// a clicked button keeps focus, which holds the table still: give it back once the click is handled
+$("sales").tBodies[0].addEventListener("click", () => setTimeout(() => {
+  if ($("sales").tBodies[0].contains(document.activeElement)) document.activeElement.blur();
+}, 0));
+document.addEventListener("pointerup", () => setTimeout(() => { pointerDown = false; }, 0));
+$("operator").value = sessionStorage.getItem(OPERATOR_KEY) || "";
 defaults();
 if (token()) start();
 else say("Enter the admin token to see the sales.");

@@ -163,6 +163,31 @@ class OpenApiTest {
     assertEquals(documented, called, "every documented operation is called, and only those");
   }
 
+  /**
+   * No undocumented operation hides on a documented path: every other method on each path (with
+   * the right token, so no 401 stands in the way) finds no route (405, or the router's own 404).
+   */
+  @Test
+  void noUndocumentedMethodAnswersOnADocumentedPath() {
+    JsonNode paths = api.get("/api/openapi.json", null).json().get("paths");
+    String buyer = api.token("prober");
+    List<String> answered = new java.util.ArrayList<>();
+    paths.fields().forEachRemaining(p -> {
+      String path = p.getKey().replace("{saleId}", "probe").replace("{key}", "k").replace("{reservationId}", "probe.x")
+          .replace("{operation}", "leave");
+      for (String method : List.of("get", "post", "put", "patch", "delete")) {
+        if (p.getValue().has(method)) continue;
+        String token = path.startsWith("/admin") ? Api.ADMIN_TOKEN : buyer;
+        Response r = api.send(method.toUpperCase(), path, token, method.equals("get") || method.equals("delete") ? null : "{}",
+            Map.of());
+        // no route: 405, or Pekko's own 404 ("not_found"); a feature's 404 (sale_not_found, ...) means a route answered
+        boolean noRoute = r.status() == 405 || (r.status() == 404 && "not_found".equals(r.error()));
+        if (!noRoute) answered.add(method.toUpperCase() + " " + path + " → " + r.status() + " " + r.text());
+      }
+    });
+    assertTrue(answered.isEmpty(), "undocumented operations answered: " + answered);
+  }
+
   /** The answer's status is documented for the operation, its body validates, its documented headers are there. */
   private void check(String method, String template, Response r) {
     JsonNode operation = doc.path("paths").path(template).path(method);

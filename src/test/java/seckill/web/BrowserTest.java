@@ -175,6 +175,12 @@ class BrowserTest {
         .contains("CLOSED"));
     assertEquals("CLOSED", api.admin("GET", "/admin/sales/web-ops", null).json().get("phase").asText());
     shot("dashboard-closed");
+
+    // "Forget" drops the token and everything shown with it
+    browser.findElement(By.id("forget")).click();
+    waiting().until(d -> !d.findElement(By.id("board")).isDisplayed());
+    assertEquals(null, browser.executeScript("return sessionStorage.getItem('seckill-admin-token');"));
+    assertTrue(browser.findElements(By.cssSelector("#sales tbody tr")).isEmpty(), "no sale left on the page");
   }
 
   private void openDashboard() {
