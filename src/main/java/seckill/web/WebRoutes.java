@@ -26,6 +26,14 @@ import seckill.http.ETags;
  */
 public final class WebRoutes extends AllDirectives {
 
+  /**
+   * The dashboard loads nothing but its own script and style, runs no inline code and is never
+   * framed: a page another site frames or injects into cannot act with the operator's token.
+   */
+  private static final org.apache.pekko.http.javadsl.model.HttpHeader ADMIN_POLICY =
+      org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Content-Security-Policy",
+          "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+
   /** One pre-rendered file. */
   private record Asset(HttpEntity.Strict entity, EntityTag etag) {}
 
@@ -69,7 +77,7 @@ public final class WebRoutes extends AllDirectives {
         path(PathMatchers.segment("api").slash("openapi.json"), () -> get(() -> cached(openApi))),
         // the operators' dashboard: a static page holding no secret (it asks for the admin token and
         // keeps it in the tab's session storage); the admin API behind it checks the token
-        pathPrefix("admin", () -> pathEndOrSingleSlash(() -> get(() -> cached(adminPage)))),
+        pathPrefix("admin", () -> pathEndOrSingleSlash(() -> get(() -> respondWithHeader(ADMIN_POLICY, () -> cached(adminPage))))),
         path(PathMatchers.segment("static").slash("admin.js"), () -> get(() -> cached(adminScript))),
         path(PathMatchers.segment("static").slash("admin.css"), () -> get(() -> cached(adminStyle))));
   }

@@ -127,7 +127,7 @@ class BrowserTest {
     waiting().until(d -> maxOf("201 reserved") > 0);
     shot("dashboard-burst");
 
-    browser.findElement(By.xpath("//tr[@data-sale='web-dash']//button[text()='brake']")).click();
+    clickRowButton("//tr[@data-sale='web-dash']//button[text()='brake']");
     waitForAlert(browser).accept();
     waiting().until(d -> text("message").startsWith("Done: Brake web-dash"));
     assertTrue(api.admin("GET", "/admin/switches", null).json().path("values").path("pausedSales").toString().contains("web-dash"));
@@ -163,13 +163,13 @@ class BrowserTest {
     assertEquals(5, api.admin("GET", "/admin/switches", null).json().at("/values/saleRatePerSecond/web-ops").asInt());
 
     // add stock, then close
-    browser.findElement(By.xpath("//tr[@data-sale='web-ops']//button[text()='+ stock']")).click();
+    clickRowButton("//tr[@data-sale='web-ops']//button[text()='+ stock']");
     org.openqa.selenium.Alert units = waitForAlert(browser);
     units.sendKeys("3");
     units.accept();
     waitForAlert(browser).accept();
     waiting().until(d -> api.admin("GET", "/admin/sales/web-ops", null).json().get("stock").asInt() == 10);
-    browser.findElement(By.xpath("//tr[@data-sale='web-ops']//button[text()='close']")).click();
+    clickRowButton("//tr[@data-sale='web-ops']//button[text()='close']");
     waitForAlert(browser).accept();
     waiting().until(d -> d.findElement(By.cssSelector("#sales tr[data-sale='web-ops']")).getDomProperty("textContent")
         .contains("CLOSED"));
@@ -181,6 +181,14 @@ class BrowserTest {
     waiting().until(d -> !d.findElement(By.id("board")).isDisplayed());
     assertEquals(null, browser.executeScript("return sessionStorage.getItem('seckill-admin-token');"));
     assertTrue(browser.findElements(By.cssSelector("#sales tbody tr")).isEmpty(), "no sale left on the page");
+  }
+
+  /** The table is rebuilt every second: a button found a moment before the click may be gone, so find it again. */
+  private void clickRowButton(String xpath) {
+    waiting().until(d -> {
+      d.findElement(By.xpath(xpath)).click();
+      return true;
+    });
   }
 
   private void openDashboard() {

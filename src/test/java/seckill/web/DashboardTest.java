@@ -31,6 +31,8 @@ class DashboardTest {
       assertTrue(page.header("Content-Type").startsWith("text/html"), page.header("Content-Type"));
       assertTrue(page.text().contains("/static/admin.js") && page.text().contains("Admin token"), page.text());
       assertNull(page.header("Set-Cookie"));
+      assertTrue(page.header("Content-Security-Policy").contains("frame-ancestors 'none'"), "never framed");
+      assertTrue(!page.text().contains("style=\"") && !page.text().contains("<script>"), "nothing inline the policy would block");
     }
     Response script = api.get("/static/admin.js", null);
     assertEquals(200, script.status());
