@@ -407,35 +407,28 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   }
 
   /**
-   * The sale's state. Its maps are updated in place by the event handler: copying them for every
-   * event would cost O(reservations) on the hottest path. Nothing outside the entity sees them
-   * (replies carry immutable records), and the snapshot adapter copies them because the snapshot
-   * store serializes on another thread.
+   * The sale's state: its definition, lifecycle and counts, and the {@link Ledger} of every
+   * reservation it made, which the event handler updates in place (copying it for every event would
+   * cost O(reservations) on the hottest path). Nothing outside the entity sees the ledger (replies
+   * carry immutable records); the snapshot adapter hands the snapshot store a frozen copy of it.
+   * Snapshots are written by {@link SaleStateSerializer}; those written before the ledger (Jackson,
+   * maps of records) are still read, by {@link #fromSnapshot}.
    */
-  public record State(
-      Definition definition,
-      Lifecycle lifecycle,
-      Units units,
-      Map<String, Reservation> reservations,
-      Map<String, String> requests,
-      Map<String, Integer> unitsByBuyer,
-      Map<String, Instant> deadlines,
-      // every reservation a buyer ever made here, ended ones too: what one buyer may make the sale store
-      Map<String, Integer> reservationsByBuyer)
-      implements CborSerializable {
+  public record State(Definition definition, Lifecycle lifecycle, Units units, Ledger ledger) implements CborSerializable {
 
     /**
-     * Immutable maps: Pekko keeps the empty state it was given and starts every recovery after a
-     * restart (a failed journal write) from it, so it must never take in-place updates. The first
-     * event gives the state maps of its own ({@link #writable()}).
+     * Pekko keeps the empty state it was given and starts every recovery after a restart (a failed
+     * journal write) from it, so its ledger is the frozen empty one; the first reservation gives the
+     * state a ledger of its own ({@link #writable()}).
      */
     static State empty() {
-      return new State(null, Lifecycle.NEW, Units.NONE, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+      return new State(null, Lifecycle.NEW, Units.NONE, Ledger.EMPTY);
     }
 
     /**
-     * Reads snapshots of both shapes: this one, and those written while the counts were five fields of
-     * the state itself (stock, available, held, sold, pending) and before {@code reservationsByBuyer}.
+     * Reads snapshots written before the ledger, by Jackson: the counts as a record or, older, as five
+     * fields of the state itself; the reservations as a map of records (the other maps they held are
+     * derived from it).
      */
     @com.fasterxml.jackson.annotation.JsonCreator
     static State fromSnapshot(
@@ -447,18 +440,19 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         @com.fasterxml.jackson.annotation.JsonProperty("held") int held,
         @com.fasterxml.jackson.annotation.JsonProperty("sold") int sold,
         @com.fasterxml.jackson.annotation.JsonProperty("pending") int pending,
-        @com.fasterxml.jackson.annotation.JsonProperty("reservations") Map<String, Reservation> reservations,
-        @com.fasterxml.jackson.annotation.JsonProperty("requests") Map<String, String> requests,
-        @com.fasterxml.jackson.annotation.JsonProperty("unitsByBuyer") Map<String, Integer> unitsByBuyer,
-        @com.fasterxml.jackson.annotation.JsonProperty("deadlines") Map<String, Instant> deadlines,
-        @com.fasterxml.jackson.annotation.JsonProperty("reservationsByBuyer") Map<String, Integer> reservationsByBuyer) {
-      return new State(definition, lifecycle, units != null ? units : new Units(stock, available, held, sold, pending),
-          reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+        @com.fasterxml.jackson.annotation.JsonProperty("reservations") Map<String, Reservation> reservations) {
+      Ledger ledger = Ledger.create();
+      if (reservations != null) {
+        reservations.values().stream()
+            .sorted(java.util.Comparator.comparing(Reservation::createdAt).thenComparing(Reservation::id))
+            .forEach(ledger::place);
+      }
+      return new State(definition, lifecycle, units != null ? units : new Units(stock, available, held, sold, pending), ledger);
     }
 
-    /** The same sale with other counts or another lifecycle: the maps are shared (see the class comment). */
+    /** The same sale with other counts or another lifecycle, sharing the ledger (see the class comment). */
     private State with(Definition d, Lifecycle l, Units u) {
-      return new State(d, l, u, reservations, requests, unitsByBuyer, deadlines, reservationsByBuyer);
+      return new State(d, l, u, ledger);
     }
 
     public int stock() {
@@ -481,15 +475,30 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       return units.pending();
     }
 
-    /** This state, or a copy with mutable maps of its own while it still has the empty state's. */
-    private State writable() {
-      return reservations instanceof HashMap ? this : copy();
+    /** Every reservation by id, built from the ledger: for tests, O(reservations). */
+    public Map<String, Reservation> reservations() {
+      return ledger.all();
     }
 
-    State copy() {
-      return new State(definition, lifecycle, units,
-          new HashMap<>(reservations), new HashMap<>(requests), new HashMap<>(unitsByBuyer), new HashMap<>(deadlines),
-          new HashMap<>(reservationsByBuyer));
+    /** Live units per buyer, built from the ledger: for tests, O(buyers). */
+    public Map<String, Integer> unitsByBuyer() {
+      return ledger.unitsByBuyer();
+    }
+
+    /** This state, or one with a ledger of its own while it still has the empty state's. */
+    private State writable() {
+      return ledger.isFrozen() ? thawed() : this;
+    }
+
+    /** The same sale with a writable ledger: a new one for the empty state, a copy for a frozen snapshot. */
+    State thawed() {
+      if (!ledger.isFrozen()) return this;
+      return new State(definition, lifecycle, units, ledger == Ledger.EMPTY ? Ledger.create() : ledger.thawed());
+    }
+
+    /** What the snapshot store writes: the same sale with a frozen copy of the ledger. */
+    State frozen() {
+      return new State(definition, lifecycle, units, ledger.frozenCopy());
     }
 
     public Phase phase(Instant now) {
@@ -497,42 +506,33 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     public int unitsOf(String buyer) {
-      return unitsByBuyer.getOrDefault(buyer, 0);
+      return ledger.unitsOf(buyer);
     }
 
     int reservationsOf(String buyer) {
-      return reservationsByBuyer.getOrDefault(buyer, 0);
+      return ledger.reservationsOf(buyer);
     }
 
-    /** A snapshot written before reservationsByBuyer existed: the index rebuilt from the reservations. */
-    State withReservationIndex() {
-      if (reservationsByBuyer != null) return this;
-      Map<String, Integer> index = new HashMap<>();
-      reservations.values().forEach(r -> index.merge(r.buyer(), 1, Integer::sum));
-      return new State(definition, lifecycle, units, reservations, requests, unitsByBuyer, deadlines, index);
+    /** The reservation with this id, or null. */
+    Reservation reservation(String id) {
+      return ledger.get(id);
     }
 
     Optional<Reservation> byRequest(String buyer, String requestId) {
-      String id = requests.get(requestKey(buyer, requestId));
-      return id == null ? Optional.empty() : Optional.of(reservations.get(id));
+      return ledger.byRequest(buyer, requestId);
     }
 
     Optional<Instant> earliestDeadline() {
-      return deadlines.values().stream().min(Instant::compareTo);
+      return ledger.earliestDeadline();
     }
 
     List<String> dueAt(Instant now) {
-      List<String> due = new ArrayList<>();
-      deadlines.forEach((id, deadline) -> {
-        if (!deadline.isAfter(now)) due.add(id);
-      });
-      return due;
+      return ledger.dueAt(now);
     }
 
     Status status(String saleId, Instant now) {
-      int top = unitsByBuyer.values().stream().mapToInt(Integer::intValue).max().orElse(0);
       return new Status(saleId, definition, phase(now), stock(), available(), held(), sold(), pending(),
-          reservations.size(), unitsByBuyer.size(), top, now);
+          ledger.size(), ledger.buyersWithUnits(), ledger.topBuyerUnits(), now);
     }
 
     State defined(Definition d) {
@@ -548,63 +548,43 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     State placed(List<Reservation> placed) {
-      return writable().place(placed);
-    }
-
-    private State place(List<Reservation> placed) {
+      State s = writable();
       Units u = units;
       for (Reservation r : placed) {
-        reservations.put(r.id(), r);
-        requests.put(requestKey(r.buyer(), r.requestId()), r.id());
-        unitsByBuyer.merge(r.buyer(), r.quantity(), Integer::sum);
-        reservationsByBuyer.merge(r.buyer(), 1, Integer::sum);
-        if (r.expiresAt() != null) deadlines.put(r.id(), r.expiresAt());
+        s.ledger.place(r);
         u = u.placed(r.status(), r.quantity());
       }
-      return with(definition, lifecycle, u);
+      return s.with(definition, lifecycle, u);
     }
 
     State paid(String reservationId, String paymentId) {
-      return reservations.containsKey(reservationId) ? writable().pay(reservationId, paymentId) : this;
-    }
-
-    private State pay(String reservationId, String paymentId) {
-      Reservation r = reservations.get(reservationId);
-      int q = r.quantity();
-      reservations.put(reservationId, r.with(ReservationStatus.PAID, paymentId));
-      deadlines.remove(reservationId);
-      return with(definition, lifecycle, units.paid(r.status(), q));
+      Reservation r = ledger.get(reservationId);
+      if (r == null) return this;
+      ledger.changed(reservationId, ReservationStatus.PAID, paymentId);
+      return with(definition, lifecycle, units.paid(r.status(), r.quantity()));
     }
 
     /** The reservation ends without a sale (cancelled, expired, payment failed): its units go back. */
     State released(String reservationId, ReservationStatus end) {
-      Reservation r = reservations.get(reservationId);
-      return r == null ? this : released(reservationId, end, r.paymentId());
+      Reservation r = ledger.get(reservationId);
+      return r == null ? this : released(r, end, r.paymentId());
     }
 
     State released(String reservationId, ReservationStatus end, String paymentId) {
-      Reservation r = reservations.get(reservationId);
-      if (r == null || !r.status().awaitsPayment()) return this;
-      return writable().release(r, end, paymentId);
+      Reservation r = ledger.get(reservationId);
+      return r == null ? this : released(r, end, paymentId);
     }
 
-    private State release(Reservation r, ReservationStatus end, String paymentId) {
-      String reservationId = r.id();
-      int q = r.quantity();
-      reservations.put(reservationId, r.with(end, paymentId));
-      deadlines.remove(reservationId);
-      unitsByBuyer.computeIfPresent(r.buyer(), (b, units) -> units - q == 0 ? null : units - q);
-      return with(definition, lifecycle, units.released(r.status(), q));
+    private State released(Reservation r, ReservationStatus end, String paymentId) {
+      if (!r.status().awaitsPayment()) return this;
+      ledger.changed(r.id(), end, paymentId);
+      return with(definition, lifecycle, units.released(r.status(), r.quantity()));
     }
 
     State expired(List<String> reservationIds) {
       State s = this;
       for (String id : reservationIds) s = s.released(id, ReservationStatus.EXPIRED);
       return s;
-    }
-
-    private static String requestKey(String buyer, String requestId) {
-      return buyer + '\n' + requestId;
     }
   }
 
@@ -653,12 +633,12 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(State state) {
-        return state.copy();
+        return state.frozen();
       }
 
       @Override
       public State fromJournal(Object from) {
-        return ((State) from).withReservationIndex();
+        return ((State) from).thawed();
       }
     };
   }
@@ -669,7 +649,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       if (state.lifecycle() != Lifecycle.NEW) {
         // a sale starts on a node once per life there (start, failover): operators see where and how long
         context.getLog().info("sale {} recovered in {} ms: {} reservations, {}", saleId,
-            (System.nanoTime() - startedAt) / 1_000_000, state.reservations().size(), state.lifecycle());
+            (System.nanoTime() - startedAt) / 1_000_000, state.ledger().size(), state.lifecycle());
       }
       armExpiry(state);
       publishView(state);
@@ -845,13 +825,13 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   private String newReservationId(State state, Set<String> batchIds) {
     while (true) {
       String id = saleId + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
-      if (!state.reservations().containsKey(id) && batchIds.add(id)) return id;
+      if (!state.ledger().contains(id) && batchIds.add(id)) return id;
     }
   }
 
   private ReplyEffect<Event, State> onConfirmPayment(State state, ConfirmPayment cmd) {
     Instant now = now();
-    Reservation r = state.reservations().get(cmd.reservationId());
+    Reservation r = state.reservation(cmd.reservationId());
     if (r == null) return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
     if (r.dueAt(now)) return expireAndReject(r, cmd.replyTo(), now);
     return switch (r.status()) {
@@ -874,17 +854,17 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     // ON_PAYMENT takes its units only now: the payment that takes the last one also sells the sale out
     boolean takesLast = r.status() == ReservationStatus.PENDING_PAYMENT && state.available() == r.quantity();
     return persist(takesLast ? List.of(confirmed, new SaleSoldOut(now)) : List.of(confirmed))
-        .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
+        .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservation(r.id())));
   }
 
   private ReplyEffect<Event, State> onFailPayment(State state, FailPayment cmd) {
     Instant now = now();
-    Reservation r = state.reservations().get(cmd.reservationId());
+    Reservation r = state.reservation(cmd.reservationId());
     if (r == null) return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
     if (r.dueAt(now)) return expireAndReject(r, cmd.replyTo(), now);
     return switch (r.status()) {
       case HELD, PENDING_PAYMENT -> persist(new PaymentFailed(r.id(), cmd.paymentId(), now))
-          .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
+          .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservation(r.id())));
       case PAYMENT_FAILED -> cmd.paymentId().equals(r.paymentId())
           ? Effect().reply(cmd.replyTo(), new ReservationResult(r))
           : Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_FAILED, "payment already failed"));
@@ -898,13 +878,13 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   private ReplyEffect<Event, State> onCancel(State state, Cancel cmd) {
     Instant now = now();
-    Reservation r = state.reservations().get(cmd.reservationId());
+    Reservation r = state.reservation(cmd.reservationId());
     if (r == null || (cmd.buyer() != null && !cmd.buyer().equals(r.buyer())))
       return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
     if (r.dueAt(now)) return expireAndReject(r, cmd.replyTo(), now);
     return switch (r.status()) {
       case HELD, PENDING_PAYMENT -> persist(new ReservationCancelled(r.id(), now))
-          .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservations().get(r.id())));
+          .thenReply(cmd.replyTo(), s -> new ReservationResult(s.reservation(r.id())));
       case CANCELLED -> Effect().reply(cmd.replyTo(), new ReservationResult(r));
       case EXPIRED -> Effect().reply(cmd.replyTo(), new Rejected(Reason.RESERVATION_EXPIRED, "reservation has expired"));
       case CONFIRMED, PAID, PAYMENT_FAILED -> Effect().reply(cmd.replyTo(),
@@ -920,7 +900,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   }
 
   private ReplyEffect<Event, State> onGetReservation(State state, GetReservation cmd) {
-    Reservation r = state.reservations().get(cmd.reservationId());
+    Reservation r = state.reservation(cmd.reservationId());
     if (r == null || (cmd.buyer() != null && !cmd.buyer().equals(r.buyer())))
       return Effect().reply(cmd.replyTo(), notFound(cmd.reservationId()));
     return Effect().reply(cmd.replyTo(), new ReservationResult(r));
@@ -932,11 +912,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   private ReplyEffect<Event, State> onGetBuyerReservations(State state, GetBuyerReservations cmd) {
     if (state.reservationsOf(cmd.buyer()) == 0) return Effect().reply(cmd.replyTo(), new BuyerReservations(List.of()));
-    List<Reservation> mine = state.reservations().values().stream()
-        .filter(r -> r.buyer().equals(cmd.buyer()))
-        .sorted(java.util.Comparator.comparing(Reservation::createdAt))
-        .toList();
-    return Effect().reply(cmd.replyTo(), new BuyerReservations(mine));
+    return Effect().reply(cmd.replyTo(), new BuyerReservations(List.copyOf(state.ledger().ofBuyer(cmd.buyer()))));
   }
 
   private ReplyEffect<Event, State> onExpireHolds(State state, ExpireHolds cmd) {

@@ -624,22 +624,50 @@ class SaleTest {
   }
 
   @Test
-  void snapshotsWrittenBeforeTheCountsWereOneRecordStillRecover() throws Exception {
-    define(openNow(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
-    reserve("alice", "r1", 2);
-    State now = sale.getState();
+  void snapshotsOfTheEarlierFormsStillRecover() throws Exception {
+    // written by the code of November 2026 (Jackson, maps of records): alice holds 2 (a-1), bob paid 1
+    // (b-1, pay-1), carol cancelled 1 (c-1); stock 10, limit 2, HOLD for 7 days
+    byte[] bytes;
+    try (var in = SaleTest.class.getResourceAsStream("/seckill/sale/snapshot-2026-11.cbor")) {
+      bytes = in.readAllBytes();
+    }
     var serialization = org.apache.pekko.serialization.SerializationExtension.get(testKit.system());
-    var serializer = serialization.findSerializerFor(now);
+    int jackson = serialization.findSerializerFor(new Units(0, 0, 0, 0, 0)).identifier();
+    State read = (State) serialization.deserialize(bytes, jackson, State.class.getName()).get();
+    assertOldFixture(read);
+
+    // older still: the five counts as fields of the state itself
     com.fasterxml.jackson.databind.ObjectMapper cbor = org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider
         .get(testKit.system()).getOrCreate("jackson-cbor", java.util.Optional.of(new com.fasterxml.jackson.dataformat.cbor.CBORFactory()));
-    // the old shape: the five counts as fields of the state, no reservationsByBuyer
-    var old = (com.fasterxml.jackson.databind.node.ObjectNode) cbor.readTree(serializer.toBinary(now));
+    var old = (com.fasterxml.jackson.databind.node.ObjectNode) cbor.readTree(bytes);
     var units = old.remove("units");
     units.fieldNames().forEachRemaining(name -> old.set(name, units.get(name)));
-    old.remove("reservationsByBuyer");
-    State read = (State) serialization.deserialize(cbor.writeValueAsBytes(old), serializer.identifier(), State.class.getName()).get();
-    assertEquals(new Units(10, 8, 2, 0, 0), read.units());
-    assertEquals(now.reservations(), read.reservations());
-    assertEquals(Map.of("alice", 1), read.withReservationIndex().reservationsByBuyer());
+    State older = (State) serialization.deserialize(cbor.writeValueAsBytes(old), jackson, State.class.getName()).get();
+    assertOldFixture(older);
+    assertEquals(read.ledger(), older.ledger()); // (the tree round trip above writes the price 99.00 as 99)
+
+    // and what it becomes is written in the new form and read back alike
+    State again = (State) serialization.deserialize(serialization.serialize(read.frozen()).get(),
+        serialization.findSerializerFor(read).identifier(), "ledger-1").get();
+    assertEquals(read, again);
+    assertOldFixture(again);
+  }
+
+  private static void assertOldFixture(State s) {
+    assertEquals(new Units(10, 7, 2, 1, 0), s.units());
+    assertEquals(Lifecycle.SCHEDULED, s.lifecycle());
+    Map<String, Reservation> all = s.reservations();
+    assertEquals(3, all.size());
+    Map<String, ReservationStatus> byBuyer = new HashMap<>();
+    all.values().forEach(r -> byBuyer.put(r.buyer(), r.status()));
+    assertEquals(Map.of("alice", ReservationStatus.HELD, "bob", ReservationStatus.PAID, "carol", ReservationStatus.CANCELLED), byBuyer);
+    assertEquals(Map.of("alice", 2, "bob", 1), s.unitsByBuyer());
+    assertEquals(1, s.reservationsOf("carol"));
+    Reservation bob = s.byRequest("bob", "b-1").orElseThrow();
+    assertEquals("pay-1", bob.paymentId());
+    assertEquals(bob, s.reservation(bob.id()));
+    Reservation alice = s.byRequest("alice", "a-1").orElseThrow();
+    assertEquals(alice.expiresAt(), s.earliestDeadline().orElseThrow());
+    assertEquals(Duration.ofDays(7), Duration.between(alice.createdAt(), alice.expiresAt()));
   }
 }
