@@ -35,3 +35,11 @@ CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
   "meta_payload" BLOB,
   PRIMARY KEY("persistence_id", "sequence_number")
 );
+-- Big snapshots in parts (seckill.journal.PartedSnapshotStore): the head stays in "snapshot".
+CREATE TABLE IF NOT EXISTS PUBLIC."snapshot_part" (
+  "persistence_id" VARCHAR(255) NOT NULL,
+  "sequence_number" BIGINT NOT NULL,
+  "part" INTEGER NOT NULL,
+  "payload" BLOB NOT NULL,
+  PRIMARY KEY("persistence_id", "sequence_number", "part")
+);

@@ -36,6 +36,16 @@ CREATE TABLE IF NOT EXISTS public.snapshot (
   meta_payload BYTEA,
   PRIMARY KEY (persistence_id, sequence_number)
 );
+-- Big snapshots in parts (seckill.journal.PartedSnapshotStore): the head stays in snapshot. Parts are
+-- stored uncompressed: pglz on a 46 MB snapshot cost more time than writing it.
+CREATE TABLE IF NOT EXISTS public.snapshot_part (
+  persistence_id VARCHAR(255) NOT NULL,
+  sequence_number BIGINT NOT NULL,
+  part INTEGER NOT NULL,
+  payload BYTEA NOT NULL,
+  PRIMARY KEY (persistence_id, sequence_number, part)
+);
+ALTER TABLE public.snapshot_part ALTER COLUMN payload SET STORAGE EXTERNAL;
 -- Offsets of the orders projection (pekko-projection-jdbc's PostgreSQL tables). The service also
 -- creates them with CREATE TABLE IF NOT EXISTS when Kafka is on; here for roles without DDL rights.
 CREATE TABLE IF NOT EXISTS public.pekko_projection_offset_store (

@@ -1,0 +1,289 @@
+package seckill.journal;
+
+import com.typesafe.config.Config;
+import java.io.ByteArrayOutputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
+import org.apache.pekko.persistence.SelectedSnapshot;
+import org.apache.pekko.persistence.SnapshotMetadata;
+import org.apache.pekko.persistence.SnapshotSelectionCriteria;
+import org.apache.pekko.persistence.snapshot.japi.SnapshotStore;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.FutureConverters;
+
+/**
+ * A snapshot store that lets the entity go on while its snapshot is written, and writes a big one in
+ * parts (issue "Big sales"). Pekko's event-sourced behavior stashes every command from the moment it
+ * asks for a snapshot until the store answers; with pekko-persistence-jdbc that was the whole write
+ * of one row, 0.4 s on H2 and 1.2 s on PostgreSQL for a sale of a million reservations, during
+ * which the sale answered nobody.
+ *
+ * <p><b>Write-behind.</b> A save is acknowledged once it is queued; it is written on
+ * {@code blocking-dispatcher}, one at a time per persistence id, in order with that id's deletes
+ * and before its next load. A newer snapshot of the same id that arrives before the older one
+ * started replaces it. A snapshot lost with the process costs recovery time only: the events it
+ * sums up stay in the journal (seckill never deletes events on a snapshot, and this store must not
+ * be used by a behavior that does). Like pekko-persistence-jdbc, it serializes the snapshot on its
+ * own thread, so a snapshot must not change after it is handed over (the sale hands a frozen copy).
+ *
+ * <p><b>Parts.</b>
+ * <p>It uses pekko-persistence-jdbc's {@code snapshot} table, whose row is the snapshot's head: a
+ * snapshot below {@code part-size} is one row exactly as that plugin writes it (and every row that
+ * plugin wrote is read as before); a bigger one has an empty payload in its head, a manifest
+ * {@code parts/<count>/<length>/<crc32>/<manifest>} and its bytes in {@code snapshot_part}. The head
+ * is written last, so a crash while the parts are written leaves no head and recovery takes the
+ * snapshot before; a head whose parts do not add up (count, length, checksum) is passed over the
+ * same way. Blocking JDBC runs on {@code blocking-dispatcher}, never on the plugin's.
+ */
+public final class PartedSnapshotStore extends SnapshotStore {
+
+  private static final Logger log = LoggerFactory.getLogger(PartedSnapshotStore.class);
+  static final String PARTS = "parts/";
+
+  private final Config rootConfig;
+  private final int partSize;
+  private final Executor blocking;
+  private final Serialization serialization;
+  /** Per persistence id: the end of its chain of writes and deletes, and the save waiting to start. */
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> chains = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, PendingSave> waiting = new ConcurrentHashMap<>();
+
+  private record PendingSave(SnapshotMetadata metadata, Object snapshot) {}
+
+  public PartedSnapshotStore(Config config) {
+    this.rootConfig = context().system().settings().config();
+    this.partSize = (int) Math.min(Integer.MAX_VALUE - 64, config.getBytes("part-size"));
+    this.blocking = context().system().dispatchers().lookup(config.getString("blocking-dispatcher"));
+    this.serialization = SerializationExtension.get(context().system());
+  }
+
+  @Override
+  public Future<Optional<SelectedSnapshot>> doLoadAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
+    return after(persistenceId, () -> {
+      try (Connection c = Journal.connect(rootConfig)) {
+        for (Head head : heads(c, persistenceId, criteria)) {
+          Optional<byte[]> bytes = head.parts() == 0 ? Optional.of(head.inline()) : parts(c, persistenceId, head);
+          if (bytes.isEmpty()) {
+            log.warn("snapshot {} of {} is incomplete (a save cut short), recovering from an older one",
+                head.sequenceNr(), persistenceId);
+            continue;
+          }
+          Object snapshot = serialization.deserialize(bytes.get(), head.serializerId(), head.manifest()).get();
+          return Optional.of(SelectedSnapshot.create(
+              SnapshotMetadata.apply(persistenceId, head.sequenceNr(), head.created()), snapshot));
+        }
+        return Optional.empty();
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> doSaveAsync(SnapshotMetadata metadata, Object snapshot) {
+    String pid = metadata.persistenceId();
+    waiting.put(pid, new PendingSave(metadata, snapshot));
+    chain(pid, () -> {
+      PendingSave save = waiting.remove(pid);
+      if (save == null) return null; // a newer save took its place and is written by its own turn
+      try {
+        write(save.metadata(), save.snapshot());
+      } catch (Exception e) {
+        log.warn("snapshot {} of {} not written ({}); recovery replays more events instead",
+            save.metadata().sequenceNr(), pid, e.toString());
+      }
+      return null;
+    });
+    return Future.successful(null);
+  }
+
+  private void write(SnapshotMetadata metadata, Object snapshot) throws SQLException {
+    Serializer serializer = serialization.findSerializerFor(snapshot);
+    String manifest = Serializers.manifestFor(serializer, snapshot);
+    byte[] bytes = serializer.toBinary(snapshot);
+    try (Connection c = Journal.connect(rootConfig)) {
+      c.setAutoCommit(true);
+      String pid = metadata.persistenceId();
+      long seq = metadata.sequenceNr();
+      // the same sequence number saved again: first the head goes, so no head ever points at half-written parts
+      update(c, "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?", pid, seq);
+      update(c, "DELETE FROM \"snapshot_part\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?", pid, seq);
+      if (bytes.length <= partSize) {
+        insertHead(c, metadata, serializer.identifier(), manifest, bytes);
+        return;
+      }
+      int count = (bytes.length + partSize - 1) / partSize;
+      try (PreparedStatement st = c.prepareStatement("INSERT INTO \"snapshot_part\""
+          + " (\"persistence_id\", \"sequence_number\", \"part\", \"payload\") VALUES (?, ?, ?, ?)")) {
+        for (int part = 0; part < count; part++) {
+          int from = part * partSize;
+          st.setString(1, pid);
+          st.setLong(2, seq);
+          st.setInt(3, part);
+          st.setBytes(4, Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + partSize)));
+          st.executeUpdate(); // each part its own commit: the journal's commits slip in between
+        }
+      }
+      CRC32 crc = new CRC32();
+      crc.update(bytes);
+      insertHead(c, metadata, serializer.identifier(),
+          PARTS + count + "/" + bytes.length + "/" + crc.getValue() + "/" + manifest, new byte[0]);
+    }
+  }
+
+  @Override
+  public Future<Void> doDeleteAsync(SnapshotMetadata metadata) {
+    return after(metadata.persistenceId(), () -> {
+      try (Connection c = Journal.connect(rootConfig)) {
+        String pid = metadata.persistenceId();
+        update(c, "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?", pid, metadata.sequenceNr());
+        update(c, "DELETE FROM \"snapshot_part\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?", pid, metadata.sequenceNr());
+        return null;
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> doDeleteAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
+    return after(persistenceId, () -> {
+      try (Connection c = Journal.connect(rootConfig);
+          PreparedStatement heads = c.prepareStatement("DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?"
+              + " AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND \"created\" >= ? AND \"created\" <= ?");
+          // parts whose head is gone, and those of saves cut short
+          PreparedStatement parts = c.prepareStatement("DELETE FROM \"snapshot_part\" WHERE \"persistence_id\" = ?"
+              + " AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND NOT EXISTS (SELECT 1 FROM \"snapshot\" h"
+              + " WHERE h.\"persistence_id\" = \"snapshot_part\".\"persistence_id\""
+              + " AND h.\"sequence_number\" = \"snapshot_part\".\"sequence_number\")")) {
+        select(heads, persistenceId, criteria);
+        heads.executeUpdate();
+        parts.setString(1, persistenceId);
+        parts.setLong(2, criteria.minSequenceNr());
+        parts.setLong(3, criteria.maxSequenceNr());
+        parts.executeUpdate();
+        return null;
+      }
+    });
+  }
+
+  /** A snapshot's row in {@code snapshot}: the whole snapshot, or what its parts must add up to. */
+  record Head(long sequenceNr, long created, int serializerId, String manifest, byte[] inline, int parts, long length,
+      long crc) {
+
+    static Head of(long sequenceNr, long created, int serializerId, String storedManifest, byte[] inline) {
+      if (!storedManifest.startsWith(PARTS)) return new Head(sequenceNr, created, serializerId, storedManifest, inline, 0, 0, 0);
+      String[] f = storedManifest.substring(PARTS.length()).split("/", 4);
+      return new Head(sequenceNr, created, serializerId, f[3], inline, Integer.parseInt(f[0]), Long.parseLong(f[1]),
+          Long.parseLong(f[2]));
+    }
+  }
+
+  /** Binds a statement whose first five parameters are the id, the sequence range and the time range. */
+  private static void select(PreparedStatement st, String persistenceId, SnapshotSelectionCriteria criteria)
+      throws SQLException {
+    st.setString(1, persistenceId);
+    st.setLong(2, criteria.minSequenceNr());
+    st.setLong(3, criteria.maxSequenceNr());
+    st.setLong(4, criteria.minTimestamp());
+    st.setLong(5, criteria.maxTimestamp());
+  }
+
+  /** The heads matching {@code criteria}, newest first. */
+  private static List<Head> heads(Connection c, String persistenceId, SnapshotSelectionCriteria criteria) throws SQLException {
+    List<Head> heads = new ArrayList<>();
+    try (PreparedStatement st = c.prepareStatement("SELECT \"sequence_number\", \"created\", \"snapshot_ser_id\","
+        + " \"snapshot_ser_manifest\", \"snapshot_payload\" FROM \"snapshot\" WHERE \"persistence_id\" = ?"
+        + " AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND \"created\" >= ? AND \"created\" <= ?"
+        + " ORDER BY \"sequence_number\" DESC")) {
+      select(st, persistenceId, criteria);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) heads.add(Head.of(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getBytes(5)));
+      }
+    }
+    return heads;
+  }
+
+  /** The parts of {@code head} put together, or empty when they are not all there, or not these bytes. */
+  private static Optional<byte[]> parts(Connection c, String persistenceId, Head head) throws SQLException {
+    if (head.length() > Integer.MAX_VALUE - 64) return Optional.empty();
+    ByteArrayOutputStream out = new ByteArrayOutputStream((int) head.length());
+    int expected = 0;
+    try (PreparedStatement st = c.prepareStatement("SELECT \"part\", \"payload\" FROM \"snapshot_part\""
+        + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ? ORDER BY \"part\"")) {
+      st.setString(1, persistenceId);
+      st.setLong(2, head.sequenceNr());
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          if (rs.getInt(1) != expected++) return Optional.empty();
+          out.writeBytes(rs.getBytes(2));
+        }
+      }
+    }
+    byte[] bytes = out.toByteArray();
+    CRC32 crc = new CRC32();
+    crc.update(bytes);
+    return expected == head.parts() && bytes.length == head.length() && crc.getValue() == head.crc()
+        ? Optional.of(bytes) : Optional.empty();
+  }
+
+  private static void insertHead(Connection c, SnapshotMetadata metadata, int serializerId, String manifest, byte[] payload)
+      throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("INSERT INTO \"snapshot\" (\"persistence_id\", \"sequence_number\","
+        + " \"created\", \"snapshot_ser_id\", \"snapshot_ser_manifest\", \"snapshot_payload\") VALUES (?, ?, ?, ?, ?, ?)")) {
+      st.setString(1, metadata.persistenceId());
+      st.setLong(2, metadata.sequenceNr());
+      st.setLong(3, metadata.timestamp());
+      st.setInt(4, serializerId);
+      st.setString(5, manifest);
+      st.setBytes(6, payload);
+      st.executeUpdate();
+    }
+  }
+
+  private static void update(Connection c, String sql, String persistenceId, long sequenceNr) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      st.setString(1, persistenceId);
+      st.setLong(2, sequenceNr);
+      st.executeUpdate();
+    }
+  }
+
+  interface Blocking<T> {
+    T call() throws Exception;
+  }
+
+  /** Runs {@code work} after everything already chained for {@code persistenceId}; its result for Pekko. */
+  private <T> Future<T> after(String persistenceId, Blocking<T> work) {
+    return FutureConverters.asScala(chain(persistenceId, work));
+  }
+
+  private <T> CompletableFuture<T> chain(String persistenceId, Blocking<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CompletableFuture<Void> end = chains.compute(persistenceId, (pid, previous) ->
+        (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous)
+            .handleAsync((ignored, failure) -> {
+              try {
+                result.complete(work.call());
+              } catch (Exception | Error e) {
+                result.completeExceptionally(e);
+              }
+              return null;
+            }, blocking));
+    // the chain is dropped once nothing more waits on it
+    end.whenComplete((ignored, failure) -> chains.remove(persistenceId, end));
+    return result;
+  }
+}

@@ -1,0 +1,12 @@
+package seckill.journal;
+
+import com.typesafe.config.Config;
+import seckill.TestDatabases;
+
+/** The snapshot store on a real PostgreSQL, started from Maven Central's embedded binaries. */
+class PartedSnapshotStorePostgresTest extends PartedSnapshotStoreContract {
+  @Override
+  protected Config database() {
+    return TestDatabases.postgres();
+  }
+}
