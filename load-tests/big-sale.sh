@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A big sale, the entity alone: 1,000,000 reservations (BIG_SALE_RESERVATIONS) in batches of 1,000
-# on an H2 file and on PostgreSQL (embedded binaries from Maven Central, BIG_SALE_JOURNALS to pick):
-# the rate per 100k chunk, the longest batch, heap per reservation, recovery time.
+# (BIG_SALE_BATCH) on an H2 file and on PostgreSQL (embedded binaries from Maven Central,
+# BIG_SALE_JOURNALS to pick), after a warm-up sale (BIG_SALE_WARM_UP): the rate per 100k chunk, the
+# longest batch, heap per reservation, recovery time from the snapshot and from the events alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test

@@ -58,6 +58,8 @@ public final class PartedSnapshotStore extends SnapshotStore {
 
   private final Config rootConfig;
   private final int partSize;
+  private final int keep;
+  private final java.time.Duration loadWait;
   private final Executor blocking;
   private final Serialization serialization;
   /** Per persistence id: the end of its chain of writes and deletes, and the save waiting to start. */
@@ -69,13 +71,24 @@ public final class PartedSnapshotStore extends SnapshotStore {
   public PartedSnapshotStore(Config config) {
     this.rootConfig = context().system().settings().config();
     this.partSize = (int) Math.min(Integer.MAX_VALUE - 64, config.getBytes("part-size"));
+    this.keep = Math.max(1, config.getInt("keep"));
+    this.loadWait = config.getDuration("load-waits-for-write");
     this.blocking = context().system().dispatchers().lookup(config.getString("blocking-dispatcher"));
     this.serialization = SerializationExtension.get(context().system());
   }
 
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
-    return after(persistenceId, () -> {
+    // after the writes queued for this entity, but not forever: a write stuck on a dead connection
+    // must not keep the entity from recovering (from an older snapshot and more events)
+    CompletableFuture<Void> writes = chains.getOrDefault(persistenceId, CompletableFuture.completedFuture(null));
+    return FutureConverters.asScala(writes.handle((ignored, failure) -> (Void) null)
+        .completeOnTimeout(null, loadWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .thenApplyAsync(ignored -> load(persistenceId, criteria), blocking));
+  }
+
+  private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria criteria) {
+    return unchecked(() -> {
       try (Connection c = Journal.connect(rootConfig)) {
         for (Head head : heads(c, persistenceId, criteria)) {
           Optional<byte[]> bytes = head.parts() == 0 ? Optional.of(head.inline()) : parts(c, persistenceId, head);
@@ -88,7 +101,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
           return Optional.of(SelectedSnapshot.create(
               SnapshotMetadata.apply(persistenceId, head.sequenceNr(), head.created()), snapshot));
         }
-        return Optional.empty();
+        return Optional.<SelectedSnapshot>empty();
       }
     });
   }
@@ -142,7 +155,18 @@ public final class PartedSnapshotStore extends SnapshotStore {
       crc.update(bytes);
       insertHead(c, metadata, serializer.identifier(),
           PARTS + count + "/" + bytes.length + "/" + crc.getValue() + "/" + manifest, new byte[0]);
+    } finally {
+      try (Connection c = Journal.connect(rootConfig)) {
+        keepNewest(c, metadata.persistenceId());
+      }
     }
+  }
+
+  /** Deletes all but the newest {@link #keep} snapshots of {@code persistenceId}, with their parts. */
+  private void keepNewest(Connection c, String persistenceId) throws SQLException {
+    List<Head> heads = heads(c, persistenceId, SnapshotSelectionCriteria.latest());
+    if (heads.size() <= keep) return;
+    delete(c, persistenceId, SnapshotSelectionCriteria.create(heads.get(keep).sequenceNr(), Long.MAX_VALUE));
   }
 
   @Override
@@ -160,23 +184,28 @@ public final class PartedSnapshotStore extends SnapshotStore {
   @Override
   public Future<Void> doDeleteAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
     return after(persistenceId, () -> {
-      try (Connection c = Journal.connect(rootConfig);
-          PreparedStatement heads = c.prepareStatement("DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?"
-              + " AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND \"created\" >= ? AND \"created\" <= ?");
-          // parts whose head is gone, and those of saves cut short
-          PreparedStatement parts = c.prepareStatement("DELETE FROM \"snapshot_part\" WHERE \"persistence_id\" = ?"
-              + " AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND NOT EXISTS (SELECT 1 FROM \"snapshot\" h"
-              + " WHERE h.\"persistence_id\" = \"snapshot_part\".\"persistence_id\""
-              + " AND h.\"sequence_number\" = \"snapshot_part\".\"sequence_number\")")) {
-        select(heads, persistenceId, criteria);
-        heads.executeUpdate();
-        parts.setString(1, persistenceId);
-        parts.setLong(2, criteria.minSequenceNr());
-        parts.setLong(3, criteria.maxSequenceNr());
-        parts.executeUpdate();
+      try (Connection c = Journal.connect(rootConfig)) {
+        delete(c, persistenceId, criteria);
         return null;
       }
     });
+  }
+
+  private static void delete(Connection c, String persistenceId, SnapshotSelectionCriteria criteria) throws SQLException {
+    try (PreparedStatement heads = c.prepareStatement("DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?"
+            + " AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND \"created\" >= ? AND \"created\" <= ?");
+        // parts whose head is gone, and those of saves cut short
+        PreparedStatement parts = c.prepareStatement("DELETE FROM \"snapshot_part\" WHERE \"persistence_id\" = ?"
+            + " AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND NOT EXISTS (SELECT 1 FROM \"snapshot\" h"
+            + " WHERE h.\"persistence_id\" = \"snapshot_part\".\"persistence_id\""
+            + " AND h.\"sequence_number\" = \"snapshot_part\".\"sequence_number\")")) {
+      select(heads, persistenceId, criteria);
+      heads.executeUpdate();
+      parts.setString(1, persistenceId);
+      parts.setLong(2, criteria.minSequenceNr());
+      parts.setLong(3, criteria.maxSequenceNr());
+      parts.executeUpdate();
+    }
   }
 
   /** A snapshot's row in {@code snapshot}: the whole snapshot, or what its parts must add up to. */
@@ -268,6 +297,16 @@ public final class PartedSnapshotStore extends SnapshotStore {
   /** Runs {@code work} after everything already chained for {@code persistenceId}; its result for Pekko. */
   private <T> Future<T> after(String persistenceId, Blocking<T> work) {
     return FutureConverters.asScala(chain(persistenceId, work));
+  }
+
+  private static <T> T unchecked(Blocking<T> work) {
+    try {
+      return work.call();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
   }
 
   private <T> CompletableFuture<T> chain(String persistenceId, Blocking<T> work) {

@@ -103,14 +103,19 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     return isValidSaleId(saleId) ? Optional.of(saleId) : Optional.empty();
   }
 
-  /** Entity settings from {@code seckill.sale}. */
+  /**
+   * Entity settings from {@code seckill.sale}. A snapshot is taken after at least {@code snapshotEvery}
+   * events and once the reservations placed or changed since the last one are at least
+   * {@code snapshotAfterShare} of all the sale holds: a snapshot costs what the sale holds, so a big
+   * sale takes them less often, and recovery replays at most about that share.
+   */
   public record Settings(
-      int snapshotEvery, int keepSnapshots, Duration expiryTick, Duration backoffMin, Duration backoffMax,
+      int snapshotEvery, double snapshotAfterShare, Duration expiryTick, Duration backoffMin, Duration backoffMax,
       double backoffRandomFactor, int maxReservationsPerBuyer) {
     public static Settings fromConfig(Config c) {
       return new Settings(
           c.getInt("snapshot-every"),
-          c.getInt("keep-snapshots"),
+          c.getDouble("snapshot-after-share"),
           c.getDuration("expiry-tick"),
           c.getDuration("persist-failure-backoff.min"),
           c.getDuration("persist-failure-backoff.max"),
@@ -598,6 +603,9 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   private final ActorRef<ViewChanged> views;
   private Instant expiryArmedFor;
   private Instant lastExpiry = Instant.EPOCH;
+  // counted from the last snapshot, or from the end of recovery
+  private long eventsSinceSnapshot;
+  private long workSinceSnapshot;
   private final long startedAt = System.nanoTime();
 
   private Sale(String saleId, Settings settings, TimerScheduler<Command> timers, Clock clock,
@@ -623,9 +631,25 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     return Set.of(tagFor(saleId));
   }
 
+  /** Old snapshots are deleted by the snapshot store, which keeps the newest few (persistence.conf). */
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+    return RetentionCriteria.disabled();
+  }
+
+  /** See {@link Settings}: after enough events, and once the work a recovery would replay is a share of the sale. */
+  @Override
+  public boolean shouldSnapshot(State state, Event event, long sequenceNr) {
+    eventsSinceSnapshot++;
+    if (event instanceof ReservationsPlaced e) workSinceSnapshot += e.reservations().size();
+    else if (event instanceof ReservationsExpired e) workSinceSnapshot += e.reservationIds().size();
+    else if (event instanceof PaymentConfirmed || event instanceof PaymentFailed || event instanceof ReservationCancelled)
+      workSinceSnapshot++;
+    if (eventsSinceSnapshot < settings.snapshotEvery()
+        || workSinceSnapshot < settings.snapshotAfterShare() * state.ledger().size()) return false;
+    eventsSinceSnapshot = 0;
+    workSinceSnapshot = 0;
+    return true;
   }
 
   @Override

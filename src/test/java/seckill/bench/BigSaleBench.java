@@ -24,16 +24,17 @@ import seckill.sale.Sale;
 
 /**
  * A big sale, the entity alone (no HTTP, no sharding): one sale of {@code BIG_SALE_RESERVATIONS}
- * units (1,000,000 by default) sold to as many buyers in batches of 1,000, one batch in flight, on
- * an H2 file and on PostgreSQL (embedded binaries). Prints the rate of every 100,000-reservation
- * chunk, the slowest batch of each chunk (a snapshot shows as a stall), the heap the live sale
- * holds per reservation (used heap after full GCs with the sale alive, minus the same after it
- * stopped), and how long the
- * sale takes to recover. Not a test: run with load-tests/big-sale.sh (issue "Big sales").
+ * units (1,000,000 by default) sold to as many buyers in batches of {@code BIG_SALE_BATCH} (1,000),
+ * one batch in flight, on an H2 file and on PostgreSQL (embedded binaries, {@code BIG_SALE_JOURNALS}
+ * to pick), after a warm-up sale of {@code BIG_SALE_WARM_UP} (200,000) that is not counted. Prints
+ * the rate of every 100,000-reservation chunk, the slowest batch of each chunk (a snapshot shows as
+ * a stall), the heap the live sale holds per reservation (used heap after full GCs with the sale
+ * alive, minus the same after it stopped), how long the sale takes to recover, and how long from
+ * its events alone (its snapshots deleted). Not a test: run with load-tests/big-sale.sh (issue "Big sales").
  */
 public final class BigSaleBench {
 
-  private static final int BATCH = 1_000;
+  private static final int BATCH = Integer.parseInt(System.getenv().getOrDefault("BIG_SALE_BATCH", "1000"));
   private static final int CHUNK = 100_000;
 
   private BigSaleBench() {}
@@ -60,8 +61,10 @@ public final class BigSaleBench {
       }
     }
     System.out.println();
-    System.out.printf("big sale: one entity, %,d reservations in batches of %,d, one batch in flight, snapshot every %d events,"
-        + " after a warm-up sale of %,d%n", total, BATCH, ConfigFactory.load().getInt("seckill.sale.snapshot-every"), warmUp);
+    Config sale = ConfigFactory.load().getConfig("seckill.sale");
+    System.out.printf("big sale: one entity, %,d reservations in batches of %,d, one batch in flight, a snapshot after %d events"
+        + " and %.0f%% of the sale changed, after a warm-up sale of %,d%n", total, BATCH, sale.getInt("snapshot-every"),
+        100 * sale.getDouble("snapshot-after-share"), warmUp);
     System.out.println("| journal | first chunk /s | slowest chunk /s | fastest chunk /s | longest batch ms | heap per reservation"
         + " | recovery s | recovery from events alone s |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");

@@ -51,7 +51,10 @@ abstract class PartedSnapshotStoreContract {
 
   @BeforeAll
   void start() {
-    config = TestNode.config(database(), ConfigFactory.parseString("pekko.actor.provider = local"));
+    config = TestNode.config(database(), ConfigFactory.parseString("""
+        pekko.actor.provider = local
+        seckill-snapshot-store.keep = 3
+        """));
     Journal.prepare(config);
     testKit = ActorTestKit.create("snapshots", config);
     store = Persistence.get(Adapter.toClassic(testKit.system())).snapshotStoreFor("seckill-snapshot-store", ConfigFactory.empty());
@@ -157,6 +160,30 @@ abstract class PartedSnapshotStoreContract {
     assertEquals(null, loadOrNull(pid, 12));
     assertEquals(0, parts(pid), "parts go with their heads");
     assertBlob(c, load(pid, Long.MAX_VALUE));
+  }
+
+  @Test
+  void keepsTheNewestFewWithTheirParts() throws Exception {
+    String pid = newPid();
+    for (int seq = 1; seq <= 5; seq++) saveWritten(pid, seq, blob("k" + seq, 2 * MIB));
+    try (Connection c = Journal.connect(config);
+        PreparedStatement heads = c.prepareStatement("SELECT \"sequence_number\" FROM \"snapshot\" WHERE \"persistence_id\" = ?"
+            + " ORDER BY \"sequence_number\"");
+        PreparedStatement parts = c.prepareStatement("SELECT DISTINCT \"sequence_number\" FROM \"snapshot_part\""
+            + " WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\"")) {
+      heads.setString(1, pid);
+      parts.setString(1, pid);
+      assertEquals(java.util.List.of(3L, 4L, 5L), longs(heads));
+      assertEquals(java.util.List.of(3L, 4L, 5L), longs(parts));
+    }
+  }
+
+  private static java.util.List<Long> longs(PreparedStatement st) throws Exception {
+    java.util.List<Long> values = new java.util.ArrayList<>();
+    try (ResultSet rs = st.executeQuery()) {
+      while (rs.next()) values.add(rs.getLong(1));
+    }
+    return values;
   }
 
   @Test

@@ -39,7 +39,7 @@ abstract class SaleJournalContract {
 
   private static final AtomicInteger ids = new AtomicInteger();
   private static final Settings SETTINGS =
-      new Settings(5, 2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
+      new Settings(5, 0.2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
 
   private Config config;
   private ActorTestKit testKit;

@@ -32,7 +32,7 @@ class SaleTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("serialization.conf")));
   private static final Settings SETTINGS =
-      new Settings(4, 2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
+      new Settings(4, 0.2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
 
   private EventSourcedBehaviorTestKit<Command, Event, State> sale;
   private TestProbe<ViewChanged> views;
@@ -288,7 +288,7 @@ class SaleTest {
   @Test
   void latePaymentIsRejectedEvenBeforeTheExpiryTimerFires() throws InterruptedException {
     // a long tick keeps the timer from firing right at the second hold's deadline
-    sale = newSale(new Settings(100, 2, Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10));
+    sale = newSale(new Settings(100, 0.2, Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10));
     define(openNow(3, 2, DeductionMode.HOLD, Duration.ofMillis(200)));
     reserved("alice", "r1", 1);
     awaitStatus(s -> s.held() == 0);
