@@ -151,10 +151,10 @@ final class Ledger {
     return waitingHead == waitingTail ? Optional.empty() : Optional.of(reservation(waiting[waitingHead]).expiresAt());
   }
 
-  /** The ids of the reservations waiting for payment whose deadline is not after {@code now}. */
-  List<String> dueAt(Instant now) {
+  /** The ids of the reservations waiting for payment whose deadline is not after {@code now}, the first {@code limit}. */
+  List<String> dueAt(Instant now, int limit) {
     List<String> due = new ArrayList<>();
-    for (int i = waitingHead; i < waitingTail; i++) {
+    for (int i = waitingHead; i < waitingTail && due.size() < limit; i++) {
       int row = waiting[i];
       if (!awaitsPayment(row)) continue;
       Reservation r = reservation(row);

@@ -68,6 +68,11 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   }
 
   public static final int MAX_REQUEST_ID = 100;
+  /**
+   * Holds expired by one event at most: a sale of a million unpaid holds expires them in events of
+   * this size, one expiry tick apart, not in one event of a million ids.
+   */
+  static final int MAX_EXPIRED_PER_EVENT = 20_000;
   /** Printable ASCII, so a batch's size in bytes stays bounded (see hot-batch-factor in admission.conf). */
   private static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern.compile("[\\x21-\\x7E]{1," + MAX_REQUEST_ID + "}");
   /** What a buyer's requestId must be, wherever it arrives (reserve, challenge). */
@@ -532,7 +537,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     List<String> dueAt(Instant now) {
-      return ledger.dueAt(now);
+      return ledger.dueAt(now, MAX_EXPIRED_PER_EVENT);
     }
 
     Status status(String saleId, Instant now) {

@@ -144,7 +144,8 @@ class LedgerTest {
       assertEquals(first, ledger.earliestDeadline());
       Instant later = now.plus(HOLD).minusSeconds(1);
       assertEquals(model.values().stream().filter(r -> r.status().awaitsPayment() && !r.expiresAt().isAfter(later))
-          .map(Reservation::id).sorted().toList(), ledger.dueAt(later).stream().sorted().toList());
+          .map(Reservation::id).sorted().toList(), ledger.dueAt(later, Integer.MAX_VALUE).stream().sorted().toList());
+      assertEquals(Math.min(2, ledger.dueAt(later, Integer.MAX_VALUE).size()), ledger.dueAt(later, 2).size());
     } else {
       assertTrue(first.isEmpty() == ledger.earliestDeadline().isEmpty());
     }

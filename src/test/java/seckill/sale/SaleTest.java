@@ -553,6 +553,36 @@ class SaleTest {
   }
 
   @Test
+  void manyHoldsExpireInEventsOfBoundedSize() throws InterruptedException {
+    // a big sale's unpaid holds expire in events of at most MAX_EXPIRED_PER_EVENT ids, not in one
+    int holds = Sale.MAX_EXPIRED_PER_EVENT + 5;
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+    var entity = testKit.spawn(Sale.create("s-many-holds", SETTINGS, views.ref()));
+    TestProbe<Confirmation> confirm = testKit.createTestProbe();
+    entity.tell(new Define(openNow(holds, 1, DeductionMode.HOLD, Duration.ofMillis(500)), confirm.ref()));
+    confirm.expectMessageClass(Accepted.class);
+    TestProbe<ReserveReply> replies = testKit.createTestProbe();
+    List<Reserve> batch = new ArrayList<>();
+    for (int i = 0; i < holds; i++) batch.add(new Reserve("b" + i, "r", 1, replies.ref()));
+    entity.tell(new ReserveBatch(batch));
+    for (int i = 0; i < holds; i++) replies.expectMessageClass(Reserved.class, Duration.ofSeconds(10));
+    TestProbe<Status> status = testKit.createTestProbe();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    Status s;
+    do {
+      Thread.sleep(50);
+      entity.tell(new GetStatus(status.ref()));
+      s = status.receiveMessage();
+    } while (s.held() > 0 && System.nanoTime() < deadline);
+    assertEquals(0, s.held());
+    assertEquals(holds, s.available());
+    List<Integer> sizes = journal.persistedInStorage("Sale|s-many-holds").stream()
+        .filter(e -> e instanceof ReservationsExpired).map(e -> ((ReservationsExpired) e).reservationIds().size()).toList();
+    assertEquals(holds, sizes.stream().mapToInt(Integer::intValue).sum());
+    assertTrue(sizes.size() >= 2 && sizes.stream().allMatch(n -> n <= Sale.MAX_EXPIRED_PER_EVENT), "event sizes " + sizes);
+  }
+
+  @Test
   void holdExpiryIsReArmedAfterRecovery() throws InterruptedException {
     define(openNow(2, 1, DeductionMode.HOLD, Duration.ofMillis(400)));
     reserved("alice", "r1", 1);
