@@ -3,8 +3,9 @@
 # (BIG_SALE_BATCH) on an H2 file and on PostgreSQL (embedded binaries from Maven Central,
 # BIG_SALE_JOURNALS to pick), after a warm-up sale (BIG_SALE_WARM_UP): the rate per 100k chunk, the
 # longest batch, heap per reservation, recovery time from the snapshot and from the events alone.
+# 10M: BIG_SALE_RESERVATIONS=10000000 BIG_SALE_HEAP=6g.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
-java -Xmx4g -Dlogback.configurationFile=src/main/resources/logback.xml \
+java -Xmx"${BIG_SALE_HEAP:-4g}" -Dlogback.configurationFile=src/main/resources/logback.xml \
   -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" seckill.bench.BigSaleBench

@@ -123,6 +123,16 @@ public final class BigSaleBench {
       kit.stop(collector);
       return "";
     }
+    // a snapshot may still be on its way to the database (written behind the sale, its bytes in the
+    // heap meanwhile): wait till the latest snapshot in the database has not changed for 5 s
+    long latest = -1;
+    for (long unchangedSince = System.nanoTime(); System.nanoTime() - unchangedSince < 5_000_000_000L; Thread.sleep(500)) {
+      long seen = latestSnapshot(config, saleId);
+      if (seen != latest) {
+        latest = seen;
+        unchangedSince = System.nanoTime();
+      }
+    }
     long heapLive = usedHeapAfterGc();
     kit.stop(sale);
     long heapStopped = usedHeapAfterGc();
@@ -160,6 +170,18 @@ public final class BigSaleBench {
     System.out.printf("%s: recovered %,d sold in %.2f s%n", db, recovered.sold(), seconds);
     kit.stop(again);
     return seconds;
+  }
+
+  private static long latestSnapshot(Config config, String saleId) throws Exception {
+    try (Connection c = Journal.connect(config);
+        PreparedStatement st = c.prepareStatement(
+            "SELECT COALESCE(MAX(\"sequence_number\"), 0) FROM \"snapshot\" WHERE \"persistence_id\" = ?")) {
+      st.setString(1, "Sale|" + saleId);
+      try (var rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {

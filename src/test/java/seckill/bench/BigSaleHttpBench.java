@@ -119,11 +119,12 @@ public final class BigSaleHttpBench {
 
   /** Counts one batch's replies and answers how many were reservations. */
   private static final class Collector {
+    private static final java.util.concurrent.atomic.AtomicLong NEXT = new java.util.concurrent.atomic.AtomicLong();
+
     static org.apache.pekko.actor.typed.ActorRef<Sale.ReserveReply> spawn(TestNode node, int n,
         org.apache.pekko.actor.typed.ActorRef<Integer> done) {
       int[] counts = new int[2];
-      return org.apache.pekko.actor.typed.javadsl.Adapter.spawnAnonymous(
-          org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(node.system),
+      return node.system.systemActorOf(
           org.apache.pekko.actor.typed.javadsl.Behaviors.<Sale.ReserveReply>receiveMessage(reply -> {
             if (reply instanceof Sale.Reserved) counts[0]++;
             if (++counts[1] == n) {
@@ -131,7 +132,7 @@ public final class BigSaleHttpBench {
               return org.apache.pekko.actor.typed.javadsl.Behaviors.stopped();
             }
             return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
-          }));
+          }), "collector-" + NEXT.incrementAndGet(), org.apache.pekko.actor.typed.Props.empty());
     }
   }
 
