@@ -122,7 +122,6 @@ public final class Admission implements org.apache.pekko.actor.Extension {
   private final LongAdder unanswered = new LongAdder();
   private final LongAdder resent = new LongAdder();
   private final LongAdder batchNanos = new LongAdder();
-  private final java.util.concurrent.ConcurrentMap<String, LongAdder> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final Counter reserves;
   private final Histogram batchSize;
@@ -207,10 +206,10 @@ public final class Admission implements org.apache.pekko.actor.Extension {
         .callback(cb -> cb.call(stats().shedding().breakerOpened())).register(registry);
   }
 
-  /** Reserve answers on this node since it started, by outcome (the dashboard's live chart). */
+  /** Reserve answers on this node since it started, by outcome (the dashboard's live chart): the Prometheus counter's. */
   public java.util.SortedMap<String, Long> outcomes() {
     java.util.SortedMap<String, Long> counts = new java.util.TreeMap<>();
-    outcomes.forEach((outcome, n) -> counts.put(outcome, n.sum()));
+    reserves.collect().getDataPoints().forEach(p -> counts.put(p.getLabels().get("outcome"), (long) p.getValue()));
     return counts;
   }
 
@@ -220,7 +219,6 @@ public final class Admission implements org.apache.pekko.actor.Extension {
    */
   public void answered(String outcome, int status, long nanos) {
     reserves.labelValues(outcome).inc();
-    outcomes.computeIfAbsent(outcome, o -> new LongAdder()).increment();
     answerSeconds.labelValues(status == 201 ? "reserved" : status == 503 ? "unavailable" : "refused").observe(nanos / 1e9);
   }
 
