@@ -128,7 +128,7 @@ final class Ledger {
     int b = findBuyer(buyer);
     if (b < 0) return Optional.empty();
     for (int row = lastRowOf[b]; row != NONE; row = previousOfBuyer[row]) {
-      Reservation r = irregular.get(row);
+      Reservation r = irregularRow(row);
       if (r != null ? r.requestId().equals(requestId) : strings.equalTo(requestRef[row], requestId)) {
         return Optional.of(reservation(row));
       }
@@ -182,7 +182,7 @@ final class Ledger {
   }
 
   private Reservation reservation(int row) {
-    Reservation whole = irregular.get(row);
+    Reservation whole = irregularRow(row);
     if (whole != null) return whole;
     int flags = status[row];
     Instant created = instant(createdNanos[row]);
@@ -204,7 +204,7 @@ final class Ledger {
     long num = idNumber(id.substring(idPrefix.length()));
     if (num == NONE) return NONE; // an id whose suffix spells -1 is kept whole, so found above
     int row = ids.get(num);
-    return row >= 0 && irregular.get(row) == null ? row : NONE;
+    return row >= 0 && irregularRow(row) == null ? row : NONE;
   }
 
   /** The number a regular id's suffix spells in base 36, or -1 (which no regular suffix spells) when it is not one. */
@@ -243,7 +243,10 @@ final class Ledger {
     previousOfBuyer[row] = lastRowOf[b];
     lastRowOf[b] = row;
     reservationCount[b]++;
-    if (num != NONE && ids.get(num) < 0 && reservation(row).equals(r)) {
+    // the columns give this reservation back exactly (strings are stored as they are, so only these can differ)
+    boolean exact = num != NONE && ids.get(num) < 0 && created != Long.MIN_VALUE && r.quantity() == quantity[row]
+        && (r.expiresAt() == null || holdNanos != NONE && nanos(r.expiresAt()) == created + holdNanos);
+    if (exact) {
       ids.put(row);
     } else {
       irregular.put(row, r);
@@ -253,22 +256,38 @@ final class Ledger {
     if (r.status().awaitsPayment()) enqueueWaiting(row);
   }
 
-  /** A reservation changes status (paid, cancelled, expired, payment failed); an ending one gives its units back. */
-  void changed(String id, ReservationStatus next, String paymentId) {
+  /** What a change found: the reservation's status before it, and its units. */
+  record Change(ReservationStatus before, int quantity) {}
+
+  /**
+   * A reservation changes status (paid, cancelled, expired, payment failed); an ending one gives its
+   * units back. {@code keepPayment}: its payment id stays, else it becomes {@code paymentId}. Nothing
+   * changes when there is no such reservation, or when {@code onlyWaiting} and it no longer waits for
+   * payment: then null.
+   */
+  Change change(String id, ReservationStatus next, boolean keepPayment, String paymentId, boolean onlyWaiting) {
     checkWritable();
     int row = rowOf(id);
-    if (row < 0) return;
-    Reservation whole = irregular.get(row);
+    if (row < 0) return null;
     ReservationStatus before = STATUSES[status[row] & 0x3f];
+    if (onlyWaiting && !before.awaitsPayment()) return null;
+    int q = quantity(row);
     status[row] = (byte) (next.ordinal() | (status[row] & HAS_EXPIRY));
-    paymentRef[row] = paymentId == null ? NONE : strings.add(paymentId);
-    if (whole != null) irregular.put(row, whole.with(next, paymentId));
-    if (before.live() && !next.live()) addUnits(buyerOf[row], -quantity(row));
+    if (!keepPayment) paymentRef[row] = paymentId == null ? NONE : strings.add(paymentId);
+    Reservation whole = irregularRow(row);
+    if (whole != null) irregular.put(row, whole.with(next, keepPayment ? whole.paymentId() : paymentId));
+    if (before.live() && !next.live()) addUnits(buyerOf[row], -q);
     if (before.awaitsPayment() && !next.awaitsPayment()) trimWaiting();
+    return new Change(before, q);
+  }
+
+  /** The reservation kept whole at {@code row}, or null: the map is empty but for odd rows. */
+  private Reservation irregularRow(int row) {
+    return irregular.isEmpty() ? null : irregular.get(row);
   }
 
   private int quantity(int row) {
-    Reservation whole = irregular.get(row);
+    Reservation whole = irregularRow(row);
     return whole != null ? whole.quantity() : quantity[row];
   }
 

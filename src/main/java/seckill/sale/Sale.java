@@ -568,27 +568,22 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     }
 
     State paid(String reservationId, String paymentId) {
-      Reservation r = ledger.get(reservationId);
-      if (r == null) return this;
-      ledger.changed(reservationId, ReservationStatus.PAID, paymentId);
-      return with(definition, lifecycle, units.paid(r.status(), r.quantity()));
+      Ledger.Change c = ledger.change(reservationId, ReservationStatus.PAID, false, paymentId, false);
+      return c == null ? this : with(definition, lifecycle, units.paid(c.before(), c.quantity()));
     }
 
-    /** The reservation ends without a sale (cancelled, expired, payment failed): its units go back. */
+    /** The reservation ends without a sale (cancelled, expired): its units go back; its payment id stays. */
     State released(String reservationId, ReservationStatus end) {
-      Reservation r = ledger.get(reservationId);
-      return r == null ? this : released(r, end, r.paymentId());
+      return released(ledger.change(reservationId, end, true, null, true));
     }
 
+    /** The same, with the payment that failed. */
     State released(String reservationId, ReservationStatus end, String paymentId) {
-      Reservation r = ledger.get(reservationId);
-      return r == null ? this : released(r, end, paymentId);
+      return released(ledger.change(reservationId, end, false, paymentId, true));
     }
 
-    private State released(Reservation r, ReservationStatus end, String paymentId) {
-      if (!r.status().awaitsPayment()) return this;
-      ledger.changed(r.id(), end, paymentId);
-      return with(definition, lifecycle, units.released(r.status(), r.quantity()));
+    private State released(Ledger.Change c) {
+      return c == null ? this : with(definition, lifecycle, units.released(c.before(), c.quantity()));
     }
 
     State expired(List<String> reservationIds) {

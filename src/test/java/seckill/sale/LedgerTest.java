@@ -54,7 +54,7 @@ class LedgerTest {
         // as the entity does: it only releases reservations waiting for payment, and only pays live unpaid ones
         if (next != ReservationStatus.PAID ? !now.status().awaitsPayment() : !now.status().live() || now.status() == ReservationStatus.PAID) continue;
         String payment = next == ReservationStatus.PAID || next == ReservationStatus.PAYMENT_FAILED ? "p" + step : now.paymentId();
-        ledger.changed(r.id(), next, payment);
+        ledger.change(r.id(), next, false, payment, false);
         model.put(r.id(), now.with(next, payment));
       }
       if (step % 97 == 0) ledger = roundTrip(ledger);
@@ -95,9 +95,9 @@ class LedgerTest {
       model.put(r.id(), r);
     }
     assertSame(model, ledger, t);
-    ledger.changed("s1.ABC", ReservationStatus.PAID, "p1");
+    ledger.change("s1.ABC", ReservationStatus.PAID, false, "p1", false);
     model.put("s1.ABC", model.get("s1.ABC").with(ReservationStatus.PAID, "p1"));
-    ledger.changed("s1.abe", ReservationStatus.CANCELLED, null);
+    ledger.change("s1.abe", ReservationStatus.CANCELLED, false, null, false);
     model.put("s1.abe", model.get("s1.abe").with(ReservationStatus.CANCELLED, null));
     assertSame(model, ledger, t);
     assertSame(model, roundTrip(ledger), t);
