@@ -91,7 +91,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
     return unchecked(() -> {
       try (Connection c = Journal.connect(rootConfig)) {
         for (Head head : heads(c, persistenceId, criteria)) {
-          Optional<byte[]> bytes = head.parts() == 0 ? Optional.of(head.inline()) : parts(c, persistenceId, head);
+          Optional<byte[]> bytes = head.parts() == 0 ? inline(c, persistenceId, head) : parts(c, persistenceId, head);
           if (bytes.isEmpty()) {
             log.warn("snapshot {} of {} is incomplete (a save cut short), recovering from an older one",
                 head.sequenceNr(), persistenceId);
@@ -137,6 +137,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
       update(c, "DELETE FROM \"snapshot_part\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?", pid, seq);
       if (bytes.length <= partSize) {
         insertHead(c, metadata, serializer.identifier(), manifest, bytes);
+        keepNewest(c, pid);
         return;
       }
       int count = (bytes.length + partSize - 1) / partSize;
@@ -155,10 +156,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
       crc.update(bytes);
       insertHead(c, metadata, serializer.identifier(),
           PARTS + count + "/" + bytes.length + "/" + crc.getValue() + "/" + manifest, new byte[0]);
-    } finally {
-      try (Connection c = Journal.connect(rootConfig)) {
-        keepNewest(c, metadata.persistenceId());
-      }
+      keepNewest(c, pid);
     }
   }
 
@@ -209,13 +207,12 @@ public final class PartedSnapshotStore extends SnapshotStore {
   }
 
   /** A snapshot's row in {@code snapshot}: the whole snapshot, or what its parts must add up to. */
-  record Head(long sequenceNr, long created, int serializerId, String manifest, byte[] inline, int parts, long length,
-      long crc) {
+  record Head(long sequenceNr, long created, int serializerId, String manifest, int parts, long length, long crc) {
 
-    static Head of(long sequenceNr, long created, int serializerId, String storedManifest, byte[] inline) {
-      if (!storedManifest.startsWith(PARTS)) return new Head(sequenceNr, created, serializerId, storedManifest, inline, 0, 0, 0);
+    static Head of(long sequenceNr, long created, int serializerId, String storedManifest) {
+      if (!storedManifest.startsWith(PARTS)) return new Head(sequenceNr, created, serializerId, storedManifest, 0, 0, 0);
       String[] f = storedManifest.substring(PARTS.length()).split("/", 4);
-      return new Head(sequenceNr, created, serializerId, f[3], inline, Integer.parseInt(f[0]), Long.parseLong(f[1]),
+      return new Head(sequenceNr, created, serializerId, f[3], Integer.parseInt(f[0]), Long.parseLong(f[1]),
           Long.parseLong(f[2]));
     }
   }
@@ -230,19 +227,31 @@ public final class PartedSnapshotStore extends SnapshotStore {
     st.setLong(5, criteria.maxTimestamp());
   }
 
-  /** The heads matching {@code criteria}, newest first. */
+  /** The heads matching {@code criteria}, newest first, without their payloads. */
   private static List<Head> heads(Connection c, String persistenceId, SnapshotSelectionCriteria criteria) throws SQLException {
     List<Head> heads = new ArrayList<>();
     try (PreparedStatement st = c.prepareStatement("SELECT \"sequence_number\", \"created\", \"snapshot_ser_id\","
-        + " \"snapshot_ser_manifest\", \"snapshot_payload\" FROM \"snapshot\" WHERE \"persistence_id\" = ?"
+        + " \"snapshot_ser_manifest\" FROM \"snapshot\" WHERE \"persistence_id\" = ?"
         + " AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND \"created\" >= ? AND \"created\" <= ?"
         + " ORDER BY \"sequence_number\" DESC")) {
       select(st, persistenceId, criteria);
       try (ResultSet rs = st.executeQuery()) {
-        while (rs.next()) heads.add(Head.of(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getBytes(5)));
+        while (rs.next()) heads.add(Head.of(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getString(4)));
       }
     }
     return heads;
+  }
+
+  /** A snapshot held whole in its head row. */
+  private static Optional<byte[]> inline(Connection c, String persistenceId, Head head) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("SELECT \"snapshot_payload\" FROM \"snapshot\""
+        + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
+      st.setString(1, persistenceId);
+      st.setLong(2, head.sequenceNr());
+      try (ResultSet rs = st.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+      }
+    }
   }
 
   /** The parts of {@code head} put together, or empty when they are not all there, or not these bytes. */
