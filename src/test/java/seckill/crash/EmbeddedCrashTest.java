@@ -33,7 +33,10 @@ class EmbeddedCrashTest {
         "seckill.db.url", "jdbc:h2:file:" + data.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"
             // -Dcrash.h2.write-delay=500 shows what this test catches: H2's own lazy write loses 201s
             .replace("WRITE_DELAY=0", "WRITE_DELAY=" + System.getProperty("crash.h2.write-delay", "0")),
-        "seckill.db.allow-unsafe-commits", System.getProperty("crash.h2.write-delay", "0").equals("0") ? "off" : "on"));
+        "seckill.db.allow-unsafe-commits", System.getProperty("crash.h2.write-delay", "0").equals("0") ? "off" : "on",
+        // snapshots all the time, written behind the sale in parts of 512 bytes: the kills land among them
+        "seckill.sale.snapshot-every", "5",
+        "seckill-snapshot-store.part-size", "512"));
     Set<String> attempted = new HashSet<>();
     Map<String, String> acknowledged = new ConcurrentHashMap<>();
     try {
