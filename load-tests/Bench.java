@@ -230,6 +230,7 @@ public class Bench {
     env.put("SECKILL_ADMIN_TOKEN", ADMIN);
     env.put("SECKILL_SALE_KEY_SECRET", "bench-sale-key-secret-0123456789abcdef");
     env.put("SECKILL_CHALLENGE_SECRET", "bench-challenge-secret-0123456789abcdef0123");
+    env.put("SECKILL_WAITING_ROOM_SECRET", "bench-waiting-room-secret-0123456789abcdef0123");
     env.put("SECKILL_HTTP_MAX_CONNECTIONS", "8192");
     // configured as an operator would for this machine: the node rate limit (bot-flood's; the HTTP
     // benchmark lifts it), the queue no longer than ~100 ms of work, and requests not queued past 100 ms

@@ -235,6 +235,7 @@ public class OpeningSecond {
     e.put("SECKILL_ADMIN_TOKEN", ADMIN);
     e.put("SECKILL_SALE_KEY_SECRET", "bench-sale-key-secret-0123456789abcdef");
     e.put("SECKILL_CHALLENGE_SECRET", "bench-challenge-secret-0123456789abcdef0123");
+    e.put("SECKILL_WAITING_ROOM_SECRET", "bench-waiting-room-secret-0123456789abcdef0123");
     e.put("SECKILL_CHALLENGE_DIFFICULTY", String.valueOf(REAL_BITS));
     e.put("SECKILL_HTTP_MAX_CONNECTIONS", "8192");
     e.put("SECKILL_RATE_LIMIT", env("SECKILL_RATE_LIMIT", "4000"));

@@ -28,6 +28,8 @@ import seckill.http.HttpServer;
 import seckill.journal.Journal;
 import seckill.orders.Orders;
 import seckill.sale.SaleRoutes;
+import seckill.waitingroom.WaitingRoom;
+import seckill.waitingroom.WaitingRoomRoutes;
 import seckill.web.WebRoutes;
 
 /** Starts a seckill node: journal, cluster, sale entities, HTTP front, and the demo sale when enabled. */
@@ -69,14 +71,16 @@ public final class Main {
     Orders.init(system);
     Switches.get(system); // this node's copy of the operator switches, and the switchboard's shard
     Challenges challenges = Challenges.init(system);
+    WaitingRoom room = WaitingRoom.init(system);
     Route routes = Directives.concat(
-        AdmissionRoutes.init(system, tokens, challenges),
+        AdmissionRoutes.init(system, tokens, challenges, room),
+        WaitingRoomRoutes.init(system, tokens, room),
         ChallengeRoutes.init(system, tokens, challenges),
         SaleRoutes.init(system, tokens),
         WebRoutes.init(system), // before the admin API: the dashboard's page at /admin/ needs no token
         AdminRoutes.init(system),
         DevTokenRoutes.init(system, tokens),
-        EdgeLadder.init(system, tokens, challenges));
+        EdgeLadder.init(system, tokens, challenges, room));
 
     return management.thenCompose(bound -> new HttpServer(system).start(routes)).thenApply(binding -> {
       String baseUrl = "http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort();

@@ -23,7 +23,8 @@ class SecretsTest {
       "seckill.auth.hs256-secret", "a-test-jwt-secret-that-is-long-enough-0123",
       "seckill.auth.admin-token", "a-test-admin-token-that-is-long-enough-0123",
       "seckill.admission.sale-key-secret", "a-test-sale-key-secret-long-enough-012345",
-      "seckill.challenge.secret", "a-test-challenge-secret-long-enough-0123456");
+      "seckill.challenge.secret", "a-test-challenge-secret-long-enough-0123456",
+      "seckill.waiting-room.secret", "a-test-waiting-room-secret-long-enough-01234");
 
   private static NodeProcess node(String name, Map<String, String> settings) throws Exception {
     Path data = Files.createTempDirectory("seckill-secrets-");

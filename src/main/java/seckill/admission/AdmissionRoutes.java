@@ -28,6 +28,7 @@ import seckill.sale.Sale;
 import seckill.sale.SaleJson.ReservationView;
 import seckill.sale.SaleJson.ReserveRequest;
 import seckill.sale.SaleJson.SaleView;
+import seckill.waitingroom.WaitingRoom;
 
 /**
  * The buyer's way in: sale definition and status from the local views, and the reserve endpoint:
@@ -40,12 +41,16 @@ public final class AdmissionRoutes extends JsonDirectives {
   /** The reserve's header carrying the access token of a solved challenge. */
   public static final String ACCESS_TOKEN = "X-Access-Token";
 
+  /** The reserve's header carrying the admission token of a sale's waiting room. */
+  public static final String ADMISSION_TOKEN = "X-Admission-Token";
+
   /**
    * {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. {@code challenge} is the
-   * difficulty of the challenge a reserve needs, absent when none.
+   * difficulty of the challenge a reserve needs, absent when none; {@code waitingRoom} is true when
+   * buyers queue first ({@code /api/sales/{id}/queue}), absent otherwise.
    */
   public record StatusView(String state, int available, Instant serverTime, Instant startsAt, Instant endsAt,
-      String reservePath, Integer challenge) {}
+      String reservePath, Integer challenge, Boolean waitingRoom) {}
 
   private final SaleViews views;
   private final Admission admission;
@@ -53,6 +58,7 @@ public final class AdmissionRoutes extends JsonDirectives {
   private final EdgeGuards guards;
   private final BuyerTokens tokens;
   private final Challenges challenges;
+  private final WaitingRoom room;
   private final HotKeys hotKeys;
   private final ActorSystem<?> system;
   private final Duration throttledDelay;
@@ -64,7 +70,7 @@ public final class AdmissionRoutes extends JsonDirectives {
   private final AuthDirectives auth;
 
   public AdmissionRoutes(ActorSystem<?> system, SaleViews views, Admission admission, EdgeGuards guards,
-      BuyerTokens tokens, Challenges challenges) {
+      BuyerTokens tokens, Challenges challenges, WaitingRoom room) {
     super(system);
     this.replies = new SaleReplies(system);
     this.auth = new AuthDirectives(system);
@@ -73,7 +79,8 @@ public final class AdmissionRoutes extends JsonDirectives {
     this.guards = guards;
     this.tokens = tokens;
     this.challenges = challenges;
-    this.edge = new ReserveEdge(system, views, guards, challenges);
+    this.room = room;
+    this.edge = new ReserveEdge(system, views, guards, challenges, room);
     this.hotKeys = HotKeys.get(system);
     this.system = system;
     this.throttledDelay = system.settings().config().getDuration("seckill.admission.hot-keys.throttled-answer-delay");
@@ -83,9 +90,9 @@ public final class AdmissionRoutes extends JsonDirectives {
   }
 
   /** The reserve edge of this node: its admission queue, guards and routes (status, sale, reserve). */
-  public static Route init(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges) {
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges, WaitingRoom room) {
     return new AdmissionRoutes(system, SaleViews.get(system), Admission.get(system),
-        new EdgeGuards(system.settings().config().getConfig("seckill.admission")), tokens, challenges).routes();
+        new EdgeGuards(system.settings().config().getConfig("seckill.admission")), tokens, challenges, room).routes();
   }
 
   public Route routes() {
@@ -143,7 +150,8 @@ public final class AdmissionRoutes extends JsonDirectives {
     int difficulty = challenges.difficultyFor(saleId);
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(statusMaxAge)),
         () -> json(StatusCodes.OK, new StatusView(state, view.available(), now, view.definition().startsAt(),
-            view.definition().endsAt(), reservePath, difficulty == 0 ? null : difficulty)));
+            view.definition().endsAt(), reservePath, difficulty == 0 ? null : difficulty,
+            room.roomOf(view.definition(), saleId).isPresent() ? Boolean.TRUE : null)));
   }
 
   private String reservePath(String saleId, SaleViews.View view) {
@@ -161,10 +169,22 @@ public final class AdmissionRoutes extends JsonDirectives {
   private Route admit(String saleId, String buyer, ReserveRequest body, SaleViews.View view) {
     Optional<ReserveEdge.Refusal> invalid = edge.body(body, view);
     if (invalid.isPresent()) return refuse(invalid.get());
-    return optionalHeaderValueByName(ACCESS_TOKEN, access -> edge.access(saleId, buyer, body.requestId(), access)
-        .map(this::refuse)
-        .orElseGet(() -> onSuccess(guards.joinInFlight(saleId, buyer,
-            () -> admission.offer(saleId, buyer, body.requestId(), ReserveEdge.quantityOf(body))), this::answer)));
+    return optionalHeaderValueByName(ADMISSION_TOKEN, admitted -> optionalHeaderValueByName(ACCESS_TOKEN, access -> {
+      WaitingRoom.Admission entry = edge.admitted(saleId, view, buyer, admitted);
+      if (entry instanceof WaitingRoom.Refused refused) return refuse(ReserveEdge.Refusal.of(StatusCodes.FORBIDDEN,
+          refused.code(), refused.message()));
+      WaitingRoom.Passed passed = (WaitingRoom.Passed) entry;
+      Optional<ReserveEdge.Refusal> challenge = edge.access(saleId, buyer, body.requestId(), access);
+      if (challenge.isPresent()) {
+        room.settle(passed, false); // the admission stays usable with a solved challenge
+        return refuse(challenge.get());
+      }
+      return onSuccess(guards.joinInFlight(saleId, buyer,
+          () -> admission.offer(saleId, buyer, body.requestId(), ReserveEdge.quantityOf(body))).thenApply(outcome -> {
+            room.settle(passed, !(outcome instanceof Admission.Busy));
+            return outcome;
+          }), this::answer);
+    }));
   }
 
   /**

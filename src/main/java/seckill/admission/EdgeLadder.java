@@ -1,5 +1,6 @@
 package seckill.admission;
 
+import seckill.waitingroom.WaitingRoom;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -40,23 +41,23 @@ public final class EdgeLadder extends JsonDirectives {
   private final AuthDirectives auth;
   private final ReserveEdge edge;
 
-  private EdgeLadder(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges) {
+  private EdgeLadder(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges, WaitingRoom room) {
     super(system);
     this.tokens = tokens;
     this.auth = new AuthDirectives(system);
     this.edge = new ReserveEdge(system, SaleViews.get(system),
-        new EdgeGuards(system.settings().config().getConfig("seckill.admission")), challenges);
+        new EdgeGuards(system.settings().config().getConfig("seckill.admission")), challenges, room);
   }
 
   /** The ladder's routes and the bare reference server when {@code seckill.bench.ladder} is on; else nothing. */
-  public static Route init(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges) {
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges, WaitingRoom room) {
     var config = system.settings().config();
     if (!config.getBoolean("seckill.bench.ladder")) return Directives.reject();
     log.warn("benchmark ladder routes are on (/bench/*, and a bare server on port {}): not for production",
         config.getInt("seckill.bench.noop-port"));
     Http.get(system).newServerAt(config.getString("seckill.http.interface"), config.getInt("seckill.bench.noop-port"))
         .bind(Directives.complete(OK));
-    return new EdgeLadder(system, tokens, challenges).routes();
+    return new EdgeLadder(system, tokens, challenges, room).routes();
   }
 
   private Route routes() {

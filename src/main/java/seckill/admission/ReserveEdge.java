@@ -13,6 +13,7 @@ import seckill.sale.SaleJson.ReserveRequest;
 import seckill.sale.SaleReplies;
 import seckill.sale.SaleViews;
 import seckill.switches.Switches;
+import seckill.waitingroom.WaitingRoom;
 
 /**
  * The filters in front of a reserve, in the order they run, cheapest first, in one place. What is
@@ -30,6 +31,7 @@ import seckill.switches.Switches;
  *   <li>(the token: 401) the buyer's own rate ({@link HotKeys#throttle}): 429 {@code buyer_throttled}, answered after a pause
  *   <li>the sale's and the node's rate: 429 {@code rate_limited}
  *   <li>(the body) a valid request id and a quantity within the sale's limit: 400
+ *   <li>the admission token when the sale has a waiting room: 403
  *   <li>the access token when the sale asks for a challenge: 403
  * </ol>
  */
@@ -54,15 +56,17 @@ final class ReserveEdge {
   private final Switches switches;
   private final EdgeGuards guards;
   private final Challenges challenges;
+  private final WaitingRoom room;
   private final Admission admission;
   private final RetryAdvice retryAdvice;
 
-  ReserveEdge(ActorSystem<?> system, SaleViews views, EdgeGuards guards, Challenges challenges) {
+  ReserveEdge(ActorSystem<?> system, SaleViews views, EdgeGuards guards, Challenges challenges, WaitingRoom room) {
     this.views = views;
     this.hotKeys = HotKeys.get(system);
     this.switches = Switches.get(system);
     this.guards = guards;
     this.challenges = challenges;
+    this.room = room;
     this.admission = Admission.get(system);
     this.retryAdvice = RetryAdvice.get(system);
   }
@@ -124,7 +128,12 @@ final class ReserveEdge {
     return Optional.empty();
   }
 
-  /** Step 10: the access token of a solved challenge, when the sale asks for one (used up when it passes). */
+  /** Step 10: the waiting room's admission token, when the sale has a room (used up when it passes). */
+  WaitingRoom.Admission admitted(String saleId, SaleViews.View view, String buyer, Optional<String> token) {
+    return room.admit(saleId, view.definition(), buyer, token);
+  }
+
+  /** Step 11: the access token of a solved challenge, when the sale asks for one (used up when it passes). */
   Optional<Refusal> access(String saleId, String buyer, String requestId, Optional<String> accessToken) {
     return challenges.admit(saleId, buyer, requestId, accessToken)
         .map(refused -> Refusal.of(StatusCodes.FORBIDDEN, refused.code(), refused.message()));

@@ -10,14 +10,11 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToIntFunction;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import seckill.http.Json;
+import seckill.auth.Signer;
 
 /**
  * The sale access challenge: a proof of work bound to (sale, buyer), traded for an access token
@@ -32,8 +29,6 @@ public final class Challenges {
 
   private static final String CHALLENGE = "challenge.";
   private static final String ACCESS = "access.";
-  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-  private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
   /** What a challenge or a token redemption ends in. */
   public sealed interface Outcome permits Granted, Refusal {}
@@ -54,7 +49,7 @@ public final class Challenges {
   record AccessClaims(String sale, String buyer, String requestId, String id, long expires) {}
 
   private final ToIntFunction<String> difficulty;
-  private final SecretKeySpec key;
+  private final Signer signer;
   private final Duration challengeTtl;
   private final Duration tokenTtl;
   private final int maxSolution;
@@ -72,10 +67,8 @@ public final class Challenges {
 
   /** From {@code seckill.challenge}, with the difficulty per sale decided by {@code difficulty} (0 = off). */
   public Challenges(Config challenge, ToIntFunction<String> difficulty, Clock clock) {
-    byte[] secret = challenge.getString("secret").getBytes(StandardCharsets.UTF_8);
-    if (secret.length < 32) throw new IllegalArgumentException("seckill.challenge.secret must be at least 32 bytes");
+    this.signer = new Signer(challenge.getString("secret"), "seckill.challenge.secret");
     this.difficulty = difficulty;
-    this.key = new SecretKeySpec(secret, "HmacSHA256");
     this.challengeTtl = challenge.getDuration("challenge-ttl");
     this.tokenTtl = challenge.getDuration("token-ttl");
     this.maxSolution = challenge.getInt("max-solution");
@@ -105,14 +98,14 @@ public final class Challenges {
     random.nextBytes(nonce);
     int bits = difficultyFor(saleId);
     Instant expires = clock.instant().plus(challengeTtl);
-    String challenge = sign(CHALLENGE, new ChallengeClaims(saleId, buyer, B64.encodeToString(nonce), bits,
+    String challenge = signer.sign(CHALLENGE, new ChallengeClaims(saleId, buyer, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(nonce), bits,
         expires.toEpochMilli()));
     return new Issued(challenge, bits, expires);
   }
 
   /** Checks a solved challenge and, once per challenge on this node, grants an access token for {@code requestId}. */
   public Outcome redeem(String saleId, String buyer, String challenge, String solution, String requestId) {
-    Optional<ChallengeClaims> read = verify(CHALLENGE, challenge, ChallengeClaims.class);
+    Optional<ChallengeClaims> read = signer.verify(CHALLENGE, challenge, ChallengeClaims.class);
     if (read.isEmpty() || !read.get().sale().equals(saleId) || !read.get().buyer().equals(buyer))
       return new Refusal("challenge_invalid", "this challenge was not issued for this sale and buyer");
     ChallengeClaims claims = read.get();
@@ -124,7 +117,7 @@ public final class Challenges {
     if (used.asMap().putIfAbsent("c" + claims.nonce(), Boolean.TRUE) != null)
       return new Refusal("challenge_replayed", "this challenge was already solved; fetch a new one");
     Instant expires = now.plus(tokenTtl);
-    return new Granted(sign(ACCESS, new AccessClaims(saleId, buyer, requestId, claims.nonce(), expires.toEpochMilli())),
+    return new Granted(signer.sign(ACCESS, new AccessClaims(saleId, buyer, requestId, claims.nonce(), expires.toEpochMilli())),
         expires);
   }
 
@@ -137,7 +130,7 @@ public final class Challenges {
     if (token.isEmpty() || token.get().isBlank())
       return Optional.of(new Refusal("challenge_required",
           "this sale needs a solved challenge: GET /api/sales/" + saleId + "/challenge"));
-    Optional<AccessClaims> read = verify(ACCESS, token.get().trim(), AccessClaims.class);
+    Optional<AccessClaims> read = signer.verify(ACCESS, token.get().trim(), AccessClaims.class);
     if (read.isEmpty() || !read.get().sale().equals(saleId) || !read.get().buyer().equals(buyer))
       return Optional.of(new Refusal("access_token_invalid", "the access token was not issued for this sale and buyer"));
     AccessClaims claims = read.get();
@@ -180,35 +173,6 @@ public final class Challenges {
       }
     }
     return bits;
-  }
-
-  private String sign(String domain, Object claims) {
-    String payload = B64.encodeToString(Json.bytes(claims));
-    return payload + "." + B64.encodeToString(mac(domain + payload));
-  }
-
-  /** The claims when {@code token} carries our signature for {@code domain}; empty for anything else. */
-  private <T> Optional<T> verify(String domain, String token, Class<T> type) {
-    int dot = token.indexOf('.');
-    if (dot <= 0 || dot != token.lastIndexOf('.')) return Optional.empty();
-    String payload = token.substring(0, dot);
-    try {
-      byte[] signature = B64D.decode(token.substring(dot + 1));
-      if (!MessageDigest.isEqual(signature, mac(domain + payload))) return Optional.empty();
-      return Optional.of(Json.MAPPER.readValue(B64D.decode(payload), type));
-    } catch (IllegalArgumentException | java.io.IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  private byte[] mac(String text) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static MessageDigest sha256() {

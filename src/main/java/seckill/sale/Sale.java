@@ -168,6 +168,41 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     NOT_CANCELLABLE, RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED, TOO_MANY_RESERVATIONS
   }
 
+  /**
+   * The waiting room in front of a sale (issue "Waiting room"): buyers join a line and are admitted
+   * {@code admitPerSecond} at a time, never more than {@code maxActive} admitted and not yet done;
+   * an admission is good for {@code admissionTtl}. Joins open at {@code preQueueFrom} (null: at the
+   * sale's start); with {@code shuffleAtOpen}, those who joined before the start are admitted in an
+   * order drawn at random, not in the order they came. Operators change pace and cap live (switches).
+   */
+  public record WaitingRoom(boolean enabled, int admitPerSecond, int maxActive, Instant preQueueFrom,
+      boolean shuffleAtOpen, Duration admissionTtl) implements CborSerializable {
+
+    public static final int MAX_ADMIT_PER_SECOND = 100_000;
+    public static final int MAX_ACTIVE = 1_000_000;
+    public static final Duration MIN_TTL = Duration.ofSeconds(10);
+    public static final Duration MAX_TTL = Duration.ofMinutes(30);
+    static final Duration MAX_PRE_QUEUE = Duration.ofDays(7);
+
+    Optional<String> problem(Instant startsAt) {
+      if (admitPerSecond < 1 || admitPerSecond > MAX_ADMIT_PER_SECOND)
+        return Optional.of("waitingRoom.admitPerSecond must be between 1 and " + MAX_ADMIT_PER_SECOND);
+      if (maxActive < 1 || maxActive > MAX_ACTIVE)
+        return Optional.of("waitingRoom.maxActive must be between 1 and " + MAX_ACTIVE);
+      if (admissionTtl == null || admissionTtl.compareTo(MIN_TTL) < 0 || admissionTtl.compareTo(MAX_TTL) > 0)
+        return Optional.of("waitingRoom.admissionTtlSeconds must be between " + MIN_TTL.toSeconds() + " and "
+            + MAX_TTL.toSeconds());
+      if (preQueueFrom != null && (preQueueFrom.isAfter(startsAt) || preQueueFrom.isBefore(startsAt.minus(MAX_PRE_QUEUE))))
+        return Optional.of("waitingRoom.preQueueFrom must be at most " + MAX_PRE_QUEUE.toDays() + " days before startsAt, and not after it");
+      return Optional.empty();
+    }
+
+    /** When joins open: the pre-queue's start, else the sale's. */
+    public Instant joinsFrom(Instant startsAt) {
+      return preQueueFrom == null ? startsAt : preQueueFrom;
+    }
+  }
+
   /** What an operator defines; only changeable before the sale opens. */
   public record Definition(
       String item,
@@ -179,8 +214,25 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       Instant endsAt,
       int perBuyerLimit,
       DeductionMode mode,
-      Duration hold)
+      Duration hold,
+      WaitingRoom waitingRoom)
       implements CborSerializable {
+
+    /** A sale without a waiting room (absent in definitions written before the room existed). */
+    public Definition(String item, String description, BigDecimal price, String currency, int stock, Instant startsAt,
+        Instant endsAt, int perBuyerLimit, DeductionMode mode, Duration hold) {
+      this(item, description, price, currency, stock, startsAt, endsAt, perBuyerLimit, mode, hold, null);
+    }
+
+    /** The same sale with {@code room} in front of it. */
+    public Definition withWaitingRoom(WaitingRoom room) {
+      return new Definition(item, description, price, currency, stock, startsAt, endsAt, perBuyerLimit, mode, hold, room);
+    }
+
+    /** True when buyers must queue and be admitted before they reserve. */
+    public boolean queued() {
+      return waitingRoom != null && waitingRoom.enabled();
+    }
 
     public static final int MAX_STOCK = 10_000_000;
     public static final int MAX_LIMIT = 1_000;
@@ -214,6 +266,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
       if (mode != DeductionMode.ON_ORDER
           && (hold == null || hold.isNegative() || hold.isZero() || hold.toSeconds() > MAX_HOLD_SECONDS))
         return Optional.of("holdSeconds must be 1 to " + MAX_HOLD_SECONDS + " for mode " + mode);
+      if (waitingRoom != null) return waitingRoom.problem(startsAt);
       return Optional.empty();
     }
 

@@ -20,7 +20,8 @@ public final class SaleJson {
       Instant endsAt,
       Integer perBuyerLimit,
       DeductionMode mode,
-      Long holdSeconds) {
+      Long holdSeconds,
+      WaitingRoomJson waitingRoom) {
 
     /** The first missing field's name, or null. */
     public String missingField() {
@@ -33,12 +34,37 @@ public final class SaleJson {
       if (perBuyerLimit == null) return "perBuyerLimit";
       if (mode == null) return "mode";
       if (holdSeconds == null && mode != DeductionMode.ON_ORDER) return "holdSeconds";
+      if (waitingRoom != null && waitingRoom.admitPerSecond() == null) return "waitingRoom.admitPerSecond";
+      if (waitingRoom != null && waitingRoom.maxActive() == null) return "waitingRoom.maxActive";
       return null;
     }
 
     public Sale.Definition toDefinition() {
       return new Sale.Definition(item, description == null ? "" : description, price, currency, stock, startsAt, endsAt,
-          perBuyerLimit, mode, holdSeconds == null ? null : java.time.Duration.ofSeconds(holdSeconds));
+          perBuyerLimit, mode, holdSeconds == null ? null : java.time.Duration.ofSeconds(holdSeconds),
+          waitingRoom == null ? null : waitingRoom.toRoom());
+    }
+  }
+
+  /**
+   * A sale's waiting room in the API. In a request {@code admitPerSecond} and {@code maxActive} are
+   * required; {@code enabled} defaults to true, {@code shuffleAtOpen} to false and
+   * {@code admissionTtlSeconds} to {@link #DEFAULT_TTL_SECONDS}.
+   */
+  public record WaitingRoomJson(Boolean enabled, Integer admitPerSecond, Integer maxActive, Instant preQueueFrom,
+      Boolean shuffleAtOpen, Long admissionTtlSeconds) {
+
+    public static final long DEFAULT_TTL_SECONDS = 120;
+
+    Sale.WaitingRoom toRoom() {
+      return new Sale.WaitingRoom(enabled == null || enabled, admitPerSecond, maxActive, preQueueFrom,
+          shuffleAtOpen != null && shuffleAtOpen,
+          java.time.Duration.ofSeconds(admissionTtlSeconds == null ? DEFAULT_TTL_SECONDS : admissionTtlSeconds));
+    }
+
+    static WaitingRoomJson of(Sale.WaitingRoom room) {
+      return room == null ? null : new WaitingRoomJson(room.enabled(), room.admitPerSecond(), room.maxActive(),
+          room.preQueueFrom(), room.shuffleAtOpen(), room.admissionTtl().toSeconds());
     }
   }
 
@@ -54,11 +80,12 @@ public final class SaleJson {
       Instant endsAt,
       int perBuyerLimit,
       DeductionMode mode,
-      Long holdSeconds) {
+      Long holdSeconds,
+      WaitingRoomJson waitingRoom) {
 
     public static SaleView of(String id, Sale.Definition d) {
       return new SaleView(id, d.item(), d.description(), d.price(), d.currency(), d.stock(), d.startsAt(), d.endsAt(),
-          d.perBuyerLimit(), d.mode(), d.hold() == null ? null : d.hold().toSeconds());
+          d.perBuyerLimit(), d.mode(), d.hold() == null ? null : d.hold().toSeconds(), WaitingRoomJson.of(d.waitingRoom()));
     }
   }
 

@@ -382,6 +382,7 @@ class HttpApiTest {
         seckill.auth.admin-token = "another-admin-token-long-enough-0123456789"
         seckill.admission.sale-key-secret = "another-sale-key-secret-long-enough-0123456"
         seckill.challenge.secret = "another-challenge-secret-long-enough-0123"
+        seckill.waiting-room.secret = "another-waiting-room-secret-long-enough-0123"
         seckill.cluster.join-self = off
         seckill.http.ask-timeout = 300ms
         """))) {

@@ -1,0 +1,204 @@
+package seckill.waitingroom;
+
+import com.typesafe.config.Config;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import seckill.journal.VerifiedAllocation;
+import seckill.serialization.CborSerializable;
+
+/**
+ * One of a sale's join desks: a buyer always joins at the same desk (chosen by the buyer's name), so
+ * joining again gives the same place wherever the buyer's request lands. A desk gives places out of
+ * a block it leased from the sale's {@link WaitingLine}; a block is used for at most
+ * {@code lease-lifetime}, then its rest is handed back as unused, so desks that give places at the
+ * same moment give close numbers. Sharded, id {@code saleId~desk}. It keeps its buyers in memory
+ * only: places live in the buyers' signed tickets and the lease mark on disk, so losing a desk loses
+ * no place and reuses none; a buyer who joins again without the ticket after that gets a new one at
+ * the back.
+ */
+public final class JoinDesk {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "JoinDesk");
+
+  private JoinDesk() {}
+
+  public sealed interface Command extends CborSerializable {}
+
+  /**
+   * A buyer joins; the desk leaves pre-queue places alone from {@code opensAtMillis} on. A buyer whose
+   * place {@code expiredPlace} was admitted and let expire gets a new one (-1: none expired).
+   */
+  public record Join(String buyer, long opensAtMillis, long expiredPlace, ActorRef<Answer> replyTo) implements Command {}
+
+  public sealed interface Answer extends CborSerializable {}
+
+  /** The buyer's place and when it was first given. */
+  public record Placed(long place, long joinedAtMillis) implements Answer {}
+
+  /** No place now: the line could not be reached. */
+  public record NotPlaced(String why) implements Answer {}
+
+  private record GotLease(WaitingLine.Leased leased) implements Command {}
+
+  private record LeaseFailed(String why) implements Command {}
+
+  private record CheckLease(long unused) implements Command {}
+
+  public record Settings(Duration leaseLifetime, int minBlock, int maxBlock, Duration leaseTimeout) {
+    static Settings fromConfig(Config room) {
+      return new Settings(room.getDuration("lease-lifetime"), room.getInt("min-block"), room.getInt("max-block"),
+          room.getDuration("join-timeout"));
+    }
+  }
+
+  /** Where a desk leases places: the sale's line, wherever it runs. */
+  public interface Lines {
+    EntityRef<WaitingLine.Command> line(String saleId);
+  }
+
+  public static void init(ActorSystem<?> system) {
+    Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.waiting-room"));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    Lines lines = saleId -> sharding.entityRefFor(WaitingLine.ENTITY_KEY, saleId);
+    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(saleOf(ctx.getEntityId()), settings, lines, Clock.systemUTC()))
+        .withAllocationStrategy(new VerifiedAllocation(system)));
+  }
+
+  /** The desk id for a buyer of a sale: one of {@code desks}, by the buyer's name. */
+  public static String deskId(String saleId, String buyer, int desks) {
+    return saleId + "~" + Math.floorMod(buyer.hashCode() * 0x9E3779B1, desks);
+  }
+
+  static String saleOf(String deskId) {
+    return deskId.substring(0, deskId.lastIndexOf('~'));
+  }
+
+  public static Behavior<Command> create(String saleId, Settings settings, Lines lines, Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Desk(saleId, settings, lines, clock, ctx, timers)
+        .behavior()));
+  }
+
+  private static final class Desk {
+    private final String saleId;
+    private final Settings settings;
+    private final Lines lines;
+    private final Clock clock;
+    private final ActorContext<Command> ctx;
+    private final Map<String, Placed> placed = new HashMap<>();
+    private final List<Join> pending = new ArrayList<>();
+    private long next;
+    private long to;
+    private boolean preQueue;
+    private long leasedAtNanos;
+    private int givenFromBlock;
+    private int nextSize;
+    private boolean leasing;
+
+    Desk(String saleId, Settings settings, Lines lines, Clock clock, ActorContext<Command> ctx,
+        TimerScheduler<Command> timers) {
+      this.saleId = saleId;
+      this.settings = settings;
+      this.lines = lines;
+      this.clock = clock;
+      this.ctx = ctx;
+      this.nextSize = settings.minBlock();
+      timers.startTimerWithFixedDelay(new CheckLease(0), settings.leaseLifetime());
+    }
+
+    Behavior<Command> behavior() {
+      return Behaviors.receive(Command.class)
+          .onMessage(Join.class, join -> {
+            Placed known = placed.get(join.buyer());
+            if (known != null && known.place() == join.expiredPlace()) {
+              placed.remove(join.buyer());
+              known = null;
+            }
+            if (known != null) {
+              join.replyTo().tell(known);
+            } else {
+              pending.add(join);
+              serve();
+            }
+            return Behaviors.same();
+          })
+          .onMessage(GotLease.class, got -> {
+            leasing = false;
+            next = got.leased().from();
+            to = got.leased().to();
+            preQueue = got.leased().preQueue();
+            leasedAtNanos = System.nanoTime();
+            givenFromBlock = 0;
+            serve();
+            return Behaviors.same();
+          })
+          .onMessage(LeaseFailed.class, failed -> {
+            leasing = false;
+            pending.forEach(j -> j.replyTo().tell(new NotPlaced(failed.why())));
+            pending.clear();
+            return Behaviors.same();
+          })
+          .onMessage(CheckLease.class, check -> {
+            if (pending.isEmpty() && next < to && expired(clock.millis(), Long.MAX_VALUE)) dropBlock();
+            return Behaviors.same();
+          })
+          .build();
+    }
+
+    private boolean expired(long nowMillis, long opensAtMillis) {
+      return System.nanoTime() - leasedAtNanos >= settings.leaseLifetime().toNanos()
+          || (preQueue && nowMillis >= opensAtMillis);
+    }
+
+    /** Gives places to the buyers waiting, leasing a new block when this one is used up or too old. */
+    private void serve() {
+      while (!pending.isEmpty()) {
+        Join join = pending.get(0);
+        long now = clock.millis();
+        Placed known = placed.get(join.buyer()); // the same buyer twice in one wait
+        if (known != null) {
+          pending.remove(0).replyTo().tell(known);
+          continue;
+        }
+        if (next < to && !expired(now, join.opensAtMillis())) {
+          Placed given = new Placed(next++, now);
+          givenFromBlock++;
+          placed.put(join.buyer(), given);
+          pending.remove(0).replyTo().tell(given);
+          continue;
+        }
+        if (next < to) dropBlock();
+        else if (to > 0) nextSize = Math.max(settings.minBlock(), Math.min(settings.maxBlock(), 2 * givenFromBlock));
+        if (!leasing) lease(Math.max(nextSize, Math.min(settings.maxBlock(), pending.size())));
+        return;
+      }
+    }
+
+    private void dropBlock() {
+      lines.line(saleId).tell(new WaitingLine.Unused(next, to));
+      nextSize = Math.max(settings.minBlock(), Math.min(settings.maxBlock(), 2 * givenFromBlock));
+      next = to;
+    }
+
+    private void lease(int size) {
+      leasing = true;
+      ctx.ask(WaitingLine.Leased.class, lines.line(saleId), settings.leaseTimeout(),
+          replyTo -> new WaitingLine.Lease(size, replyTo),
+          (leased, failure) -> leased != null ? new GotLease(leased)
+              : new LeaseFailed("the line did not answer: " + failure.getMessage()));
+    }
+  }
+}

@@ -1,0 +1,398 @@
+package seckill.waitingroom;
+
+import com.typesafe.config.Config;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import seckill.journal.VerifiedAllocation;
+import seckill.sale.Sale;
+import seckill.serialization.CborSerializable;
+
+/**
+ * One sale's line: the single counter its places come from and the pace at which they are let in.
+ * Sharded, one per sale, id = sale id. It persists only what must survive a crash: how far places
+ * were leased (so none is ever given twice), the opening (where the pre-queue ends and the key that
+ * shuffles it) and how far the line was admitted. Desks lease places in blocks ({@link Lease}), so
+ * joins never queue here; the line admits the next ranks every tick at the sale's
+ * {@code admitPerSecond}, never with more than {@code maxActive} admitted and not yet done, and
+ * tells every node where it stands ({@link LineView}).
+ *
+ * <p>Ranks are the order of admission. After the opening a place is its own rank; a place given in
+ * the pre-queue of a shuffled room has the rank {@link Shuffle} gives it among the pre-queue, which
+ * is ahead of every later place. Places a desk leased but never gave out are void: the line skips
+ * them. Which admitted ranks finished (reserved) or were void is kept in memory only: after a
+ * restart they count as active until their admission expires, so the cap errs on the safe side.
+ */
+public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command, WaitingLine.Event, WaitingLine.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "WaitingLine");
+
+  /** Most ranks looked at in one tick, so a long run of void places never stalls the line. */
+  static final int MAX_SCAN_PER_TICK = 1_000_000;
+
+  // ---------------------------------------------------------------- protocol
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A desk asks for {@code size} places. */
+  public record Lease(int size, ActorRef<Leased> replyTo) implements Command {}
+
+  /** Places {@code from} (inclusive) to {@code to} (exclusive); {@code preQueue} while the sale has not opened. */
+  public record Leased(long from, long to, boolean preQueue) implements CborSerializable {}
+
+  /** A desk will not give out these places (its lease ran out): the line skips them. */
+  public record Unused(long from, long to) implements Command {}
+
+  /** These admitted ranks reserved (or were refused for good): their slots are free again. */
+  public record Finished(List<Long> ranks) implements Command {}
+
+  /** Wakes the line (after a move or restart the edge pokes it); no reply. */
+  public record Wake(long atMillis) implements Command {}
+
+  public record GetFigures(ActorRef<Figures> replyTo) implements Command {}
+
+  /** The line's own figures, for operators and tests. */
+  public record Figures(long leasedThrough, long preQueue, long admittedThrough, long admittedSinceStart,
+      long voidSkipped, int active, int finished) implements CborSerializable {}
+
+  record Tick(long unused) implements Command {}
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record PlacesLeased(long through, boolean preQueue) implements Event {}
+
+  /** The sale opened: places below {@code preQueue} were the pre-queue; a key of 0 keeps them in order. */
+  public record LineOpened(long preQueue, long shuffleKey, Instant at) implements Event {}
+
+  /** Ranks below {@code through} are admitted from {@code atMillis}; admissions before {@code keepAfterMillis} are forgotten. */
+  public record Admitted(long through, long atMillis, long keepAfterMillis) implements Event {}
+
+  /** Ranks {@code from} to {@code through} (exclusive) admitted at {@code atMillis}. */
+  public record Wave(long from, long through, long atMillis) implements CborSerializable {}
+
+  public record State(long leasedThrough, long preQueue, long shuffleKey, long admittedThrough, List<Wave> recent)
+      implements CborSerializable {
+    static final State EMPTY = new State(0, -1, 0, 0, List.of());
+
+    boolean opened() {
+      return preQueue >= 0;
+    }
+
+    long rankOf(long place) {
+      return LineView.rankOf(place, preQueue, shuffleKey);
+    }
+
+    long placeOf(long rank) {
+      return opened() && shuffleKey != 0 && rank < preQueue ? Shuffle.place(rank, preQueue, shuffleKey) : rank;
+    }
+  }
+
+  // ---------------------------------------------------------------- what the line reads of its sale
+
+  /** The sale as the line needs it at one moment: its room (operator switches applied) and whether to admit now. */
+  public record Conditions(Sale.WaitingRoom room, Instant startsAt, boolean admitting) {}
+
+  /** Where the line reads its sale's conditions: the node's views and switches. */
+  public interface SaleConditions {
+    Optional<Conditions> at(String saleId, Instant now);
+  }
+
+  public record Settings(Duration tick, Duration publishInterval) {
+    static Settings fromConfig(Config room) {
+      return new Settings(room.getDuration("tick"), room.getDuration("publish-interval"));
+    }
+  }
+
+  /** Starts sharding for lines; each tells {@code views} where it stands. */
+  public static void init(ActorSystem<?> system, SaleConditions conditions, ActorRef<LineView> views) {
+    Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.waiting-room"));
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
+            ctx -> create(ctx.getEntityId(), settings, conditions, views, Clock.systemUTC()))
+        .withAllocationStrategy(new VerifiedAllocation(system)));
+  }
+
+  public static Behavior<Command> create(String saleId, Settings settings, SaleConditions conditions,
+      ActorRef<LineView> views, Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new WaitingLine(saleId, settings, conditions, views, clock, timers, ctx)));
+  }
+
+  // ---------------------------------------------------------------- behavior
+
+  /** An admission wave as the line tracks it in memory: what in it was void or finished. */
+  private static final class Live {
+    final Wave wave;
+    int voids;
+    final Set<Long> finished = new HashSet<>();
+
+    Live(Wave wave, int voids) {
+      this.wave = wave;
+      this.voids = voids;
+    }
+
+    int active() {
+      return (int) (wave.through() - wave.from()) - voids - finished.size();
+    }
+  }
+
+  private final String saleId;
+  private final Settings settings;
+  private final SaleConditions conditions;
+  private final ActorRef<LineView> views;
+  private final Clock clock;
+  private final TimerScheduler<Command> timers;
+  private final ActorContext<Command> ctx;
+  private final SecureRandom random = new SecureRandom();
+
+  // memory only: rebuilt (conservatively) after a restart
+  private final ArrayDeque<Live> live = new ArrayDeque<>();
+  private final TreeMap<Long, Live> liveByFrom = new TreeMap<>();
+  /** Void places, from → to (exclusive), merged. */
+  private final TreeMap<Long, Long> voids = new TreeMap<>();
+  private double allowance;
+  private long lastTickNanos;
+  private long lastPublishNanos;
+  private long admittedSinceStart;
+  private long voidSkipped;
+  private int finishedCount;
+  private boolean rebuilt;
+
+  private WaitingLine(String saleId, Settings settings, SaleConditions conditions, ActorRef<LineView> views, Clock clock,
+      TimerScheduler<Command> timers, ActorContext<Command> ctx) {
+    super(PersistenceId.of(ENTITY_KEY.name(), saleId));
+    this.saleId = saleId;
+    this.settings = settings;
+    this.conditions = conditions;
+    this.views = views;
+    this.clock = clock;
+    this.timers = timers;
+    this.ctx = ctx;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.EMPTY;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(1000, 2);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+      lastTickNanos = System.nanoTime();
+      timers.startTimerWithFixedDelay(new Tick(0), settings.tick());
+    }).build();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Lease.class, this::onLease)
+        .onCommand(Unused.class, (state, c) -> {
+          addVoid(c.from(), c.to());
+          return Effect().none();
+        })
+        .onCommand(Finished.class, (state, c) -> {
+          c.ranks().forEach(this::finish);
+          return Effect().none();
+        })
+        .onCommand(Tick.class, this::onTick)
+        .onCommand(Wake.class, this::onTick)
+        .onCommand(GetFigures.class, (state, c) -> {
+          c.replyTo().tell(figures(state));
+          return Effect().none();
+        })
+        .build();
+  }
+
+  private Effect<Event, State> onLease(State state, Lease lease) {
+    Instant now = clock.instant();
+    Optional<Conditions> sale = conditions.at(saleId, now);
+    List<Event> events = new ArrayList<>();
+    boolean opened = state.opened();
+    if (!opened && sale.isPresent() && !now.isBefore(sale.get().startsAt())) {
+      events.add(opening(state, sale.get(), now));
+      opened = true;
+    }
+    long from = state.leasedThrough();
+    long to = from + Math.max(1, lease.size());
+    boolean pre = !opened;
+    events.add(new PlacesLeased(to, pre));
+    return Effect().persist(events).thenRun(s -> lease.replyTo().tell(new Leased(from, to, pre)));
+  }
+
+  private LineOpened opening(State state, Conditions sale, Instant now) {
+    long key = 0;
+    if (sale.room().shuffleAtOpen() && state.leasedThrough() > 1) {
+      while (key == 0) key = random.nextLong();
+    }
+    return new LineOpened(state.leasedThrough(), key, now);
+  }
+
+  private Effect<Event, State> onTick(State state, Command tick) {
+    if (!rebuilt) rebuild(state);
+    long nowNanos = System.nanoTime();
+    double seconds = Math.max(0, (nowNanos - lastTickNanos) / 1e9);
+    lastTickNanos = nowNanos;
+    Instant now = clock.instant();
+    Optional<Conditions> found = conditions.at(saleId, now);
+    if (found.isEmpty() || !found.get().room().enabled()) return publish(state, now, false);
+    Conditions sale = found.get();
+    if (!state.opened() && !now.isBefore(sale.startsAt())) {
+      return Effect().persist(opening(state, sale, now)).thenRun(s -> tellViews(s, now, true));
+    }
+    long ttlMillis = sale.room().admissionTtl().toMillis();
+    expire(now.toEpochMilli() - ttlMillis);
+    if (!state.opened() || !sale.admitting()) {
+      allowance = 0;
+      return publish(state, now, false);
+    }
+    int rate = sale.room().admitPerSecond();
+    allowance = Math.min(allowance + rate * seconds, Math.max(1, rate)); // at most one second's worth saved up
+    int room = sale.room().maxActive() - active();
+    long budget = (long) Math.floor(Math.min(allowance, room));
+    if (budget <= 0) return publish(state, now, false);
+    // the next ranks that exist, skipping void places: every rank below the leased mark exists
+    long rank = state.admittedThrough();
+    long end = state.leasedThrough();
+    long admitted = 0;
+    int skipped = 0;
+    int scanned = 0;
+    while (rank < end && admitted < budget && scanned < MAX_SCAN_PER_TICK) {
+      if (isVoid(state.placeOf(rank))) skipped++;
+      else admitted++;
+      rank++;
+      scanned++;
+    }
+    if (rank == state.admittedThrough()) return publish(state, now, false);
+    allowance -= admitted;
+    admittedSinceStart += admitted;
+    voidSkipped += skipped;
+    Wave wave = new Wave(state.admittedThrough(), rank, now.toEpochMilli());
+    Live added = new Live(wave, skipped);
+    live.addLast(added);
+    liveByFrom.put(wave.from(), added);
+    trimVoids(state, rank);
+    return Effect().persist(new Admitted(rank, now.toEpochMilli(), now.toEpochMilli() - ttlMillis))
+        .thenRun(s -> tellViews(s, now, true));
+  }
+
+  /** After a restart: the admissions the state remembers count as active until they expire. */
+  private void rebuild(State state) {
+    rebuilt = true;
+    for (Wave wave : state.recent()) {
+      Live added = new Live(wave, 0);
+      live.addLast(added);
+      liveByFrom.put(wave.from(), added);
+    }
+  }
+
+  private void expire(long beforeMillis) {
+    while (!live.isEmpty() && live.peekFirst().wave.atMillis() <= beforeMillis) {
+      Live gone = live.pollFirst();
+      liveByFrom.remove(gone.wave.from());
+    }
+  }
+
+  private int active() {
+    long sum = 0;
+    for (Live l : live) sum += l.active();
+    return (int) Math.min(Integer.MAX_VALUE, sum);
+  }
+
+  private void finish(long rank) {
+    Map.Entry<Long, Live> found = liveByFrom.floorEntry(rank);
+    if (found == null || rank >= found.getValue().wave.through()) return;
+    if (found.getValue().finished.add(rank)) finishedCount++;
+  }
+
+  private void addVoid(long from, long to) {
+    if (to <= from) return;
+    Map.Entry<Long, Long> before = voids.floorEntry(from);
+    if (before != null && before.getValue() >= from) {
+      from = before.getKey();
+      to = Math.max(to, before.getValue());
+    }
+    Map.Entry<Long, Long> after;
+    while ((after = voids.ceilingEntry(from)) != null && after.getKey() <= to) {
+      to = Math.max(to, after.getValue());
+      voids.remove(after.getKey());
+    }
+    voids.put(from, to);
+  }
+
+  private boolean isVoid(long place) {
+    Map.Entry<Long, Long> found = voids.floorEntry(place);
+    return found != null && place < found.getValue();
+  }
+
+  /** Void places the line passed for good: below the mark after the pre-queue, or the whole pre-queue once passed. */
+  private void trimVoids(State state, long admittedThrough) {
+    long passed = !state.opened() || state.shuffleKey() == 0 || admittedThrough >= state.preQueue()
+        ? admittedThrough : 0;
+    while (!voids.isEmpty() && voids.firstEntry().getValue() <= passed) voids.pollFirstEntry();
+  }
+
+  private Effect<Event, State> publish(State state, Instant now, boolean changed) {
+    tellViews(state, now, changed);
+    return Effect().none();
+  }
+
+  private void tellViews(State state, Instant now, boolean changed) {
+    long nowNanos = System.nanoTime();
+    if (changed || nowNanos - lastPublishNanos >= settings.publishInterval().toNanos()) {
+      lastPublishNanos = nowNanos;
+      views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), active(), now));
+    }
+  }
+
+  private Figures figures(State state) {
+    return new Figures(state.leasedThrough(), state.preQueue(), state.admittedThrough(), admittedSinceStart, voidSkipped,
+        active(), finishedCount);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(PlacesLeased.class, (s, e) -> new State(e.through(), s.preQueue(), s.shuffleKey(), s.admittedThrough(),
+            s.recent()))
+        .onEvent(LineOpened.class, (s, e) -> new State(s.leasedThrough(), e.preQueue(), e.shuffleKey(),
+            s.admittedThrough(), s.recent()))
+        .onEvent(Admitted.class, (s, e) -> {
+          List<Wave> recent = new ArrayList<>(s.recent().size() + 1);
+          for (Wave w : s.recent()) if (w.atMillis() > e.keepAfterMillis()) recent.add(w);
+          recent.add(new Wave(s.admittedThrough(), e.through(), e.atMillis()));
+          return new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(), e.through(), List.copyOf(recent));
+        })
+        .build();
+  }
+}

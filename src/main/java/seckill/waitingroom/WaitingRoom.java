@@ -1,0 +1,264 @@
+package seckill.waitingroom;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.typesafe.config.Config;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import seckill.auth.Signer;
+import seckill.sale.Sale;
+import seckill.sale.SaleViews;
+import seckill.switches.Switches;
+
+/**
+ * This node's side of every sale's waiting room: joins (through the buyer's desk), polls (from the
+ * node's copy of each line, with no ask), and the admission tokens the reserve checks. Tickets and
+ * admission tokens are signed, so any node reads them; an admission token is single use on the node
+ * that takes it, like the challenge's access token.
+ */
+public final class WaitingRoom {
+
+  static final String TICKET = "ticket.";
+  static final String ADMISSION = "admission.";
+
+  /** What a ticket says: the buyer's place in one sale's line and when it was given. */
+  public record Ticket(String sale, String buyer, long place, long joinedAt) {}
+
+  /** What an admission token says: this buyer of this sale was admitted at rank {@code rank} until {@code expires}. */
+  public record AdmissionClaims(String sale, String buyer, long rank, long expires) {}
+
+  /** The buyer's state in the line. States: WAITING, ADMITTED, SOLD_OUT, CLOSED, EXPIRED (admitted, unused, past its time). */
+  public record QueueAnswer(String ticket, String state, Long ahead, Long etaSeconds, Integer pollAfterSeconds,
+      String admissionToken, Instant admissionExpiresAt) {
+
+    QueueAnswer withTicket(String signed) {
+      return new QueueAnswer(signed, state, ahead, etaSeconds, pollAfterSeconds, admissionToken, admissionExpiresAt);
+    }
+  }
+
+  /** A reserve's admission: a refusal, or the rank it uses (to settle once the reserve is answered). */
+  public sealed interface Admission permits Refused, Passed {}
+
+  public record Refused(String code, String message) implements Admission {}
+
+  /** {@code rank} is -1 when the sale has no waiting room. */
+  public record Passed(String saleId, long rank) implements Admission {
+    static final Passed NO_ROOM = new Passed(null, -1);
+  }
+
+  public record Settings(int desks, Duration pollMin, Duration pollMax, double pollJitter, Duration joinTimeout,
+      Duration publishInterval, long usedMax) {
+    static Settings fromConfig(Config room) {
+      return new Settings(room.getInt("desks"), room.getDuration("poll-min"), room.getDuration("poll-max"),
+          room.getDouble("poll-jitter"), room.getDuration("join-timeout"), room.getDuration("publish-interval"),
+          room.getLong("used-max"));
+    }
+  }
+
+  private final Settings settings;
+  private final Signer signer;
+  private final Clock clock;
+  private final SaleViews views;
+  private final Switches switches;
+  private final ClusterSharding sharding;
+  private final Map<String, LineView> lines = new ConcurrentHashMap<>();
+  private final Map<String, Long> wokenAt = new ConcurrentHashMap<>();
+  private final Cache<String, Boolean> used;
+  private final Map<String, ConcurrentLinkedQueue<Long>> finished = new ConcurrentHashMap<>();
+
+  /** Starts this node's line copies, the desks' and lines' sharding, and the flush of finished admissions. */
+  public static WaitingRoom init(ActorSystem<?> system) {
+    Config config = system.settings().config().getConfig("seckill.waiting-room");
+    WaitingRoom room = new WaitingRoom(system, Settings.fromConfig(config), new Signer(config.getString("secret"),
+        "seckill.waiting-room.secret"), Clock.systemUTC());
+    ActorRef<Topic.Command<LineView>> topic = system.systemActorOf(Topic.create(LineView.class, "waiting-lines"),
+        "waiting-lines-topic", Props.empty());
+    ActorRef<LineView> copies = system.systemActorOf(room.copies(topic), "waiting-lines", Props.empty());
+    ActorRef<LineView> publisher = system.systemActorOf(Behaviors.receive(LineView.class).onMessage(LineView.class, v -> {
+      room.keep(v); // this node at once, the others through the topic
+      topic.tell(Topic.publish(v));
+      return Behaviors.same();
+    }).build(), "waiting-lines-publisher", Props.empty());
+    WaitingLine.init(system, room::conditions, publisher);
+    JoinDesk.init(system);
+    Duration flush = config.getDuration("tick");
+    system.scheduler().scheduleWithFixedDelay(flush, flush, room::flushFinished, system.executionContext());
+    return room;
+  }
+
+  WaitingRoom(ActorSystem<?> system, Settings settings, Signer signer, Clock clock) {
+    this.settings = settings;
+    this.signer = signer;
+    this.clock = clock;
+    this.views = SaleViews.get(system);
+    this.switches = Switches.get(system);
+    this.sharding = ClusterSharding.get(system);
+    this.used = Caffeine.newBuilder().maximumSize(settings.usedMax()).expireAfterWrite(Sale.WaitingRoom.MAX_TTL).build();
+  }
+
+  private Behavior<LineView> copies(ActorRef<Topic.Command<LineView>> topic) {
+    return Behaviors.setup(ctx -> {
+      topic.tell(Topic.subscribe(ctx.getSelf()));
+      return Behaviors.receive(LineView.class).onMessage(LineView.class, v -> {
+        keep(v);
+        return Behaviors.same();
+      }).build();
+    });
+  }
+
+  private void keep(LineView view) {
+    lines.merge(view.saleId(), view, (old, candidate) -> candidate.version() > old.version()
+        || (candidate.version() == old.version() && candidate.publishedAtMillis() >= old.publishedAtMillis()) ? candidate : old);
+  }
+
+  /** This node's copy of a sale's line, if it has heard from it. */
+  public Optional<LineView> line(String saleId) {
+    return Optional.ofNullable(lines.get(saleId));
+  }
+
+  /** The room in front of a sale with the operator's switches applied, or empty when it has none that is on. */
+  public Optional<Sale.WaitingRoom> roomOf(Sale.Definition definition, String saleId) {
+    if (!definition.queued()) return Optional.empty();
+    return Optional.of(definition.waitingRoom());
+  }
+
+  Optional<WaitingLine.Conditions> conditions(String saleId, Instant now) {
+    return views.get(saleId).flatMap(view -> roomOf(view.definition(), saleId).map(room -> new WaitingLine.Conditions(
+        room, view.definition().startsAt(),
+        view.phase(now) == Sale.Phase.OPEN && !switches.paused(saleId) && view.available() > 0)));
+  }
+
+  // ---------------------------------------------------------------- joins
+
+  /** A signed ticket from {@code ticket} when it is ours and names this sale and buyer. */
+  public Optional<Ticket> ticket(String saleId, String buyer, String ticket) {
+    return signer.verify(TICKET, ticket, Ticket.class)
+        .filter(t -> t.sale().equals(saleId) && (buyer == null || t.buyer().equals(buyer)));
+  }
+
+  /**
+   * The buyer's place from the buyer's desk: the same place on every join, except after the place's
+   * admission expired unused ({@code expiredPlace}), when the buyer goes to the back.
+   */
+  public CompletionStage<JoinDesk.Answer> join(String saleId, String buyer, Instant opensAt, long expiredPlace) {
+    return sharding.entityRefFor(JoinDesk.ENTITY_KEY, JoinDesk.deskId(saleId, buyer, settings.desks()))
+        .ask(replyTo -> new JoinDesk.Join(buyer, opensAt.toEpochMilli(), expiredPlace, replyTo), settings.joinTimeout());
+  }
+
+  public String sign(Ticket ticket) {
+    return signer.sign(TICKET, ticket);
+  }
+
+  // ---------------------------------------------------------------- polls
+
+  /** Where the ticket's holder stands now, from this node's copies of the sale and its line. */
+  public QueueAnswer status(SaleViews.View view, Sale.WaitingRoom room, Ticket ticket) {
+    Instant now = clock.instant();
+    Sale.Phase phase = view.phase(now);
+    if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return new QueueAnswer(null, "CLOSED", null, null, null, null, null);
+    if (phase != Sale.Phase.UPCOMING && view.available() == 0) return new QueueAnswer(null, "SOLD_OUT", null, null, null, null, null);
+    LineView line = lines.get(view.saleId());
+    if (line == null || !line.opened()) {
+      wakeIfQuiet(view.saleId(), line, now, phase);
+      long untilOpen = Math.max(0, Duration.between(now, view.definition().startsAt()).toSeconds());
+      return waiting(null, phase == Sale.Phase.UPCOMING ? untilOpen : null);
+    }
+    wakeIfQuiet(view.saleId(), line, now, phase);
+    long rank = line.rankOf(ticket.place());
+    if (rank >= line.admittedThrough()) {
+      long ahead = rank - line.admittedThrough();
+      double rate = line.recentRate(now.toEpochMilli(), 10_000);
+      if (rate <= 0) rate = room.admitPerSecond();
+      boolean moving = phase == Sale.Phase.OPEN && !switches.paused(view.saleId());
+      return waiting(ahead, moving ? (long) Math.ceil(ahead / rate) : null);
+    }
+    OptionalLong at = line.admittedAt(rank);
+    long expires = at.isPresent() ? at.getAsLong() + room.admissionTtl().toMillis() : 0;
+    if (expires <= now.toEpochMilli()) return new QueueAnswer(null, "EXPIRED", null, null, null, null, null);
+    String token = signer.sign(ADMISSION, new AdmissionClaims(view.saleId(), ticket.buyer(), rank, expires));
+    return new QueueAnswer(null, "ADMITTED", 0L, 0L, null, token, Instant.ofEpochMilli(expires));
+  }
+
+  private QueueAnswer waiting(Long ahead, Long etaSeconds) {
+    long quarter = etaSeconds == null ? settings.pollMax().toSeconds() / 4 : etaSeconds / 4;
+    long base = Math.max(settings.pollMin().toSeconds(), Math.min(settings.pollMax().toSeconds(), quarter));
+    long jitter = Math.round(base * settings.pollJitter() * ThreadLocalRandom.current().nextDouble());
+    return new QueueAnswer(null, "WAITING", ahead, etaSeconds, (int) (base + jitter), null, null);
+  }
+
+  /**
+   * A line that has gone quiet while its sale is on (its node restarted, its shard moved) is woken
+   * by the next poll: polls never reach the line otherwise. At most once per publish interval per node.
+   */
+  private void wakeIfQuiet(String saleId, LineView line, Instant now, Sale.Phase phase) {
+    if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return;
+    long nowMillis = now.toEpochMilli();
+    long quiet = 3 * settings.publishInterval().toMillis();
+    if (line != null && nowMillis - line.publishedAtMillis() < quiet) return;
+    Long last = wokenAt.get(saleId);
+    if (last != null && nowMillis - last < quiet) return;
+    wokenAt.put(saleId, nowMillis);
+    sharding.entityRefFor(WaitingLine.ENTITY_KEY, saleId).tell(new WaitingLine.Wake(nowMillis));
+  }
+
+  // ---------------------------------------------------------------- the reserve's check
+
+  /**
+   * Whether a reserve may pass the room: yes when the sale has none, else only with a valid,
+   * unexpired admission token of this sale and buyer not yet used on this node (it is marked used;
+   * {@link #settle} frees it again when the reserve got no answer).
+   */
+  public Admission admit(String saleId, Sale.Definition definition, String buyer, Optional<String> token) {
+    if (roomOf(definition, saleId).isEmpty()) return Passed.NO_ROOM;
+    if (token.isEmpty() || token.get().isBlank()) {
+      return new Refused("admission_required", "this sale has a waiting room: POST /api/sales/" + saleId
+          + "/queue, then reserve with the admission token once admitted");
+    }
+    Optional<AdmissionClaims> read = signer.verify(ADMISSION, token.get().trim(), AdmissionClaims.class);
+    if (read.isEmpty() || !saleId.equals(read.get().sale()) || !buyer.equals(read.get().buyer()))
+      return new Refused("admission_invalid", "the admission token was not issued for this sale and buyer");
+    AdmissionClaims claims = read.get();
+    if (clock.millis() >= claims.expires())
+      return new Refused("admission_expired", "the admission token expired; join the queue again");
+    if (used.asMap().putIfAbsent(saleId + '|' + claims.rank(), Boolean.TRUE) != null)
+      return new Refused("admission_used", "the admission token was already used; join the queue again");
+    return new Passed(saleId, claims.rank());
+  }
+
+  /**
+   * After the reserve's answer: a final one (reserved, or refused by the sale) ends the admission and
+   * frees its place among the active; none (the node was busy) leaves the token usable once more.
+   */
+  public void settle(Passed passed, boolean answered) {
+    if (passed.rank() < 0) return;
+    if (!answered) {
+      used.invalidate(passed.saleId() + '|' + passed.rank());
+      return;
+    }
+    finished.computeIfAbsent(passed.saleId(), id -> new ConcurrentLinkedQueue<>()).add(passed.rank());
+  }
+
+  private void flushFinished() {
+    finished.forEach((saleId, queue) -> {
+      java.util.List<Long> ranks = new java.util.ArrayList<>();
+      Long rank;
+      while (ranks.size() < 10_000 && (rank = queue.poll()) != null) ranks.add(rank);
+      if (!ranks.isEmpty()) sharding.entityRefFor(WaitingLine.ENTITY_KEY, saleId).tell(new WaitingLine.Finished(ranks));
+    });
+  }
+}

@@ -1,0 +1,119 @@
+package seckill.waitingroom;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import seckill.auth.AuthDirectives;
+import seckill.auth.BuyerTokens;
+import seckill.http.JsonDirectives;
+import seckill.sale.Sale;
+import seckill.sale.SaleReplies;
+import seckill.sale.SaleViews;
+
+/**
+ * {@code POST /api/sales/{id}/queue} joins a sale's waiting room (the buyer's token; the ticket
+ * already held, if any, in {@value #TICKET}) and answers with a signed ticket and the place;
+ * {@code GET} with the ticket tells where it stands, and once admitted hands out the admission
+ * token the reserve needs. A poll reads only this node's copies: no entity is asked.
+ */
+public final class WaitingRoomRoutes extends JsonDirectives {
+
+  /** The header carrying a buyer's queue ticket. */
+  public static final String TICKET = "X-Queue-Ticket";
+
+  private final SaleViews views;
+  private final WaitingRoom room;
+  private final BuyerTokens tokens;
+  private final SaleReplies replies;
+  private final AuthDirectives auth;
+
+  public WaitingRoomRoutes(ActorSystem<?> system, SaleViews views, WaitingRoom room, BuyerTokens tokens) {
+    super(system);
+    this.views = views;
+    this.room = room;
+    this.tokens = tokens;
+    this.replies = new SaleReplies(system);
+    this.auth = new AuthDirectives(system);
+  }
+
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens, WaitingRoom room) {
+    return new WaitingRoomRoutes(system, SaleViews.get(system), room, tokens).routes();
+  }
+
+  public Route routes() {
+    return path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("queue"),
+        saleId -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> concat(
+            post(() -> join(saleId)),
+            get(() -> poll(saleId)))));
+  }
+
+  /** The sale's view and room, or the answer that it has none. */
+  private Route withRoom(String saleId, java.util.function.BiFunction<SaleViews.View, Sale.WaitingRoom, Route> inner) {
+    Optional<SaleViews.View> found = views.get(saleId);
+    if (found.isEmpty()) return replies.saleNotFound(saleId);
+    Optional<Sale.WaitingRoom> settings = room.roomOf(found.get().definition(), saleId);
+    if (settings.isEmpty()) {
+      return error(StatusCodes.NOT_FOUND, "waiting_room_off", "sale " + saleId + " has no waiting room: reserve directly");
+    }
+    return inner.apply(found.get(), settings.get());
+  }
+
+  private Route join(String saleId) {
+    return withRoom(saleId, (view, settings) -> {
+      Instant now = Instant.now();
+      Sale.Phase phase = view.phase(now);
+      if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return replies.rejected(Sale.refusalFor(phase));
+      Instant joinsFrom = settings.joinsFrom(view.definition().startsAt());
+      if (now.isBefore(joinsFrom)) {
+        return error(StatusCodes.CONFLICT, "not_open", "the line for sale " + saleId + " opens at " + joinsFrom);
+      }
+      if (phase != Sale.Phase.UPCOMING && view.available() == 0) {
+        return error(StatusCodes.GONE, "sold_out", "sold out");
+      }
+      return auth.buyer(tokens, buyer -> optionalHeaderValueByName(TICKET, presented -> {
+        Optional<WaitingRoom.Ticket> held = presented.flatMap(t -> room.ticket(saleId, buyer, t));
+        if (held.isPresent()) {
+          WaitingRoom.QueueAnswer answer = room.status(view, settings, held.get());
+          if (!answer.state().equals("EXPIRED")) return json(StatusCodes.OK, answer.withTicket(presented.get().trim()));
+          return placed(view, settings, buyer, held.get().place(), true);
+        }
+        return placed(view, settings, buyer, -1, true);
+      }));
+    });
+  }
+
+  /** The buyer's place from the desk; once more when that place's admission had expired. */
+  private Route placed(SaleViews.View view, Sale.WaitingRoom settings, String buyer, long expiredPlace, boolean again) {
+    CompletionStage<JoinDesk.Answer> asked = room.join(view.saleId(), buyer, view.definition().startsAt(), expiredPlace);
+    return onComplete(asked, done -> {
+      if (done.isFailure() || done.get() instanceof JoinDesk.NotPlaced) {
+        return unavailable("the waiting room could not give a place just now; join again shortly");
+      }
+      JoinDesk.Placed placed = (JoinDesk.Placed) done.get();
+      WaitingRoom.Ticket ticket = new WaitingRoom.Ticket(view.saleId(), buyer, placed.place(), placed.joinedAtMillis());
+      WaitingRoom.QueueAnswer answer = room.status(view, settings, ticket);
+      if (answer.state().equals("EXPIRED") && again) return placed(view, settings, buyer, placed.place(), false);
+      return json(StatusCodes.OK, answer.withTicket(room.sign(ticket)));
+    });
+  }
+
+  private Route poll(String saleId) {
+    return withRoom(saleId, (view, settings) -> optionalHeaderValueByName(TICKET, presented -> {
+      if (presented.isEmpty() || presented.get().isBlank()) {
+        return error(StatusCodes.BAD_REQUEST, "queue_ticket_required",
+            "send the ticket from POST /api/sales/" + saleId + "/queue in the " + TICKET + " header");
+      }
+      Optional<WaitingRoom.Ticket> ticket = room.ticket(saleId, null, presented.get().trim());
+      if (ticket.isEmpty()) {
+        return error(StatusCodes.FORBIDDEN, "queue_ticket_invalid", "the ticket was not issued for this sale");
+      }
+      return json(StatusCodes.OK, room.status(view, settings, ticket.get()));
+    }));
+  }
+}
