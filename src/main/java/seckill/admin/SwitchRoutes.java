@@ -45,7 +45,8 @@ public final class SwitchRoutes extends JsonDirectives {
     Config config = system.settings().config();
     this.switches = Switches.get(system);
     this.sharding = ClusterSharding.get(system);
-    this.limits = SwitchPatch.Limits.fromConfig(config, Sale::isValidSaleId);
+    this.limits = SwitchPatch.Limits.fromConfig(config, Sale::isValidSaleId,
+        Sale.WaitingRoom.MAX_ADMIT_PER_SECOND, Sale.WaitingRoom.MAX_ACTIVE);
     this.configuredRate = config.getInt("seckill.admission.rate-limit.per-second");
     this.configuredBudget = config.getDuration("seckill.admission.wait-budget").toMillis();
   }

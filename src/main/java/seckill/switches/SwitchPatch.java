@@ -29,11 +29,22 @@ public record SwitchPatch(
     Integer challengeDifficulty,
     Map<String, Integer> saleChallengeDifficulty,
     Set<String> disabledFeatures,
-    Set<String> reset)
+    Set<String> reset,
+    Map<String, Integer> saleAdmitPerSecond,
+    Map<String, Integer> saleMaxActive)
     implements CborSerializable {
 
   public SwitchPatch {
     reset = reset == null ? Set.of() : Set.copyOf(reset);
+  }
+
+  /** A change of no waiting-room switch (as written before the room existed). */
+  public SwitchPatch(Boolean pauseAll, Set<String> pausedSales, Set<String> pause, Set<String> resume, Boolean readOnly,
+      Integer nodeRatePerSecond, Map<String, Integer> saleRatePerSecond, Integer queueSize, Long waitBudgetMillis,
+      Integer challengeDifficulty, Map<String, Integer> saleChallengeDifficulty, Set<String> disabledFeatures,
+      Set<String> reset) {
+    this(pauseAll, pausedSales, pause, resume, readOnly, nodeRatePerSecond, saleRatePerSecond, queueSize,
+        waitBudgetMillis, challengeDifficulty, saleChallengeDifficulty, disabledFeatures, reset, null, null);
   }
 
   /**
@@ -41,15 +52,17 @@ public record SwitchPatch(
    * rule, handed in: the switches know sale ids only as names).
    */
   public record Limits(int maxQueueSize, long maxWaitBudgetMillis, int maxRatePerSecond, int maxDifficulty,
-      int maxSales, java.util.function.Predicate<String> isSaleId) {
-    public static Limits fromConfig(Config config, java.util.function.Predicate<String> isSaleId) {
+      int maxSales, java.util.function.Predicate<String> isSaleId, int maxAdmitPerSecond, int maxActive) {
+    /** {@code maxAdmitPerSecond} and {@code maxActive}: the bounds of a sale's waiting room, handed in like the sale id's rule. */
+    public static Limits fromConfig(Config config, java.util.function.Predicate<String> isSaleId, int maxAdmitPerSecond,
+        int maxActive) {
       return new Limits(
           config.getInt("seckill.admission.queue-size"),
           config.getDuration("seckill.admission.answer-timeout").toMillis(),
           config.getInt("seckill.switches.max-rate-per-second"),
           config.getInt("seckill.switches.max-challenge-difficulty"),
           config.getInt("seckill.switches.max-sales"),
-          isSaleId);
+          isSaleId, maxAdmitPerSecond, maxActive);
     }
   }
 
@@ -76,6 +89,8 @@ public record SwitchPatch(
     Integer difficulty = null;
     Map<String, Integer> saleRates = null;
     Map<String, Integer> saleDifficulty = null;
+    Map<String, Integer> admitRates = null;
+    Map<String, Integer> maxActive = null;
     boolean any = false;
     for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
@@ -99,16 +114,19 @@ public record SwitchPatch(
         case "challengeDifficulty" -> difficulty = (int) number(name, v, 0, limits.maxDifficulty());
         case "saleRatePerSecond" -> saleRates = perSale(name, v, limits, 1, limits.maxRatePerSecond());
         case "saleChallengeDifficulty" -> saleDifficulty = perSale(name, v, limits, 0, limits.maxDifficulty());
+        case "saleAdmitPerSecond" -> admitRates = perSale(name, v, limits, 1, limits.maxAdmitPerSecond());
+        case "saleMaxActive" -> maxActive = perSale(name, v, limits, 1, limits.maxActive());
         default -> throw unknown(name);
       }
     }
     if (!any) throw new IllegalArgumentException("name at least one switch to change besides \"by\"");
     return new SwitchPatch(pauseAll, pausedSales, null, null, readOnly, nodeRate, saleRates, queueSize, waitBudget,
-        difficulty, saleDifficulty, disabled, reset);
+        difficulty, saleDifficulty, disabled, reset, admitRates, maxActive);
   }
 
   private static final Set<String> KNOWN = Set.of("pauseAll", "readOnly", "pausedSales", "disabledFeatures", "nodeRatePerSecond",
-      "queueSize", "waitBudgetMillis", "challengeDifficulty", "saleRatePerSecond", "saleChallengeDifficulty");
+      "queueSize", "waitBudgetMillis", "challengeDifficulty", "saleRatePerSecond", "saleChallengeDifficulty",
+      "saleAdmitPerSecond", "saleMaxActive");
 
   private static IllegalArgumentException unknown(String name) {
     return new IllegalArgumentException("unknown switch \"" + name + "\"; known: "
@@ -177,7 +195,9 @@ public record SwitchPatch(
         reset.contains("waitBudgetMillis") ? null : waitBudgetMillis != null ? waitBudgetMillis : v.waitBudgetMillis(),
         reset.contains("challengeDifficulty") ? 0 : challengeDifficulty != null ? challengeDifficulty : v.challengeDifficulty(),
         merged("saleChallengeDifficulty", saleChallengeDifficulty, v.saleChallengeDifficulty(), maxSales),
-        reset.contains("disabledFeatures") ? Set.of() : disabledFeatures != null ? disabledFeatures : v.disabledFeatures());
+        reset.contains("disabledFeatures") ? Set.of() : disabledFeatures != null ? disabledFeatures : v.disabledFeatures(),
+        merged("saleAdmitPerSecond", saleAdmitPerSecond, v.saleAdmitPerSecond(), maxSales),
+        merged("saleMaxActive", saleMaxActive, v.saleMaxActive(), maxSales));
   }
 
   private Map<String, Integer> merged(String name, Map<String, Integer> change, Map<String, Integer> current, int maxSales) {

@@ -26,8 +26,18 @@ public record SwitchValues(
     Long waitBudgetMillis,
     int challengeDifficulty,
     Map<String, Integer> saleChallengeDifficulty,
-    Set<String> disabledFeatures)
+    Set<String> disabledFeatures,
+    Map<String, Integer> saleAdmitPerSecond,
+    Map<String, Integer> saleMaxActive)
     implements CborSerializable {
+
+  /** Values without waiting-room switches (as written before the room existed). */
+  public SwitchValues(boolean pauseAll, Set<String> pausedSales, boolean readOnly, Integer nodeRatePerSecond,
+      Map<String, Integer> saleRatePerSecond, Integer queueSize, Long waitBudgetMillis, int challengeDifficulty,
+      Map<String, Integer> saleChallengeDifficulty, Set<String> disabledFeatures) {
+    this(pauseAll, pausedSales, readOnly, nodeRatePerSecond, saleRatePerSecond, queueSize, waitBudgetMillis,
+        challengeDifficulty, saleChallengeDifficulty, disabledFeatures, Map.of(), Map.of());
+  }
 
   /** Non-essential endpoints an operator may turn off; reserve and status are never among them. */
   public static final SortedSet<String> FEATURES = Collections.unmodifiableSortedSet(
@@ -42,6 +52,8 @@ public record SwitchValues(
     saleRatePerSecond = sorted(saleRatePerSecond);
     saleChallengeDifficulty = sorted(saleChallengeDifficulty);
     disabledFeatures = sorted(disabledFeatures);
+    saleAdmitPerSecond = sorted(saleAdmitPerSecond);
+    saleMaxActive = sorted(saleMaxActive);
   }
 
   private static SortedSet<String> sorted(Set<String> set) {
@@ -83,6 +95,8 @@ public record SwitchValues(
     if (challengeDifficulty != other.challengeDifficulty) fields.add("challengeDifficulty");
     if (!saleChallengeDifficulty.equals(other.saleChallengeDifficulty)) fields.add("saleChallengeDifficulty");
     if (!disabledFeatures.equals(other.disabledFeatures)) fields.add("disabledFeatures");
+    if (!saleAdmitPerSecond.equals(other.saleAdmitPerSecond)) fields.add("saleAdmitPerSecond");
+    if (!saleMaxActive.equals(other.saleMaxActive)) fields.add("saleMaxActive");
     return fields;
   }
 }

@@ -181,16 +181,21 @@ public final class JoinDesk {
           continue;
         }
         if (next < to) dropBlock();
-        else if (to > 0) nextSize = Math.max(settings.minBlock(), Math.min(settings.maxBlock(), 2 * givenFromBlock));
+        else if (to > 0) nextSize = bounded(2L * givenFromBlock); // used up within its lifetime: twice as many
         if (!leasing) lease(Math.max(nextSize, Math.min(settings.maxBlock(), pending.size())));
         return;
       }
     }
 
+    /** Ends a block before it was used up: the rest is void, and the next block holds about what this one gave. */
     private void dropBlock() {
       lines.line(saleId).tell(new WaitingLine.Unused(next, to));
-      nextSize = Math.max(settings.minBlock(), Math.min(settings.maxBlock(), 2 * givenFromBlock));
+      nextSize = bounded(givenFromBlock + givenFromBlock / 8 + 1);
       next = to;
+    }
+
+    private int bounded(long size) {
+      return (int) Math.max(settings.minBlock(), Math.min(settings.maxBlock(), size));
     }
 
     private void lease(int size) {

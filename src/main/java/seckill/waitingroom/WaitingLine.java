@@ -176,12 +176,11 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /** Void places, from → to (exclusive), merged. */
   private final TreeMap<Long, Long> voids = new TreeMap<>();
   private double allowance;
-  private long lastTickNanos;
+  private long lastTickMillis;
   private long lastPublishNanos;
   private long admittedSinceStart;
   private long voidSkipped;
   private int finishedCount;
-  private boolean rebuilt;
 
   private WaitingLine(String saleId, Settings settings, SaleConditions conditions, ActorRef<LineView> views, Clock clock,
       TimerScheduler<Command> timers, ActorContext<Command> ctx) {
@@ -208,7 +207,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
-      lastTickNanos = System.nanoTime();
+      rebuild(state);
       timers.startTimerWithFixedDelay(new Tick(0), settings.tick());
     }).build();
   }
@@ -259,11 +258,9 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   }
 
   private Effect<Event, State> onTick(State state, Command tick) {
-    if (!rebuilt) rebuild(state);
-    long nowNanos = System.nanoTime();
-    double seconds = Math.max(0, (nowNanos - lastTickNanos) / 1e9);
-    lastTickNanos = nowNanos;
     Instant now = clock.instant();
+    double seconds = lastTickMillis == 0 ? 0 : Math.max(0, (now.toEpochMilli() - lastTickMillis) / 1e3);
+    lastTickMillis = now.toEpochMilli();
     Optional<Conditions> found = conditions.at(saleId, now);
     if (found.isEmpty() || !found.get().room().enabled()) return publish(state, now, false);
     Conditions sale = found.get();
@@ -308,7 +305,6 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   /** After a restart: the admissions the state remembers count as active until they expire. */
   private void rebuild(State state) {
-    rebuilt = true;
     for (Wave wave : state.recent()) {
       Live added = new Live(wave, 0);
       live.addLast(added);

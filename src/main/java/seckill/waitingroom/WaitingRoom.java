@@ -134,7 +134,13 @@ public final class WaitingRoom {
   /** The room in front of a sale with the operator's switches applied, or empty when it has none that is on. */
   public Optional<Sale.WaitingRoom> roomOf(Sale.Definition definition, String saleId) {
     if (!definition.queued()) return Optional.empty();
-    return Optional.of(definition.waitingRoom());
+    Sale.WaitingRoom room = definition.waitingRoom();
+    var values = switches.values();
+    Integer pace = values.saleAdmitPerSecond().get(saleId);
+    Integer cap = values.saleMaxActive().get(saleId);
+    if (pace == null && cap == null) return Optional.of(room);
+    return Optional.of(new Sale.WaitingRoom(room.enabled(), pace != null ? pace : room.admitPerSecond(),
+        cap != null ? cap : room.maxActive(), room.preQueueFrom(), room.shuffleAtOpen(), room.admissionTtl()));
   }
 
   Optional<WaitingLine.Conditions> conditions(String saleId, Instant now) {

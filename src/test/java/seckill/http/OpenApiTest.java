@@ -90,6 +90,31 @@ class OpenApiTest {
     check("delete", one, api.delete("/api/reservations/" + rid, alice));
     check("delete", one, api.delete("/api/reservations/oa.nothing", alice));
 
+    // a sale with a waiting room, the page's way: join, poll until admitted, reserve with the admission token
+    ObjectNode roomSale = Api.sale(5, 1, "ON_ORDER", null);
+    roomSale.putObject("waitingRoom").put("admitPerSecond", 100).put("maxActive", 100);
+    api.defineSale("oa-wr", roomSale);
+    String queue = "/api/sales/{saleId}/queue";
+    Response joined = api.post("/api/sales/oa-wr/queue", alice, null);
+    check("post", queue, joined);
+    check("post", queue, api.post("/api/sales/oa/queue", alice, null));
+    check("post", queue, api.post("/api/sales/oa-wr/queue", "not-a-token", null));
+    String ticket = joined.json().get("ticket").asText();
+    check("get", queue, api.get("/api/sales/oa-wr/queue", null));
+    check("get", queue, api.send("GET", "/api/sales/oa-wr/queue", null, null, Map.of("X-Queue-Ticket", "forged.ticket")));
+    Response admitted = seckill.Await.value(java.time.Duration.ofSeconds(10), java.time.Duration.ofMillis(50), "admitted",
+        () -> {
+          Response r = api.send("GET", "/api/sales/oa-wr/queue", null, null, Map.of("X-Queue-Ticket", ticket));
+          return r.status() == 200 && r.json().get("state").asText().equals("ADMITTED") ? r : null;
+        });
+    check("get", queue, admitted);
+    check("get", "/api/sales/{saleId}", api.get("/api/sales/oa-wr", null));
+    check("get", "/api/sales/{saleId}/status", api.get("/api/sales/oa-wr/status", null));
+    String wrPath = api.reservePath("oa-wr");
+    check("post", reserve, api.post(wrPath, alice, "{\"requestId\":\"r1\"}")); // no admission token: 403
+    check("post", reserve, api.send("POST", wrPath, alice, "{\"requestId\":\"r1\"}",
+        Map.of("Content-Type", "application/json", "X-Admission-Token", admitted.json().get("admissionToken").asText())));
+
     // a sale that asks for a challenge, the page's way: fetch, solve, trade for an access token, reserve
     int bits = 4;
     api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"oa-ch\":" + bits + "}}");

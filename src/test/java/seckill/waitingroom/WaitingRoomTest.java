@@ -160,4 +160,84 @@ class WaitingRoomTest {
       return admitted == tickets.size() ? admitted : null;
     });
   }
+
+  @Test
+  void whenTheSaleSellsOutEveryPollSaysSoAndReturnedUnitsReopenTheLineInOrder() {
+    ObjectNode sale = roomSale(2, 50, 100);
+    sale.put("mode", "HOLD");
+    sale.put("holdSeconds", 600);
+    api.defineSale("wr-sold", sale);
+    List<String> buyers = new ArrayList<>();
+    List<String> tickets = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      buyers.add(api.token("sold-" + i));
+      tickets.add(join("wr-sold", buyers.get(i), null).json().get("ticket").asText());
+    }
+    List<String> reservations = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Response r = reserve("wr-sold", buyers.get(i), "r" + i, admissionToken("wr-sold", tickets.get(i)));
+      assertEquals(201, r.status(), r.text());
+      reservations.add(r.json().get("reservationId").asText());
+    }
+    api.awaitState("wr-sold", "SOLD_OUT");
+    for (String ticket : tickets) assertEquals("SOLD_OUT", poll("wr-sold", ticket).json().get("state").asText());
+    assertRefused(join("wr-sold", api.token("sold-late"), null), 410, "sold_out");
+
+    // a hold given back: the line goes on where it stopped
+    assertEquals(200, api.delete("/api/reservations/" + reservations.get(0), buyers.get(0)).status());
+    api.awaitState("wr-sold", "OPEN");
+    Response next = reserve("wr-sold", buyers.get(2), "r2", admissionToken("wr-sold", tickets.get(2)));
+    assertEquals(201, next.status(), next.text());
+  }
+
+  @Test
+  void preQueueJoinersAreShuffledAtTheOpeningAndAllAheadOfLaterJoiners() throws Exception {
+    // one admission, then none until it expires: the mark stands still while the test reads every place
+    ObjectNode sale = roomSale(1000, 1, 1);
+    java.time.Instant startsAt = java.time.Instant.now().plusSeconds(8);
+    sale.put("startsAt", startsAt.toString());
+    ((ObjectNode) sale.get("waitingRoom")).put("preQueueFrom", java.time.Instant.now().minusSeconds(1).toString())
+        .put("shuffleAtOpen", true);
+    api.defineSale("wr-pre", sale);
+    List<String> early = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      Response r = join("wr-pre", api.token("pre-" + i), null);
+      assertEquals(200, r.status(), r.text());
+      assertEquals("WAITING", r.json().get("state").asText());
+      early.add(r.json().get("ticket").asText());
+    }
+    assertTrue(java.time.Instant.now().isBefore(startsAt), "the pre-queue joins took too long for this test");
+    Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), startsAt).toMillis()));
+    api.awaitState("wr-pre", "OPEN");
+    List<String> late = new ArrayList<>();
+    for (int i = 0; i < 20; i++) late.add(join("wr-pre", api.token("late-" + i), null).json().get("ticket").asText());
+    // the line opened: every ticket's place ahead
+    long[] aheadEarly = Await.value(Duration.ofSeconds(10), Duration.ofMillis(100), "line never opened here", () -> {
+      long[] ahead = new long[early.size()];
+      for (int i = 0; i < early.size(); i++) {
+        JsonNode answer = poll("wr-pre", early.get(i)).json();
+        ahead[i] = answer.has("ahead") && answer.get("ahead") != null && !answer.get("ahead").isNull()
+            ? answer.get("ahead").asLong() : answer.get("state").asText().equals("ADMITTED") ? -1 : Long.MIN_VALUE;
+        if (ahead[i] == Long.MIN_VALUE) return null;
+      }
+      return ahead;
+    });
+    long lastEarly = java.util.Arrays.stream(aheadEarly).max().orElseThrow();
+    for (String ticket : late) {
+      long ahead = poll("wr-pre", ticket).json().get("ahead").asLong();
+      assertTrue(ahead > lastEarly, "a later joiner (" + ahead + " ahead) is behind every pre-queue joiner (" + lastEarly + ")");
+    }
+    // admission order among the pre-queue against join order: Spearman's rho over the ranks seen
+    int n = aheadEarly.length;
+    Integer[] byAhead = new Integer[n];
+    for (int i = 0; i < n; i++) byAhead[i] = i;
+    java.util.Arrays.sort(byAhead, java.util.Comparator.comparingLong(i -> aheadEarly[i]));
+    double sumD2 = 0;
+    for (int rank = 0; rank < n; rank++) {
+      double d = byAhead[rank] - rank;
+      sumD2 += d * d;
+    }
+    double rho = 1 - 6 * sumD2 / ((double) n * ((double) n * n - 1));
+    assertTrue(Math.abs(rho) < 0.25, "admission order follows join order: rho " + rho);
+  }
 }

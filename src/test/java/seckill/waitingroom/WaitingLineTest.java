@@ -1,0 +1,203 @@
+package seckill.waitingroom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import seckill.sale.Sale;
+import seckill.waitingroom.WaitingLine.Command;
+import seckill.waitingroom.WaitingLine.Conditions;
+import seckill.waitingroom.WaitingLine.Event;
+import seckill.waitingroom.WaitingLine.Figures;
+import seckill.waitingroom.WaitingLine.Leased;
+import seckill.waitingroom.WaitingLine.State;
+
+/**
+ * The line on its own, with a clock the test moves and ticks the test sends: pace, the active cap,
+ * finished and expired admissions, void places, the opening of a shuffled pre-queue, and a restart.
+ */
+@ExtendWith(LogCapturingExtension.class)
+class WaitingLineTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("serialization.conf")));
+  // ticks come from the test only
+  private static final WaitingLine.Settings SETTINGS = new WaitingLine.Settings(Duration.ofHours(1), Duration.ofMillis(1));
+  private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+
+  private static int lineNo;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  /** A clock the test moves. */
+  private static final class Manual extends Clock {
+    Instant now = T0;
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  private final Manual clock = new Manual();
+  private Sale.WaitingRoom room = room(10, 1_000_000, 60, false);
+  private Instant startsAt = T0;
+  private boolean admitting = true;
+  private final TestProbe<LineView> views = testKit.createTestProbe();
+
+  private static Sale.WaitingRoom room(int rate, int maxActive, int ttlSeconds, boolean shuffle) {
+    return new Sale.WaitingRoom(true, rate, maxActive, null, shuffle, Duration.ofSeconds(ttlSeconds));
+  }
+
+  private EventSourcedBehaviorTestKit<Command, Event, State> line() {
+    return EventSourcedBehaviorTestKit.create(testKit.system(), WaitingLine.create("line-" + (++lineNo), SETTINGS,
+        (saleId, now) -> Optional.of(new Conditions(room, startsAt, admitting)), views.ref(), clock));
+  }
+
+  private static Leased lease(EventSourcedBehaviorTestKit<Command, Event, State> line, int size) {
+    TestProbe<Leased> probe = testKit.createTestProbe();
+    line.runCommand(new WaitingLine.Lease(size, probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  private static Figures figures(EventSourcedBehaviorTestKit<Command, Event, State> line) {
+    TestProbe<Figures> probe = testKit.createTestProbe();
+    line.runCommand(new WaitingLine.GetFigures(probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  /** Moves the clock by {@code step} and ticks, {@code times} times. */
+  private void tick(EventSourcedBehaviorTestKit<Command, Event, State> line, Duration step, int times) {
+    for (int i = 0; i < times; i++) {
+      clock.now = clock.now.plus(step);
+      line.runCommand(new WaitingLine.Tick(0));
+    }
+  }
+
+  @Test
+  void overSixtySecondsTheLineAdmitsAtItsPace() {
+    room = room(50, 1_000_000, 600, false);
+    var line = line();
+    lease(line, 10_000);
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofMillis(200), 300);
+    long admitted = line.getState().admittedThrough();
+    assertTrue(Math.abs(admitted - 50 * 60) <= 50 * 60 * 0.01, "admitted " + admitted + " in 60 s at 50/s");
+  }
+
+  @Test
+  void activeNeverExceedsTheCapAndFinishedOrExpiredAdmissionsFreeTheirSlots() {
+    room = room(100, 30, 10, false);
+    var line = line();
+    lease(line, 1_000);
+    tick(line, Duration.ZERO, 1);
+    for (int i = 0; i < 20; i++) { // 4 s: the pace alone would admit 400
+      tick(line, Duration.ofMillis(200), 1);
+      assertTrue(figures(line).active() <= 30, "active " + figures(line).active());
+    }
+    assertEquals(30, line.getState().admittedThrough());
+    List<Long> done = new ArrayList<>();
+    for (long rank = 0; rank < 10; rank++) done.add(rank);
+    line.runCommand(new WaitingLine.Finished(done));
+    line.runCommand(new WaitingLine.Finished(done)); // reported twice: counted once
+    tick(line, Duration.ofMillis(200), 5);
+    assertEquals(40, line.getState().admittedThrough(), "the ten finished slots were given again, and no more");
+    assertEquals(30, figures(line).active());
+    tick(line, Duration.ofSeconds(10), 1); // every admission so far expired
+    assertEquals(70, line.getState().admittedThrough(), "expired admissions freed their slots");
+    assertTrue(figures(line).active() <= 30);
+  }
+
+  @Test
+  void voidPlacesAreSkippedAndCostNoPace() {
+    room = room(60, 1_000_000, 60, false);
+    var line = line();
+    lease(line, 100);
+    line.runCommand(new WaitingLine.Unused(10, 50));
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(100, line.getState().admittedThrough(), "60 real places and the 40 void ones between them");
+    assertEquals(60, figures(line).admittedSinceStart());
+    assertEquals(60, figures(line).active());
+  }
+
+  @Test
+  void nothingIsAdmittedWhileTheSaleIsNotAdmittingAndTheLineGoesOnInOrderAfter() {
+    room = room(10, 1_000_000, 60, false);
+    var line = line();
+    lease(line, 100);
+    admitting = false; // sold out, paused, or not open
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 5);
+    assertEquals(0, line.getState().admittedThrough());
+    admitting = true; // units returned
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(10, line.getState().admittedThrough(), "one second's pace, not the five seconds it waited");
+  }
+
+  @Test
+  void theOpeningEndsThePreQueueAndShufflesIt() {
+    room = room(10, 1_000_000, 60, true);
+    startsAt = T0.plusSeconds(60);
+    var line = line();
+    Leased first = lease(line, 40);
+    Leased second = lease(line, 60);
+    assertTrue(first.preQueue() && second.preQueue());
+    tick(line, Duration.ofSeconds(10), 1);
+    assertEquals(-1, line.getState().preQueue(), "not opened before startsAt");
+    assertEquals(0, line.getState().admittedThrough());
+    clock.now = startsAt;
+    line.runCommand(new WaitingLine.Tick(0));
+    State opened = line.getState();
+    assertEquals(100, opened.preQueue());
+    assertNotEquals(0, opened.shuffleKey());
+    Leased after = lease(line, 10);
+    assertEquals(100, after.from(), "later places come after the whole pre-queue");
+    assertTrue(!after.preQueue());
+    assertEquals(after.from(), opened.rankOf(after.from()), "after the opening a place is its own rank");
+  }
+
+  @Test
+  void aRestartKeepsEveryMarkSoNoPlaceIsGivenTwice() {
+    var line = line();
+    lease(line, 50);
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 2);
+    State before = line.getState();
+    assertEquals(20, before.admittedThrough());
+    line.restart();
+    assertEquals(before.leasedThrough(), line.getState().leasedThrough());
+    assertEquals(before.admittedThrough(), line.getState().admittedThrough());
+    assertEquals(50, lease(line, 5).from());
+    assertEquals(20, figures(line).active(), "admissions from before the restart still count until they expire");
+  }
+}
