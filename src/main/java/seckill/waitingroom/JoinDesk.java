@@ -46,8 +46,8 @@ public final class JoinDesk {
 
   public sealed interface Answer extends CborSerializable {}
 
-  /** The buyer's place and when it was first given. */
-  public record Placed(long place, long joinedAtMillis) implements Answer {}
+  /** The buyer's place and when it was first given; {@code again} when it was given before. */
+  public record Placed(long place, long joinedAtMillis, boolean again) implements Answer {}
 
   /** No place now: the line could not be reached. */
   public record NotPlaced(String why) implements Answer {}
@@ -128,7 +128,7 @@ public final class JoinDesk {
               known = null;
             }
             if (known != null) {
-              join.replyTo().tell(known);
+              join.replyTo().tell(new Placed(known.place(), known.joinedAtMillis(), true));
             } else {
               pending.add(join);
               serve();
@@ -170,11 +170,11 @@ public final class JoinDesk {
         long now = clock.millis();
         Placed known = placed.get(join.buyer()); // the same buyer twice in one wait
         if (known != null) {
-          pending.remove(0).replyTo().tell(known);
+          pending.remove(0).replyTo().tell(new Placed(known.place(), known.joinedAtMillis(), true));
           continue;
         }
         if (next < to && !expired(now, join.opensAtMillis())) {
-          Placed given = new Placed(next++, now);
+          Placed given = new Placed(next++, now, false);
           givenFromBlock++;
           placed.put(join.buyer(), given);
           pending.remove(0).replyTo().tell(given);

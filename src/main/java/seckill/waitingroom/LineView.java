@@ -19,10 +19,18 @@ import seckill.serialization.CborSerializable;
  * @param admittedAtMillis ...from this moment on
  */
 public record LineView(String saleId, long version, long admittedThrough, long leasedThrough, long preQueue,
-    long shuffleKey, long oldestFrom, long[] waveThrough, long[] waveAtMillis, int active, long publishedAtMillis)
+    long shuffleKey, long oldestFrom, long[] waveThrough, long[] waveAtMillis, Counts counts, long publishedAtMillis)
     implements CborSerializable {
 
-  static LineView of(String saleId, WaitingLine.State state, long version, int active, Instant now) {
+  /**
+   * The line's own figures for operators: admitted and not done, waiting (places given and not yet
+   * admitted), admissions that expired unused since the line started on its node, and joins and
+   * admissions per second over the last ten seconds. Void places are left out where the line knows them.
+   */
+  public record Counts(int active, long waiting, long abandoned, double joinedPerSecond, double admittedPerSecond)
+      implements CborSerializable {}
+
+  static LineView of(String saleId, WaitingLine.State state, long version, Instant now, Counts counts) {
     long[] through = new long[state.recent().size()];
     long[] at = new long[through.length];
     int n = 0;
@@ -37,7 +45,7 @@ public record LineView(String saleId, long version, long admittedThrough, long l
     }
     long oldest = state.recent().isEmpty() ? state.admittedThrough() : state.recent().get(0).from();
     return new LineView(saleId, version, state.admittedThrough(), state.leasedThrough(), state.preQueue(),
-        state.shuffleKey(), oldest, Arrays.copyOf(through, n), Arrays.copyOf(at, n), active, now.toEpochMilli());
+        state.shuffleKey(), oldest, Arrays.copyOf(through, n), Arrays.copyOf(at, n), counts, now.toEpochMilli());
   }
 
   /** The rank of {@code place}: shuffled among the pre-queue when the key says so, else the place itself. */
@@ -90,6 +98,6 @@ public record LineView(String saleId, long version, long admittedThrough, long l
   @Override
   public String toString() {
     return "LineView[" + saleId + " v" + version + " admittedThrough=" + admittedThrough + " leasedThrough="
-        + leasedThrough + " preQueue=" + preQueue + " active=" + active + "]";
+        + leasedThrough + " preQueue=" + preQueue + " " + counts + "]";
   }
 }

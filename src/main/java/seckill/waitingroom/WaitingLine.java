@@ -79,7 +79,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   /** The line's own figures, for operators and tests. */
   public record Figures(long leasedThrough, long preQueue, long admittedThrough, long admittedSinceStart,
-      long voidSkipped, int active, int finished) implements CborSerializable {}
+      long voidSkipped, int active, int finished, long abandoned) implements CborSerializable {}
 
   record Tick(long unused) implements Command {}
 
@@ -180,7 +180,11 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   private long lastPublishNanos;
   private long admittedSinceStart;
   private long voidSkipped;
+  private long voidTotal;
+  private long abandoned;
   private int finishedCount;
+  /** (millis, places given, admitted) once per tick over the last ten seconds, for the rates. */
+  private final ArrayDeque<long[]> samples = new ArrayDeque<>();
 
   private WaitingLine(String saleId, Settings settings, SaleConditions conditions, ActorRef<LineView> views, Clock clock,
       TimerScheduler<Command> timers, ActorContext<Command> ctx) {
@@ -316,6 +320,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     while (!live.isEmpty() && live.peekFirst().wave.atMillis() <= beforeMillis) {
       Live gone = live.pollFirst();
       liveByFrom.remove(gone.wave.from());
+      abandoned += gone.active(); // admitted, never used, expired
     }
   }
 
@@ -333,6 +338,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   private void addVoid(long from, long to) {
     if (to <= from) return;
+    voidTotal += to - from;
     Map.Entry<Long, Long> before = voids.floorEntry(from);
     if (before != null && before.getValue() >= from) {
       from = before.getKey();
@@ -367,13 +373,21 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     long nowNanos = System.nanoTime();
     if (changed || nowNanos - lastPublishNanos >= settings.publishInterval().toNanos()) {
       lastPublishNanos = nowNanos;
-      views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), active(), now));
+      long given = Math.max(0, state.leasedThrough() - voidTotal);
+      long admitted = Math.max(0, state.admittedThrough() - voidSkipped);
+      long nowMillis = now.toEpochMilli();
+      samples.addLast(new long[] {nowMillis, given, admitted});
+      while (samples.size() > 1 && samples.peekFirst()[0] < nowMillis - 10_000) samples.pollFirst();
+      long[] first = samples.peekFirst();
+      double seconds = Math.max(1, (nowMillis - first[0]) / 1000.0);
+      views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), now, new LineView.Counts(active(),
+          Math.max(0, given - admitted), abandoned, (given - first[1]) / seconds, (admitted - first[2]) / seconds)));
     }
   }
 
   private Figures figures(State state) {
     return new Figures(state.leasedThrough(), state.preQueue(), state.admittedThrough(), admittedSinceStart, voidSkipped,
-        active(), finishedCount);
+        active(), finishedCount, abandoned);
   }
 
   @Override

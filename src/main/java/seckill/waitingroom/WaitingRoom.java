@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -20,7 +21,12 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import seckill.auth.Signer;
+import seckill.metrics.Metrics;
 import seckill.sale.Sale;
 import seckill.sale.SaleViews;
 import seckill.switches.Switches;
@@ -80,6 +86,28 @@ public final class WaitingRoom {
   private final Map<String, Long> wokenAt = new ConcurrentHashMap<>();
   private final Cache<String, Boolean> used;
   private final Map<String, ConcurrentLinkedQueue<Long>> finished = new ConcurrentHashMap<>();
+  private final Cache<String, Boolean> seenAdmitted;
+  private final Map<String, WaitSamples> waits = new ConcurrentHashMap<>();
+  private final Counter joins;
+  private final Counter soldOutNotices;
+  private final Histogram waitSeconds;
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
+
+  /** This node's last waits (join to admission) of one sale, for the admin API's median and p90. */
+  private static final class WaitSamples {
+    private final long[] millis = new long[4096];
+    private long count;
+
+    synchronized void add(long wait) {
+      millis[(int) (count++ % millis.length)] = wait;
+    }
+
+    synchronized long[] sorted() {
+      long[] copy = Arrays.copyOf(millis, (int) Math.min(count, millis.length));
+      Arrays.sort(copy);
+      return copy;
+    }
+  }
 
   /** Starts this node's line copies, the desks' and lines' sharding, and the flush of finished admissions. */
   public static WaitingRoom init(ActorSystem<?> system) {
@@ -109,6 +137,64 @@ public final class WaitingRoom {
     this.switches = Switches.get(system);
     this.sharding = ClusterSharding.get(system);
     this.used = Caffeine.newBuilder().maximumSize(settings.usedMax()).expireAfterWrite(Sale.WaitingRoom.MAX_TTL).build();
+    this.seenAdmitted = Caffeine.newBuilder().maximumSize(settings.usedMax()).expireAfterWrite(Sale.WaitingRoom.MAX_TTL).build();
+    PrometheusRegistry registry = Metrics.get(system).registry();
+    this.joins = Counter.builder().name("seckill_queue_joins_total")
+        .help("Joins answered by this node: a new place, or the same place again").labelNames("sale", "kind").register(registry);
+    this.soldOutNotices = Counter.builder().name("seckill_queue_sold_out_notices_total")
+        .help("Polls answered SOLD_OUT and joins refused sold out, on this node").labelNames("sale").register(registry);
+    this.waitSeconds = Histogram.builder().name("seckill_queue_wait_seconds")
+        .help("From join to admission, for buyers this node first told they were admitted")
+        .classicUpperBounds(1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600).labelNames("sale").register(registry);
+    GaugeWithCallback.builder().name("seckill_queue_line").help("A waiting line as this node last heard from it")
+        .labelNames("sale", "figure").callback(cb -> lines.forEach((sale, line) -> {
+          LineView.Counts c = line.counts();
+          cb.call(c.waiting(), sale, "waiting");
+          cb.call(c.active(), sale, "active");
+          cb.call(c.abandoned(), sale, "abandoned");
+          cb.call(c.joinedPerSecond(), sale, "joined_per_second");
+          cb.call(c.admittedPerSecond(), sale, "admitted_per_second");
+          cb.call(line.admittedThrough(), sale, "admitted_through");
+        })).register(registry);
+  }
+
+  /** A join answered (a new place or the same again), for the counters. */
+  void joined(String saleId, boolean again) {
+    joins.labelValues(saleId, again ? "again" : "new").inc();
+  }
+
+  /** A poll or join told a buyer the sale is sold out. */
+  public void soldOutNotice(String saleId) {
+    soldOutNotices.labelValues(saleId).inc();
+  }
+
+  /** What operators see of a sale's line: the line's figures and this node's observed waits. */
+  public record Figures(String saleId, boolean heard, long admittedThrough, long leasedThrough, boolean opened,
+      LineView.Counts line, Instant lineAt, long waitsObserved, Double waitMedianSeconds, Double waitP90Seconds) {}
+
+  public Figures figures(String saleId) {
+    LineView line = lines.get(saleId);
+    WaitSamples samples = waits.get(saleId);
+    long[] sorted = samples == null ? new long[0] : samples.sorted();
+    Double median = sorted.length == 0 ? null : sorted[sorted.length / 2] / 1000.0;
+    Double p90 = sorted.length == 0 ? null : sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.9))] / 1000.0;
+    if (line == null) return new Figures(saleId, false, 0, 0, false, null, null, sorted.length, median, p90);
+    return new Figures(saleId, true, line.admittedThrough(), line.leasedThrough(), line.opened(), line.counts(),
+        Instant.ofEpochMilli(line.publishedAtMillis()), samples == null ? 0 : samples.count, median, p90);
+  }
+
+  /**
+   * Admission tokens for chosen buyers, outside the line (the operators' priority lane): single use,
+   * good until {@code expiresAt}, not counted against {@code maxActive}.
+   */
+  public Map<String, String> bypass(String saleId, java.util.Collection<String> buyers, Instant expiresAt) {
+    long expires = expiresAt.toEpochMilli();
+    Map<String, String> tokens = new java.util.TreeMap<>();
+    for (String buyer : buyers) {
+      long rank = -2 - (random.nextLong() & Long.MAX_VALUE) % (Long.MAX_VALUE - 2); // below every place, never -1
+      tokens.put(buyer, signer.sign(ADMISSION, new AdmissionClaims(saleId, buyer, rank, expires)));
+    }
+    return tokens;
   }
 
   private Behavior<LineView> copies(ActorRef<Topic.Command<LineView>> topic) {
@@ -177,7 +263,10 @@ public final class WaitingRoom {
     Instant now = clock.instant();
     Sale.Phase phase = view.phase(now);
     if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return new QueueAnswer(null, "CLOSED", null, null, null, null, null);
-    if (phase != Sale.Phase.UPCOMING && view.available() == 0) return new QueueAnswer(null, "SOLD_OUT", null, null, null, null, null);
+    if (phase != Sale.Phase.UPCOMING && view.available() == 0) {
+      soldOutNotice(view.saleId());
+      return new QueueAnswer(null, "SOLD_OUT", null, null, null, null, null);
+    }
     LineView line = lines.get(view.saleId());
     if (line == null || !line.opened()) {
       wakeIfQuiet(view.saleId(), line, now, phase);
@@ -196,6 +285,11 @@ public final class WaitingRoom {
     OptionalLong at = line.admittedAt(rank);
     long expires = at.isPresent() ? at.getAsLong() + room.admissionTtl().toMillis() : 0;
     if (expires <= now.toEpochMilli()) return new QueueAnswer(null, "EXPIRED", null, null, null, null, null);
+    if (seenAdmitted.asMap().putIfAbsent(view.saleId() + '|' + rank, Boolean.TRUE) == null) {
+      long wait = Math.max(0, at.getAsLong() - ticket.joinedAt());
+      waitSeconds.labelValues(view.saleId()).observe(wait / 1000.0);
+      waits.computeIfAbsent(view.saleId(), id -> new WaitSamples()).add(wait);
+    }
     String token = signer.sign(ADMISSION, new AdmissionClaims(view.saleId(), ticket.buyer(), rank, expires));
     return new QueueAnswer(null, "ADMITTED", 0L, 0L, null, token, Instant.ofEpochMilli(expires));
   }
@@ -251,11 +345,12 @@ public final class WaitingRoom {
    * frees its place among the active; none (the node was busy) leaves the token usable once more.
    */
   public void settle(Passed passed, boolean answered) {
-    if (passed.rank() < 0) return;
+    if (passed.saleId() == null) return;
     if (!answered) {
       used.invalidate(passed.saleId() + '|' + passed.rank());
       return;
     }
+    if (passed.rank() < 0) return; // a bypass: never in the line
     finished.computeIfAbsent(passed.saleId(), id -> new ConcurrentLinkedQueue<>()).add(passed.rank());
   }
 

@@ -32,6 +32,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   private final BuyerTokens tokens;
   private final SaleReplies replies;
   private final AuthDirectives auth;
+  private final String adminToken;
 
   public WaitingRoomRoutes(ActorSystem<?> system, SaleViews views, WaitingRoom room, BuyerTokens tokens) {
     super(system);
@@ -40,17 +41,47 @@ public final class WaitingRoomRoutes extends JsonDirectives {
     this.tokens = tokens;
     this.replies = new SaleReplies(system);
     this.auth = new AuthDirectives(system);
+    this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
   }
 
   public static Route init(ActorSystem<?> system, BuyerTokens tokens, WaitingRoom room) {
     return new WaitingRoomRoutes(system, SaleViews.get(system), room, tokens).routes();
   }
 
+  /** {@code POST /admin/sales/{id}/queue/bypass}: up to {@value #MAX_BYPASS} buyers. */
+  public record BypassRequest(java.util.List<String> buyers) {}
+
+  /** Admission tokens by buyer, good until {@code expiresAt}. */
+  public record Bypass(java.util.Map<String, String> admissionTokens, Instant expiresAt) {}
+
+  static final int MAX_BYPASS = 1000;
+
   public Route routes() {
-    return path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("queue"),
-        saleId -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> concat(
-            post(() -> join(saleId)),
-            get(() -> poll(saleId)))));
+    return concat(
+        path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("queue"),
+            saleId -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> concat(
+                post(() -> join(saleId)),
+                get(() -> poll(saleId))))),
+        pathPrefix(PathMatchers.segment("admin").slash("sales").slash(PathMatchers.segment()).slash("queue"),
+            saleId -> auth.admin(adminToken, () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE),
+                () -> concat(
+                    pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, room.figures(saleId))))),
+                    path("bypass", () -> post(() -> withRoom(saleId, (view, settings) -> bypass(saleId, settings)))))))));
+  }
+
+  private Route bypass(String saleId, Sale.WaitingRoom settings) {
+    return jsonBody(BypassRequest.class, body -> {
+      if (body.buyers() == null || body.buyers().isEmpty() || body.buyers().size() > MAX_BYPASS) {
+        return error(StatusCodes.BAD_REQUEST, "invalid_body", "buyers must name 1 to " + MAX_BYPASS + " buyers");
+      }
+      for (String buyer : body.buyers()) {
+        if (buyer == null || buyer.isBlank() || buyer.length() > 200) {
+          return error(StatusCodes.BAD_REQUEST, "invalid_body", "each buyer must be 1 to 200 characters");
+        }
+      }
+      Instant expires = Instant.now().plus(settings.admissionTtl());
+      return json(StatusCodes.OK, new Bypass(room.bypass(saleId, body.buyers(), expires), expires));
+    });
   }
 
   /** The sale's view and room, or the answer that it has none. */
@@ -74,13 +105,17 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         return error(StatusCodes.CONFLICT, "not_open", "the line for sale " + saleId + " opens at " + joinsFrom);
       }
       if (phase != Sale.Phase.UPCOMING && view.available() == 0) {
+        room.soldOutNotice(saleId);
         return error(StatusCodes.GONE, "sold_out", "sold out");
       }
       return auth.buyer(tokens, buyer -> optionalHeaderValueByName(TICKET, presented -> {
         Optional<WaitingRoom.Ticket> held = presented.flatMap(t -> room.ticket(saleId, buyer, t));
         if (held.isPresent()) {
           WaitingRoom.QueueAnswer answer = room.status(view, settings, held.get());
-          if (!answer.state().equals("EXPIRED")) return json(StatusCodes.OK, answer.withTicket(presented.get().trim()));
+          if (!answer.state().equals("EXPIRED")) {
+            room.joined(saleId, true);
+            return json(StatusCodes.OK, answer.withTicket(presented.get().trim()));
+          }
           return placed(view, settings, buyer, held.get().place(), true);
         }
         return placed(view, settings, buyer, -1, true);
@@ -99,6 +134,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
       WaitingRoom.Ticket ticket = new WaitingRoom.Ticket(view.saleId(), buyer, placed.place(), placed.joinedAtMillis());
       WaitingRoom.QueueAnswer answer = room.status(view, settings, ticket);
       if (answer.state().equals("EXPIRED") && again) return placed(view, settings, buyer, placed.place(), false);
+      room.joined(view.saleId(), placed.again());
       return json(StatusCodes.OK, answer.withTicket(room.sign(ticket)));
     });
   }

@@ -108,6 +108,12 @@ class OpenApiTest {
           return r.status() == 200 && r.json().get("state").asText().equals("ADMITTED") ? r : null;
         });
     check("get", queue, admitted);
+    check("get", "/admin/sales/{saleId}/queue", api.admin("GET", "/admin/sales/oa-wr/queue", null));
+    check("get", "/admin/sales/{saleId}/queue", api.admin("GET", "/admin/sales/oa/queue", null));
+    check("get", "/admin/sales/{saleId}/queue", api.get("/admin/sales/oa-wr/queue", alice));
+    String bypass = "/admin/sales/{saleId}/queue/bypass";
+    check("post", bypass, api.admin("POST", "/admin/sales/oa-wr/queue/bypass", "{\"buyers\":[\"bob\"]}"));
+    check("post", bypass, api.admin("POST", "/admin/sales/oa-wr/queue/bypass", "{\"buyers\":[]}"));
     check("get", "/api/sales/{saleId}", api.get("/api/sales/oa-wr", null));
     check("get", "/api/sales/{saleId}/status", api.get("/api/sales/oa-wr/status", null));
     String wrPath = api.reservePath("oa-wr");

@@ -240,4 +240,30 @@ class WaitingRoomTest {
     double rho = 1 - 6 * sumD2 / ((double) n * ((double) n * n - 1));
     assertTrue(Math.abs(rho) < 0.25, "admission order follows join order: rho " + rho);
   }
+
+  @Test
+  void operatorsSeeTheLineAndLetChosenBuyersInAtOnce() {
+    api.defineSale("wr-ops", roomSale(10, 1, 1));
+    String first = join("wr-ops", alice, null).json().get("ticket").asText();
+    admissionToken("wr-ops", first); // the one active slot, so the line stops here
+    for (int i = 0; i < 3; i++) join("wr-ops", api.token("ops-" + i), null);
+    JsonNode figures = Await.value(Duration.ofSeconds(10), Duration.ofMillis(100), "no figures", () -> {
+      Response r = api.admin("GET", "/admin/sales/wr-ops/queue", null);
+      assertEquals(200, r.status(), r.text());
+      JsonNode line = r.json().get("line");
+      return line != null && line.get("waiting").asLong() >= 3 && line.get("active").asInt() == 1 ? r.json() : null;
+    });
+    assertEquals(1, figures.get("waitsObserved").asLong(), "alice's wait, seen by this node");
+    assertEquals(401, api.get("/admin/sales/wr-ops/queue", alice).status());
+
+    Response bypass = api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":[\"bob\"]}");
+    assertEquals(200, bypass.status(), bypass.text());
+    String bobs = bypass.json().get("admissionTokens").get("bob").asText();
+    Response created = reserve("wr-ops", bob, "vip-1", bobs);
+    assertEquals(201, created.status(), created.text());
+    assertRefused(reserve("wr-ops", bob, "vip-2", bobs), 403, "admission_used");
+    assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":[]}"), 400, "invalid_body");
+    assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":"), 400, "malformed_json");
+    assertRefused(api.admin("GET", "/admin/sales/wr-none/queue", null), 404, "sale_not_found");
+  }
 }
