@@ -66,6 +66,10 @@ public class Bench {
       Ladder.run();
       return;
     }
+    if (args.length == 1 && args[0].equals("waiting-room")) {
+      RoomBench.run();
+      return;
+    }
     work = Files.createTempDirectory("seckill-bench-");
     Process server = startServer(Map.of("SECKILL_RATE_LIMIT", httpRateLimit, "SECKILL_RATE_BURST", httpRateBurst,
         "SECKILL_BENCH_LADDER", "on", "SECKILL_BENCH_NOOP_PORT", String.valueOf(Ladder.NOOP_PORT)));
@@ -876,5 +880,115 @@ final class OpenLoop {
     if (cl >= 0) contentLength = Integer.parseInt(head.substring(cl + 17, head.indexOf('\r', cl + 17)).trim());
     if (len < headersEnd + contentLength) return null;
     return new int[] {status, head.contains("\r\nretry-after:") ? 1 : 0, head.contains("\r\nconnection: close") ? 1 : 0};
+  }
+}
+
+/**
+ * The waiting room's costs, all against one server process: joins (a new buyer each) and polls (a
+ * ticket of 100,000 queued buyers each, signed here with the bench's secret, as the server would)
+ * against the bare Pekko HTTP no-op and a sold-out reserve of the same run, then the admission
+ * pace the line keeps over 30 s against the one it was given. JDK + wrk only.
+ */
+class RoomBench {
+
+  static final int QUEUED = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROOM_BUYERS", "100000"));
+  static final int PACE = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROOM_PACE", "500"));
+  static final int PACE_SECONDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROOM_PACE_SECONDS", "30"));
+  static final String ROOM_SECRET = "bench-waiting-room-secret-0123456789abcdef0123";
+
+  static void run() throws Exception {
+    Bench.work = Files.createTempDirectory("seckill-room-");
+    Process server = Bench.startServer(Map.of("SECKILL_RATE_LIMIT", Bench.httpRateLimit, "SECKILL_RATE_BURST",
+        Bench.httpRateBurst, "SECKILL_BENCH_LADDER", "on", "SECKILL_BENCH_NOOP_PORT", String.valueOf(Ladder.NOOP_PORT)));
+    try {
+      Bench.waitUntilUp();
+      Path joiners = Bench.writeTokens("joiner", QUEUED);
+      Path warmJoiners = Bench.writeTokens("warm-joiner", QUEUED);
+      Path retrying = Bench.writeTokens("retrying", 20_000);
+      Path tickets = tickets("room", QUEUED);
+      Path warmTickets = tickets("room-warm", QUEUED);
+      defineRoom("room-warm", PACE);
+      defineRoom("room", PACE);
+      Bench.define("soldout", 1, 1000);
+      String soldOut = Bench.reservePath("soldout");
+      Bench.post(soldOut, Bench.token("first-buyer"), "{\"requestId\":\"first\",\"quantity\":1}");
+      Bench.awaitState("soldout", "SOLD_OUT");
+      String noop = "http://127.0.0.1:" + Ladder.NOOP_PORT + "/";
+      int c = Bench.connections;
+      for (int round = 0; round < 2; round++) {
+        Bench.wrkUrl("warmup", "get.lua", noop, c, Ladder.WARMUP, Map.of());
+        Bench.wrk("warmup", "poll.lua", "/api/sales/room-warm/queue", c, Ladder.WARMUP, Map.of("TICKETS", warmTickets.toString()));
+        Bench.wrk("warmup", "reserve.lua", soldOut, c, Ladder.WARMUP, Map.of("TOKENS", retrying.toString()));
+      }
+      Bench.wrk("warmup", "reserve.lua", "/api/sales/room-warm/queue", c, Ladder.WARMUP,
+          Map.of("TOKENS", warmJoiners.toString(), "RESERVE_PATH", "/api/sales/room-warm/queue"));
+
+      Bench.Result bare = Bench.wrkUrl("bare Pekko HTTP no-op (reference)", "get.lua", noop, c, Bench.seconds, Map.of());
+      Bench.Result sold = Bench.wrk("sold out (410), retrying buyers", "reserve.lua", soldOut, c, Bench.seconds,
+          Map.of("TOKENS", retrying.toString()));
+      Bench.Result poll = Bench.wrk("poll, " + QUEUED + " tickets", "poll.lua", "/api/sales/room/queue", c, Bench.seconds,
+          Map.of("TICKETS", tickets.toString()));
+      Bench.Result join = Bench.wrk("join, a new buyer each", "reserve.lua", "/api/sales/room/queue", c, Bench.seconds,
+          Map.of("TOKENS", joiners.toString(), "RESERVE_PATH", "/api/sales/room/queue"));
+      String figures = Bench.get("/admin/sales/room/queue", Bench.ADMIN).body();
+      long leased = Long.parseLong(Bench.field(figures, "leasedThrough"));
+
+      // the pace: the admitted mark over PACE_SECONDS; the line may admit only places that exist
+      long startMark = Long.parseLong(Bench.field(Bench.get("/admin/sales/room/queue", Bench.ADMIN).body(), "admittedThrough"));
+      long start = System.nanoTime();
+      Thread.sleep(PACE_SECONDS * 1000L);
+      String after = Bench.get("/admin/sales/room/queue", Bench.ADMIN).body();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long admitted = Long.parseLong(Bench.field(after, "admittedThrough")) - startMark;
+
+      System.out.println();
+      System.out.printf("waiting room, one node, wrk -t2 -c%d, %d s per phase after 2 x %d s of warm-up each%n", c,
+          Bench.seconds, Ladder.WARMUP);
+      System.out.println("| phase | req/s | % of no-op | p50 ms | p99 ms | p99 vs no-op | answers |");
+      System.out.println("|---|---:|---:|---:|---:|---:|---|");
+      for (Bench.Result r : List.of(bare, sold, poll, join)) {
+        System.out.printf("| %s | %.0f | %.0f%% | %.2f | %.2f | %.1f× | %s |%n", r.name(), r.rps(), 100 * r.rps() / bare.rps(),
+            r.p50us() / 1000.0, r.p99us() / 1000.0, (double) r.p99us() / Math.max(1, bare.p99us()), r.statuses());
+      }
+      System.out.printf("poll vs sold-out reserve: %.0f%% of its rate, p99 %.1f×%n", 100 * poll.rps() / sold.rps(),
+          (double) poll.p99us() / Math.max(1, sold.p99us()));
+      System.out.printf("joins: %d places leased for %d joins answered 200 (void share %.1f%%)%n", leased,
+          join.statuses().get("other"), 100.0 * Math.max(0, leased - join.statuses().get("other")) / Math.max(1, leased));
+      System.out.printf("pace: %d admitted in %.1f s = %.1f/s against admitPerSecond %d (%.1f%%)%n", admitted, seconds,
+          admitted / seconds, PACE, 100 * admitted / seconds / PACE);
+      System.out.println("line: " + after);
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
+  }
+
+  static void defineRoom(String saleId, int pace) throws Exception {
+    String body = String.format("{\"item\":\"Bench %s\",\"price\":1.00,\"currency\":\"EUR\",\"stock\":10000000,"
+        + "\"startsAt\":\"%s\",\"endsAt\":\"%s\",\"perBuyerLimit\":1,\"mode\":\"ON_ORDER\","
+        + "\"waitingRoom\":{\"admitPerSecond\":%d,\"maxActive\":1000000,\"admissionTtlSeconds\":1800}}",
+        saleId, Instant.now().minusSeconds(1), Instant.now().plusSeconds(3600), pace);
+    HttpResponse<String> r = Bench.send(HttpRequest.newBuilder(URI.create(Bench.base + "/admin/sales/" + saleId))
+        .header("Authorization", "Bearer " + Bench.ADMIN).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+    if (r.statusCode() != 200) throw new IllegalStateException("define " + saleId + ": " + r.body());
+    Bench.awaitState(saleId, "OPEN");
+  }
+
+  /** Tickets for places 0..n-1 of the sale, signed as the server signs them (HMAC-SHA256 over "ticket." + payload). */
+  static Path tickets(String saleId, int n) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(ROOM_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    long now = System.currentTimeMillis();
+    List<String> lines = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String payload = b64.encodeToString(String.format("{\"sale\":\"%s\",\"buyer\":\"q%d\",\"place\":%d,\"joinedAt\":%d}",
+          saleId, i, i, now).getBytes(StandardCharsets.UTF_8));
+      lines.add(payload + "." + b64.encodeToString(mac.doFinal(("ticket." + payload).getBytes(StandardCharsets.UTF_8))));
+    }
+    Path file = Bench.work.resolve(saleId + "-tickets.txt");
+    Files.write(file, lines);
+    return file;
   }
 }

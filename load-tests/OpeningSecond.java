@@ -47,14 +47,25 @@ public class OpeningSecond {
   static final ScheduledExecutorService TIMER = Executors.newScheduledThreadPool(2);
   static final java.util.concurrent.ExecutorService SOLVER = Executors.newFixedThreadPool(2);
 
-  /** One reserve sent: when (ms after t = 0) and its answer. */
-  record Attempt(long sentMs, int status) {}
+  /** One request sent: when (ms after t = 0), its answer, what it was (reserve, join, poll) and how long it took. */
+  record Attempt(long sentMs, int status, String kind, long tookMs) {
+    Attempt(long sentMs, int status) {
+      this(sentMs, status, "reserve", 0);
+    }
+  }
+
+  static final int ROOM_PACE = Integer.parseInt(env("BENCH_ROOM_PACE", "200"));
+  static final int ROOM_ACTIVE = Integer.parseInt(env("BENCH_ROOM_ACTIVE", "400"));
 
   static String env(String name, String fallback) {
     return System.getenv().getOrDefault(name, fallback);
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("room")) {
+      WaitingRoomOpening.run();
+      return;
+    }
     Path work = Files.createTempDirectory("seckill-opening-");
     double rate = hashesPerSecond();
     double meanSolveS = Math.pow(2, BITS) / rate;
@@ -140,7 +151,7 @@ public class OpeningSecond {
     long sent = (System.nanoTime() - t0) / 1_000_000;
     HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).whenComplete((r, failure) -> {
       int status = failure != null ? 599 : r.statusCode();
-      attempts.add(new Attempt(sent, status));
+      attempts.add(new Attempt(sent, status, "reserve", (System.nanoTime() - t0) / 1_000_000 - sent));
       if ((status != 429 && status != 503) || attempt == TRIES) {
         finished.complete(null);
         return;
@@ -277,5 +288,211 @@ public class OpeningSecond {
     Matcher m = Pattern.compile("\"" + name + "\":\"?([^,\"}]*)").matcher(json);
     if (!m.find()) throw new IllegalStateException("no " + name + " in " + json);
     return m.group(1);
+  }
+}
+
+/**
+ * The opening second with the waiting room off and on (run with {@code opening-second.sh room}): the
+ * same M buyers click at t = 0. Off, they reserve and retry as the page does. On, each joins the
+ * line, polls as told ({@code pollAfterSeconds}), and reserves with its admission token once let in
+ * (at BENCH_ROOM_PACE per second, at most BENCH_ROOM_ACTIVE active). Prints offered, admitted and
+ * answered per second and the p99 of each kind of answer.
+ */
+class WaitingRoomOpening {
+
+  static void run() throws Exception {
+    Path work = Files.createTempDirectory("seckill-opening-room-");
+    Process server = OpeningSecond.start(work);
+    try {
+      BuyerTokens tokens = BuyerTokens.fromConfig(ConfigFactory.parseMap(Map.of("hs256-secret", OpeningSecond.SECRET,
+          "rs256-public-key", "", "verified-token-cache-size", 10)));
+      List<String> off = new ArrayList<>();
+      List<String> on = new ArrayList<>();
+      List<String> warm = new ArrayList<>();
+      for (int i = 0; i < OpeningSecond.BUYERS; i++) {
+        off.add(tokens.mint("off" + i, Duration.ofHours(1)));
+        on.add(tokens.mint("on" + i, Duration.ofHours(1)));
+        warm.add(tokens.mint("warm" + i, Duration.ofHours(1)));
+      }
+      OpeningSecond.define("warmup");
+      OpeningSecond.run("warmup", warm.subList(0, Math.min(500, warm.size())), 0);
+      defineRoom("room-warmup");
+      queued("room-warmup", warm);
+      Thread.sleep(2000);
+
+      OpeningSecond.define("opening-off");
+      List<OpeningSecond.Attempt> plain = OpeningSecond.run("opening-off", off, 0);
+      Thread.sleep(2000);
+      defineRoom("opening-room");
+      List<OpeningSecond.Attempt> room = queued("opening-room", on);
+
+      System.out.printf("%nopening second: %d buyers click at t = 0, one server (rate limit %s/s, burst %s, queue %s, wait budget %s)%n",
+          OpeningSecond.BUYERS, OpeningSecond.env("SECKILL_RATE_LIMIT", "4000"), OpeningSecond.env("SECKILL_RATE_BURST", "400"),
+          OpeningSecond.env("SECKILL_QUEUE_SIZE", "256"), OpeningSecond.env("SECKILL_WAIT_BUDGET", "100ms"));
+      System.out.printf("waiting room on: admitPerSecond %d, maxActive %d; buyers poll as told and reserve once let in%n%n",
+          OpeningSecond.ROOM_PACE, OpeningSecond.ROOM_ACTIVE);
+      System.out.println("per second: room off: reserves offered → 201 / 429 / 503; room on: requests offered (joins + polls + reserves) → let in, 201 / 429 / 503");
+      System.out.println("| second | off: offered | off: 201 / 429 / 503 | on: offered | on: joins / polls / reserves | on: let in | on: 201 / 429 / 503 |");
+      System.out.println("|---|---:|---|---:|---|---:|---|");
+      long end = 0;
+      for (OpeningSecond.Attempt a : plain) end = Math.max(end, a.sentMs());
+      for (OpeningSecond.Attempt a : room) end = Math.max(end, a.sentMs());
+      for (long from = 0; from <= end; from += 1000) {
+        long to = from + 1000;
+        System.out.printf("| %d–%d s | %d | %d / %d / %d | %d | %d / %d / %d | %d | %d / %d / %d |%n", from / 1000, to / 1000,
+            count(plain, from, to, null, 0), count(plain, from, to, "reserve", 201), count(plain, from, to, "reserve", 429),
+            count(plain, from, to, "reserve", 503), count(room, from, to, null, 0), count(room, from, to, "join", 0),
+            count(room, from, to, "poll", 0), count(room, from, to, "reserve", 0), count(room, from, to, "admitted", 0),
+            count(room, from, to, "reserve", 201), count(room, from, to, "reserve", 429), count(room, from, to, "reserve", 503));
+      }
+      System.out.println();
+      System.out.println("p99 per answer kind (ms, from send to answer):");
+      System.out.println("| answer | room off: n | p99 | room on: n | p99 |");
+      System.out.println("|---|---:|---:|---:|---:|");
+      for (String kind : List.of("reserve 201", "reserve 410", "reserve 429", "reserve 503", "join 200", "join 503",
+          "poll 200")) {
+        System.out.printf("| %s | %d | %s | %d | %s |%n", kind, answers(plain, kind).length, p99(answers(plain, kind)),
+            answers(room, kind).length, p99(answers(room, kind)));
+      }
+      summary("off", plain);
+      summary("on", room);
+      System.out.println("server log: " + work.resolve("server.log"));
+    } finally {
+      server.destroy();
+      server.waitFor();
+      OpeningSecond.TIMER.shutdownNow();
+      OpeningSecond.SOLVER.shutdownNow();
+    }
+  }
+
+  static void defineRoom(String saleId) throws Exception {
+    String body = String.format("{\"item\":\"%s\",\"price\":1.00,\"currency\":\"EUR\",\"stock\":1000000,"
+        + "\"startsAt\":\"%s\",\"endsAt\":\"%s\",\"perBuyerLimit\":1,\"mode\":\"ON_ORDER\","
+        + "\"waitingRoom\":{\"admitPerSecond\":%d,\"maxActive\":%d,\"admissionTtlSeconds\":120}}",
+        saleId, Instant.now().minusSeconds(1), Instant.now().plusSeconds(3600), OpeningSecond.ROOM_PACE,
+        OpeningSecond.ROOM_ACTIVE);
+    HttpResponse<String> r = OpeningSecond.HTTP.send(HttpRequest.newBuilder(URI.create(OpeningSecond.BASE + "/admin/sales/" + saleId))
+        .header("Authorization", "Bearer " + OpeningSecond.ADMIN).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) throw new IllegalStateException("define " + saleId + ": " + r.body());
+    while (!OpeningSecond.get("/api/sales/" + saleId + "/status", null).body().contains("\"state\":\"OPEN\"")) Thread.sleep(20);
+  }
+
+  /** Every buyer joins at t = 0, polls as told and reserves once let in; returns every request with its answer. */
+  static List<OpeningSecond.Attempt> queued(String saleId, List<String> buyers) throws Exception {
+    String path = OpeningSecond.field(OpeningSecond.get("/api/sales/" + saleId + "/status", null).body(), "reservePath");
+    ConcurrentLinkedQueue<OpeningSecond.Attempt> attempts = new ConcurrentLinkedQueue<>();
+    long t0 = System.nanoTime();
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (int i = 0; i < buyers.size(); i++) {
+      CompletableFuture<Void> finished = new CompletableFuture<>();
+      done.add(finished);
+      join(saleId, path, buyers.get(i), "req-" + i, 1, t0, attempts, finished);
+    }
+    CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(600, TimeUnit.SECONDS);
+    return new ArrayList<>(attempts);
+  }
+
+  static long since(long t0) {
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  static void join(String saleId, String path, String token, String requestId, int attempt, long t0,
+      ConcurrentLinkedQueue<OpeningSecond.Attempt> attempts, CompletableFuture<Void> finished) {
+    long sent = since(t0);
+    OpeningSecond.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(OpeningSecond.BASE + "/api/sales/" + saleId + "/queue"))
+        .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + token)
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).whenComplete((r, failure) -> {
+          int status = failure != null ? 599 : r.statusCode();
+          attempts.add(new OpeningSecond.Attempt(sent, status, "join", since(t0) - sent));
+          if (status == 200) {
+            answered(saleId, path, token, requestId, OpeningSecond.field(r.body(), "ticket"), r.body(), t0, attempts, finished);
+          } else if ((status == 503 || status == 599) && attempt < 20) {
+            later(() -> join(saleId, path, token, requestId, attempt + 1, t0, attempts, finished), retryAfter(r));
+          } else {
+            finished.complete(null);
+          }
+        });
+  }
+
+  static void answered(String saleId, String path, String token, String requestId, String ticket, String body, long t0,
+      ConcurrentLinkedQueue<OpeningSecond.Attempt> attempts, CompletableFuture<Void> finished) {
+    String state = OpeningSecond.field(body, "state");
+    if (state.equals("ADMITTED")) {
+      attempts.add(new OpeningSecond.Attempt(since(t0), 0, "admitted", 0));
+      reserve(path, token, requestId, OpeningSecond.field(body, "admissionToken"), 1, t0, attempts, finished);
+    } else if (state.equals("WAITING")) {
+      long after = Long.parseLong(OpeningSecond.field(body, "pollAfterSeconds")) * 1000;
+      later(() -> poll(saleId, path, token, requestId, ticket, t0, attempts, finished), after);
+    } else {
+      finished.complete(null);
+    }
+  }
+
+  static void poll(String saleId, String path, String token, String requestId, String ticket, long t0,
+      ConcurrentLinkedQueue<OpeningSecond.Attempt> attempts, CompletableFuture<Void> finished) {
+    long sent = since(t0);
+    OpeningSecond.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(OpeningSecond.BASE + "/api/sales/" + saleId + "/queue"))
+        .timeout(Duration.ofSeconds(20)).header("X-Queue-Ticket", ticket).build(), HttpResponse.BodyHandlers.ofString())
+        .whenComplete((r, failure) -> {
+          int status = failure != null ? 599 : r.statusCode();
+          attempts.add(new OpeningSecond.Attempt(sent, status, "poll", since(t0) - sent));
+          if (status == 200) answered(saleId, path, token, requestId, ticket, r.body(), t0, attempts, finished);
+          else later(() -> poll(saleId, path, token, requestId, ticket, t0, attempts, finished), 2000);
+        });
+  }
+
+  static void reserve(String path, String token, String requestId, String admission, int attempt, long t0,
+      ConcurrentLinkedQueue<OpeningSecond.Attempt> attempts, CompletableFuture<Void> finished) {
+    long sent = since(t0);
+    OpeningSecond.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(OpeningSecond.BASE + path)).timeout(Duration.ofSeconds(20))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .header("X-Admission-Token", admission)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"requestId\":\"" + requestId + "\",\"quantity\":1}")).build(),
+        HttpResponse.BodyHandlers.ofString()).whenComplete((r, failure) -> {
+          int status = failure != null ? 599 : r.statusCode();
+          attempts.add(new OpeningSecond.Attempt(sent, status, "reserve", since(t0) - sent));
+          // a busy answer leaves the admission usable: the page tries again as told
+          if ((status == 429 || status == 503) && attempt < OpeningSecond.TRIES) {
+            later(() -> reserve(path, token, requestId, admission, attempt + 1, t0, attempts, finished), retryAfter(r));
+          } else {
+            finished.complete(null);
+          }
+        });
+  }
+
+  static long retryAfter(HttpResponse<String> r) {
+    String seconds = r == null ? "1" : r.headers().firstValue("Retry-After").orElse("1");
+    return Long.parseLong(seconds) * 1000 + ThreadLocalRandom.current().nextLong(500);
+  }
+
+  static void later(Runnable task, long ms) {
+    OpeningSecond.TIMER.schedule(task, ms, TimeUnit.MILLISECONDS);
+  }
+
+  static long count(List<OpeningSecond.Attempt> attempts, long from, long to, String kind, int status) {
+    return attempts.stream().filter(a -> a.sentMs() >= from && a.sentMs() < to && (kind == null
+        ? !a.kind().equals("admitted") : a.kind().equals(kind)) && (status == 0 || a.status() == status)).count();
+  }
+
+  static long[] answers(List<OpeningSecond.Attempt> attempts, String kindAndStatus) {
+    String[] k = kindAndStatus.split(" ");
+    return attempts.stream().filter(a -> a.kind().equals(k[0]) && a.status() == Integer.parseInt(k[1]))
+        .mapToLong(OpeningSecond.Attempt::tookMs).sorted().toArray();
+  }
+
+  static String p99(long[] sorted) {
+    return sorted.length == 0 ? "–" : String.valueOf(sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)]);
+  }
+
+  static void summary(String name, List<OpeningSecond.Attempt> attempts) {
+    long created = attempts.stream().filter(a -> a.kind().equals("reserve") && a.status() == 201).count();
+    long requests = attempts.stream().filter(a -> !a.kind().equals("admitted")).count();
+    long last = attempts.stream().filter(a -> a.kind().equals("reserve") && a.status() == 201)
+        .mapToLong(a -> a.sentMs() + a.tookMs()).max().orElse(0);
+    long refusedForGood = attempts.stream().filter(a -> a.kind().equals("reserve") && a.status() != 201
+        && a.status() != 429 && a.status() != 503).count();
+    System.out.printf("room %-3s: %d of %d buyers reserved, in %d requests; last 201 at %.1f s; other final answers %d%n",
+        name, created, OpeningSecond.BUYERS, requests, last / 1000.0, refusedForGood);
   }
 }

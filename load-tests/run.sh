@@ -4,13 +4,7 @@
 # BENCH_SECONDS (default 10) each. Prints a table; never part of the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
-  else
-    echo "wrk is needed: sudo apt-get install wrk" >&2; exit 1
-  fi
-fi
+source load-tests/need-wrk.sh
 ulimit -n 65536 2>/dev/null || true
 mvn -q -B -DskipTests package
 java load-tests/Bench.java

@@ -10,6 +10,10 @@
   let busy = false;
   let pendingRequestId = null; // kept across retries so a retry can never buy twice
   let accessToken = null;      // a solved challenge's token, for this request; used up by one reserve
+  let sale = null;             // the sale's definition
+  // the waiting room, when the sale has one: the ticket (kept per buyer, so a reload keeps the place),
+  // where it stands, and the admission token once let in (used up by one reserve)
+  const queue = { answer: null, firstAhead: null, admission: null, admissionExpiresAt: null, timer: null, joining: false };
 
   function fmtMoney(amount, currency) {
     try { return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount); }
@@ -75,7 +79,7 @@
   async function loadSale() {
     const r = await fetch("/api/sales/" + encodeURIComponent(saleId));
     if (!r.ok) { $("item").textContent = "No sale '" + saleId + "'"; return false; }
-    const sale = await r.json();
+    sale = await r.json();
     document.title = sale.item + " – seckill";
     $("item").textContent = sale.item;
     $("description").textContent = sale.description || "";
@@ -113,7 +117,122 @@
       $("countdown-label").textContent = "Ends in";
       $("countdown").textContent = ["ENDED", "CLOSED"].includes(status.state) ? "–" : fmtDuration(Date.parse(status.endsAt) - now);
     }
+    if (status.waitingRoom) { renderQueue(now); return; }
+    $("queue").hidden = true;
+    $("buy").textContent = "Buy now";
     $("buy").disabled = busy || !status.reservePath || !localStorage.getItem(tokenKey);
+  }
+
+  // ---------------------------------------------------------------- the waiting room
+
+  function ticketKey() {
+    return "seckill.ticket." + saleId + "." + (localStorage.getItem(tokenKey + ".buyer") || "");
+  }
+
+  function joinsFrom() {
+    const room = sale && sale.waitingRoom;
+    return Date.parse(room && room.preQueueFrom ? room.preQueueFrom : status.startsAt);
+  }
+
+  function renderQueue(now) {
+    $("queue").hidden = false;
+    const a = queue.answer;
+    const signedIn = !!localStorage.getItem(tokenKey);
+    const over = ["ENDED", "CLOSED", "SOLD_OUT"].includes(status.state) || (a && ["SOLD_OUT", "CLOSED"].includes(a.state));
+    let state = "Waiting room", eta = "", place = "", fill = 0;
+    if (queue.admission && Date.parse(queue.admissionExpiresAt) > now) {
+      state = "It's your turn";
+      eta = "· buy before " + new Date(queue.admissionExpiresAt).toLocaleTimeString();
+      place = "You are in: buy now.";
+      fill = 100;
+    } else if (a && a.state === "WAITING") {
+      state = "You are in line";
+      if (a.ahead === undefined || a.ahead === null) {
+        place = "The line starts when the sale opens; places before that are drawn at random at the opening, so there is no need to hurry.";
+      } else {
+        place = a.ahead === 0 ? "You are next." : a.ahead + " ahead of you.";
+        if (queue.firstAhead === null || a.ahead > queue.firstAhead) queue.firstAhead = a.ahead;
+        fill = queue.firstAhead > 0 ? Math.round(100 * (1 - a.ahead / queue.firstAhead)) : 0;
+      }
+      if (a.etaSeconds !== undefined && a.etaSeconds !== null) eta = "· about " + fmtDuration(a.etaSeconds * 1000) + " to go";
+    } else if (a && a.state === "EXPIRED") {
+      state = "Your turn passed";
+      place = "You were let in but did not buy in time. Join again for a new place.";
+    } else if (over) {
+      state = status.state === "SOLD_OUT" || (a && a.state === "SOLD_OUT") ? "Sold out" : "The sale has ended";
+      place = "";
+    } else if (now < joinsFrom()) {
+      place = "The line opens in " + fmtDuration(joinsFrom() - now) + ".";
+    }
+    $("queue-state").textContent = state;
+    $("queue-eta").textContent = eta;
+    $("queue-place").textContent = place || $("queue-place").textContent;
+    $("queue-fill").style.width = fill + "%";
+    $("queue-bar").setAttribute("aria-valuenow", String(fill));
+    const admitted = queue.admission && Date.parse(queue.admissionExpiresAt) > now;
+    if (admitted) {
+      $("buy").textContent = "Buy now";
+      $("buy").disabled = busy || !status.reservePath || !signedIn;
+    } else {
+      const inLine = a && a.state === "WAITING";
+      $("buy").textContent = inLine ? "Waiting for your turn…" : a && a.state === "EXPIRED" ? "Join again" : "Join the line";
+      $("buy").disabled = busy || queue.joining || inLine || over || !signedIn || now < joinsFrom();
+    }
+  }
+
+  function answered(a) {
+    queue.answer = a;
+    const letIn = a.state === "ADMITTED" && a.admissionToken !== queue.admission;
+    if (a.state === "ADMITTED") {
+      queue.admission = a.admissionToken;
+      queue.admissionExpiresAt = a.admissionExpiresAt;
+    }
+    if (a.state === "SOLD_OUT") say("Sold out.", "bad");
+    render();
+    clearTimeout(queue.timer);
+    if (a.state === "WAITING") {
+      queue.timer = setTimeout(pollQueue, (a.pollAfterSeconds || 2) * 1000);
+    }
+    // the buyer joined to buy: once let in, the page reserves one unit at once
+    if (letIn && !busy) { say("It's your turn: reserving…", "wait"); buy(0); }
+  }
+
+  async function join() {
+    queue.joining = true;
+    render();
+    try {
+      const headers = { "Authorization": "Bearer " + localStorage.getItem(tokenKey) };
+      const held = localStorage.getItem(ticketKey());
+      if (held && !(queue.answer && queue.answer.state === "EXPIRED")) headers["X-Queue-Ticket"] = held;
+      const r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/queue", { method: "POST", headers });
+      const body = await r.json().catch(() => ({}));
+      if (r.ok) {
+        localStorage.setItem(ticketKey(), body.ticket);
+        queue.firstAhead = null;
+        say("");
+        answered(body);
+      } else if (r.status === 401) {
+        localStorage.removeItem(tokenKey);
+        say("Your sign-in expired; enter your name again.", "bad");
+      } else {
+        say({ 410: "Sold out." }[r.status] || body.message || "Could not join the line; try again.", "bad");
+      }
+    } catch (e) {
+      say("Could not reach the shop; try again.", "bad");
+    }
+    queue.joining = false;
+    render();
+  }
+
+  async function pollQueue() {
+    const ticket = localStorage.getItem(ticketKey());
+    if (!ticket) return;
+    try {
+      const r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/queue", { headers: { "X-Queue-Ticket": ticket } });
+      if (r.ok) { answered(await r.json()); return; }
+      if (r.status === 403) { localStorage.removeItem(ticketKey()); queue.answer = null; render(); return; }
+    } catch (e) { /* try again below */ }
+    queue.timer = setTimeout(pollQueue, 2000 + Math.random() * 1000);
   }
 
   async function signIn() {
@@ -141,6 +260,10 @@
   }
 
   async function buy(attempt) {
+    if (status && status.waitingRoom && !(queue.admission && Date.parse(queue.admissionExpiresAt) > Date.now() + offsetMs)) {
+      join();
+      return;
+    }
     if (!status || !status.reservePath) return;
     busy = true;
     render();
@@ -156,6 +279,7 @@
       }
       if (!r) {
         if (accessToken) headers["X-Access-Token"] = accessToken;
+        if (queue.admission) headers["X-Admission-Token"] = queue.admission;
         say(attempt ? "Busy, trying again…" : "Reserving…", "wait");
         r = await fetch(status.reservePath, {
           method: "POST", headers, body: JSON.stringify({ requestId: pendingRequestId, quantity: 1 })
@@ -163,6 +287,8 @@
         body = await r.json().catch(() => ({}));
         // a 429 is answered before the token is looked at; any other answer used it up
         if (r.status !== 429) accessToken = null;
+        // the admission is used by any answer but a busy one (the node frees it again then)
+        if (r.status !== 429 && r.status !== 503) queue.admission = null;
       }
     } catch (e) {
       r = { status: 503, headers: new Headers() };
@@ -191,6 +317,11 @@
     } else if (r.status === 401) {
       localStorage.removeItem(tokenKey);
       say("Your sign-in expired; enter your name again.", "bad");
+    } else if (r.status === 403 && body.error && body.error.startsWith("admission_")) {
+      pendingRequestId = null;
+      queue.admission = null;
+      queue.answer = { state: "EXPIRED" };
+      say("Your turn passed; join the line again.", "bad");
     } else {
       if (r.status !== 503 && r.status !== 429) { pendingRequestId = null; accessToken = null; }
       const text = { 410: "Sold out.", 409: body.message || "Not possible right now." }[r.status];
@@ -204,5 +335,10 @@
   $("buy").addEventListener("click", () => buy(0));
   setInterval(render, 250);
   showBuyer();
-  loadSale().then((found) => { if (found) poll(); });
+  loadSale().then((found) => {
+    if (!found) return;
+    poll();
+    // back on the page with a ticket: pick up the place where it was
+    if (localStorage.getItem(ticketKey())) pollQueue();
+  });
 })();

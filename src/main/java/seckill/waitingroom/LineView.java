@@ -17,9 +17,14 @@ import seckill.serialization.CborSerializable;
  * @param oldestFrom the first rank of the oldest admission still listed
  * @param admittedThrough per second: ranks below this were admitted...
  * @param admittedAtMillis ...from this moment on
+ * @param node the cluster address of the node the line runs on
+ * @param voidFrom void places not yet passed (leased, never given out), as ranges from...
+ * @param voidTo ...to (exclusive), in order, at most {@link #MAX_VOID_RANGES}
+ * @param voidsBefore the void places in the ranges before each one
  */
 public record LineView(String saleId, long version, long admittedThrough, long leasedThrough, long preQueue,
-    long shuffleKey, long oldestFrom, long[] waveThrough, long[] waveAtMillis, Counts counts, long publishedAtMillis)
+    long shuffleKey, long oldestFrom, long[] waveThrough, long[] waveAtMillis, Counts counts, long publishedAtMillis,
+    String node, long[] voidFrom, long[] voidTo, long[] voidsBefore)
     implements CborSerializable {
 
   /**
@@ -30,7 +35,11 @@ public record LineView(String saleId, long version, long admittedThrough, long l
   public record Counts(int active, long waiting, long abandoned, double joinedPerSecond, double admittedPerSecond)
       implements CborSerializable {}
 
-  static LineView of(String saleId, WaitingLine.State state, long version, Instant now, Counts counts) {
+  /** The most void ranges a view carries: the nearest to the mark, where they matter. */
+  static final int MAX_VOID_RANGES = 4096;
+
+  static LineView of(String saleId, WaitingLine.State state, long version, Instant now, Counts counts, String node,
+      java.util.NavigableMap<Long, Long> voids) {
     long[] through = new long[state.recent().size()];
     long[] at = new long[through.length];
     int n = 0;
@@ -45,7 +54,67 @@ public record LineView(String saleId, long version, long admittedThrough, long l
     }
     long oldest = state.recent().isEmpty() ? state.admittedThrough() : state.recent().get(0).from();
     return new LineView(saleId, version, state.admittedThrough(), state.leasedThrough(), state.preQueue(),
-        state.shuffleKey(), oldest, Arrays.copyOf(through, n), Arrays.copyOf(at, n), counts, now.toEpochMilli());
+        state.shuffleKey(), oldest, Arrays.copyOf(through, n), Arrays.copyOf(at, n), counts, now.toEpochMilli(), node,
+        null, null, null).withVoids(voidsToShow(voids, state));
+  }
+
+  /** The void ranges that reach past {@code mark}. */
+  private static java.util.NavigableMap<Long, Long> notPassed(java.util.NavigableMap<Long, Long> voids, long mark) {
+    var straddling = voids.floorEntry(mark);
+    return voids.tailMap(straddling != null && straddling.getValue() > mark ? straddling.getKey() : mark, true);
+  }
+
+  /** The void ranges a view carries: all of a shuffled pre-queue's while its ranks are being let in, else those past the mark. */
+  private static java.util.NavigableMap<Long, Long> voidsToShow(java.util.NavigableMap<Long, Long> voids,
+      WaitingLine.State state) {
+    boolean inShuffledPreQueue = state.opened() && state.shuffleKey() != 0 && state.admittedThrough() < state.preQueue();
+    return inShuffledPreQueue ? voids : notPassed(voids, state.admittedThrough());
+  }
+
+  private LineView withVoids(java.util.NavigableMap<Long, Long> ahead) {
+    int n = Math.min(ahead.size(), MAX_VOID_RANGES);
+    long[] from = new long[n];
+    long[] to = new long[n];
+    long[] before = new long[n];
+    int i = 0;
+    long sum = 0;
+    for (var range : ahead.entrySet()) {
+      if (i == n) break;
+      from[i] = range.getKey();
+      to[i] = range.getValue();
+      before[i] = sum;
+      sum += to[i] - from[i];
+      i++;
+    }
+    return new LineView(saleId, version, admittedThrough, leasedThrough, preQueue, shuffleKey, oldestFrom, waveThrough,
+        waveAtMillis, counts, publishedAtMillis, node, from, to, before);
+  }
+
+  /**
+   * Places ahead of {@code rank}: the ranks between the mark and it, less the void places among them
+   * that the line knows of. In a shuffled pre-queue ranks are not places, so its void places are
+   * taken as spread evenly over its ranks.
+   */
+  public long ahead(long rank) {
+    if (!(preQueue >= 0 && shuffleKey != 0 && admittedThrough < preQueue)) {
+      return Math.max(0, rank - admittedThrough - (voidsBelow(rank) - voidsBelow(admittedThrough)));
+    }
+    double voidShare = (double) voidsBelow(preQueue) / preQueue;
+    long ahead = (long) Math.floor((Math.min(rank, preQueue) - admittedThrough) * (1 - voidShare));
+    if (rank > preQueue) ahead += rank - preQueue - (voidsBelow(rank) - voidsBelow(preQueue));
+    return Math.max(0, ahead);
+  }
+
+  private long voidsBelow(long place) {
+    if (voidFrom == null || voidFrom.length == 0 || place <= voidFrom[0]) return 0;
+    int lo = 0;
+    int hi = voidFrom.length - 1;
+    while (lo < hi) { // the last range starting below the place
+      int mid = (lo + hi + 1) >>> 1;
+      if (voidFrom[mid] < place) lo = mid;
+      else hi = mid - 1;
+    }
+    return voidsBefore[lo] + Math.min(place, voidTo[lo]) - voidFrom[lo];
   }
 
   /** The rank of {@code place}: shuffled among the pre-queue when the key says so, else the place itself. */

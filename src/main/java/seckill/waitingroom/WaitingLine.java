@@ -115,8 +115,12 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   // ---------------------------------------------------------------- what the line reads of its sale
 
-  /** The sale as the line needs it at one moment: its room (operator switches applied) and whether to admit now. */
-  public record Conditions(Sale.WaitingRoom room, Instant startsAt, boolean admitting) {}
+  /**
+   * The sale as the line needs it at one moment: its room (operator switches applied), whether it
+   * started (its start passed, or an operator opened it early) and whether to admit now (open, not
+   * paused, units left).
+   */
+  public record Conditions(Sale.WaitingRoom room, boolean started, boolean admitting) {}
 
   /** Where the line reads its sale's conditions: the node's views and switches. */
   public interface SaleConditions {
@@ -242,7 +246,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     Optional<Conditions> sale = conditions.at(saleId, now);
     List<Event> events = new ArrayList<>();
     boolean opened = state.opened();
-    if (!opened && sale.isPresent() && !now.isBefore(sale.get().startsAt())) {
+    if (!opened && sale.isPresent() && sale.get().started()) {
       events.add(opening(state, sale.get(), now));
       opened = true;
     }
@@ -268,7 +272,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     Optional<Conditions> found = conditions.at(saleId, now);
     if (found.isEmpty() || !found.get().room().enabled()) return publish(state, now, false);
     Conditions sale = found.get();
-    if (!state.opened() && !now.isBefore(sale.startsAt())) {
+    if (!state.opened() && sale.started()) {
       return Effect().persist(opening(state, sale, now)).thenRun(s -> tellViews(s, now, true));
     }
     long ttlMillis = sale.room().admissionTtl().toMillis();
@@ -381,7 +385,8 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
       long[] first = samples.peekFirst();
       double seconds = Math.max(1, (nowMillis - first[0]) / 1000.0);
       views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), now, new LineView.Counts(active(),
-          Math.max(0, given - admitted), abandoned, (given - first[1]) / seconds, (admitted - first[2]) / seconds)));
+          Math.max(0, given - admitted), abandoned, (given - first[1]) / seconds, (admitted - first[2]) / seconds),
+          ctx.getSystem().address().toString(), voids));
     }
   }
 

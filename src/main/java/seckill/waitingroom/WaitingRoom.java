@@ -170,7 +170,8 @@ public final class WaitingRoom {
 
   /** What operators see of a sale's line: the line's figures and this node's observed waits. */
   public record Figures(String saleId, boolean heard, long admittedThrough, long leasedThrough, boolean opened,
-      LineView.Counts line, Instant lineAt, long waitsObserved, Double waitMedianSeconds, Double waitP90Seconds) {}
+      LineView.Counts line, Instant lineAt, String lineNode, long waitsObserved, Double waitMedianSeconds,
+      Double waitP90Seconds) {}
 
   public Figures figures(String saleId) {
     LineView line = lines.get(saleId);
@@ -178,9 +179,9 @@ public final class WaitingRoom {
     long[] sorted = samples == null ? new long[0] : samples.sorted();
     Double median = sorted.length == 0 ? null : sorted[sorted.length / 2] / 1000.0;
     Double p90 = sorted.length == 0 ? null : sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.9))] / 1000.0;
-    if (line == null) return new Figures(saleId, false, 0, 0, false, null, null, sorted.length, median, p90);
+    if (line == null) return new Figures(saleId, false, 0, 0, false, null, null, null, sorted.length, median, p90);
     return new Figures(saleId, true, line.admittedThrough(), line.leasedThrough(), line.opened(), line.counts(),
-        Instant.ofEpochMilli(line.publishedAtMillis()), samples == null ? 0 : samples.count, median, p90);
+        Instant.ofEpochMilli(line.publishedAtMillis()), line.node(), samples == null ? 0 : samples.count, median, p90);
   }
 
   /**
@@ -230,9 +231,11 @@ public final class WaitingRoom {
   }
 
   Optional<WaitingLine.Conditions> conditions(String saleId, Instant now) {
-    return views.get(saleId).flatMap(view -> roomOf(view.definition(), saleId).map(room -> new WaitingLine.Conditions(
-        room, view.definition().startsAt(),
-        view.phase(now) == Sale.Phase.OPEN && !switches.paused(saleId) && view.available() > 0)));
+    return views.get(saleId).flatMap(view -> roomOf(view.definition(), saleId).map(room -> {
+      Sale.Phase phase = view.phase(now);
+      return new WaitingLine.Conditions(room, phase != Sale.Phase.UPCOMING && phase != Sale.Phase.NOT_DEFINED,
+          phase == Sale.Phase.OPEN && !switches.paused(saleId) && view.available() > 0);
+    }));
   }
 
   // ---------------------------------------------------------------- joins
@@ -276,7 +279,7 @@ public final class WaitingRoom {
     wakeIfQuiet(view.saleId(), line, now, phase);
     long rank = line.rankOf(ticket.place());
     if (rank >= line.admittedThrough()) {
-      long ahead = rank - line.admittedThrough();
+      long ahead = line.ahead(rank);
       double rate = line.recentRate(now.toEpochMilli(), 10_000);
       if (rate <= 0) rate = room.admitPerSecond();
       boolean moving = phase == Sale.Phase.OPEN && !switches.paused(view.saleId());

@@ -101,7 +101,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
       Sale.Phase phase = view.phase(now);
       if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return replies.rejected(Sale.refusalFor(phase));
       Instant joinsFrom = settings.joinsFrom(view.definition().startsAt());
-      if (now.isBefore(joinsFrom)) {
+      if (phase == Sale.Phase.UPCOMING && now.isBefore(joinsFrom)) { // an operator may open a sale early
         return error(StatusCodes.CONFLICT, "not_open", "the line for sale " + saleId + " opens at " + joinsFrom);
       }
       if (phase != Sale.Phase.UPCOMING && view.available() == 0) {
@@ -125,7 +125,11 @@ public final class WaitingRoomRoutes extends JsonDirectives {
 
   /** The buyer's place from the desk; once more when that place's admission had expired. */
   private Route placed(SaleViews.View view, Sale.WaitingRoom settings, String buyer, long expiredPlace, boolean again) {
-    CompletionStage<JoinDesk.Answer> asked = room.join(view.saleId(), buyer, view.definition().startsAt(), expiredPlace);
+    Instant now = Instant.now();
+    Instant startsAt = view.definition().startsAt();
+    // pre-queue places end at the opening, also when an operator opened the sale early
+    Instant opensAt = view.phase(now) == Sale.Phase.UPCOMING || now.isAfter(startsAt) ? startsAt : now;
+    CompletionStage<JoinDesk.Answer> asked = room.join(view.saleId(), buyer, opensAt, expiredPlace);
     return onComplete(asked, done -> {
       if (done.isFailure() || done.get() instanceof JoinDesk.NotPlaced) {
         return unavailable("the waiting room could not give a place just now; join again shortly");

@@ -106,6 +106,28 @@ class BrowserTest {
   }
 
   @Test
+  void aBuyerJoinsTheWaitingRoomSeesThePlaceMoveAndIsLetInToBuy() throws Exception {
+    ObjectNode sale = Api.sale(10, 1, "ON_ORDER", null);
+    sale.putObject("waitingRoom").put("admitPerSecond", 1).put("maxActive", 100).put("admissionTtlSeconds", 60);
+    api.defineSale("web-room", sale);
+    for (int i = 0; i < 5; i++) { // five buyers ahead, let in one a second
+      assertEquals(200, api.post("/api/sales/web-room/queue", api.token("ahead-" + i), null).status());
+    }
+    openAs("dave", "web-room");
+    waiting().until(d -> text("buy").equals("Join the line"));
+    browser.findElement(By.id("buy")).click();
+    waiting().until(d -> text("queue-place").matches("\\d+ ahead of you\\."));
+    int first = Integer.parseInt(text("queue-place").split(" ")[0]);
+    shot("sale-waiting-room");
+    waiting().until(d -> text("queue-place").equals("You are next.")
+        || text("queue-place").matches("\\d+ ahead of you\\.") && Integer.parseInt(text("queue-place").split(" ")[0]) < first
+        || text("outcome").startsWith("It's yours"));
+    waiting().until(d -> text("outcome").startsWith("It's yours"));
+    shot("sale-waiting-room-bought");
+    assertEquals(1, api.admin("GET", "/admin/sales/web-room", null).json().get("sold").asInt());
+  }
+
+  @Test
   void aSaleThatAsksForAChallengeIsBoughtThroughTheBrowsersWebCrypto() throws Exception {
     api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"web-pow\":10}}");
     api.defineSale("web-pow", Api.sale(5, 1, "HOLD", 600L));

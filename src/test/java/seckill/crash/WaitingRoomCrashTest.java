@@ -1,0 +1,162 @@
+package seckill.crash;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import seckill.Api;
+import seckill.Await;
+import seckill.NodeProcess;
+import seckill.TestDatabases;
+import seckill.http.Json;
+
+/**
+ * The waiting room on three node processes and one PostgreSQL: buyers joining on different nodes
+ * over time get places in join order within the lease lifetime, places are unique, and killing the
+ * node the sale's line runs on (SIGKILL) loses no place (every ticket still polls and is let in, in
+ * order) and reuses none, also after the node is back.
+ */
+class WaitingRoomCrashTest {
+
+  private static final Duration LEASE_LIFETIME = Duration.ofSeconds(1);
+
+  record Joined(String buyer, long sentNanos, long answeredNanos, long place, String ticket) {}
+
+  private static long placeOf(String ticket) {
+    try {
+      return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(ticket.substring(0, ticket.indexOf('.')))).get("place").asLong();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code count} buyers join one after another, {@code gap} apart, round robin over {@code apis}; a 503 is tried again. */
+  private static List<Joined> join(List<Api> apis, String prefix, int count, Duration gap) throws InterruptedException {
+    List<Joined> joined = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String buyer = prefix + i;
+      String token = CrashBuyers.MINTER.mint(buyer, Duration.ofMinutes(30));
+      long sent = System.nanoTime();
+      int at = i;
+      Api.Response r = Await.value(Duration.ofSeconds(90), Duration.ofMillis(200), buyer + " never got a place", () -> {
+        try {
+          Api.Response answer = apis.get(at % apis.size()).post("/api/sales/roomed/queue", token, null);
+          if (answer.status() == 200) return answer;
+          assertEquals(503, answer.status(), answer.text());
+        } catch (IllegalStateException refused) {
+          // a node going down: the next try
+        }
+        return null;
+      });
+      String ticket = r.json().get("ticket").asText();
+      joined.add(new Joined(buyer, sent, System.nanoTime(), placeOf(ticket), ticket));
+      Thread.sleep(gap.toMillis());
+    }
+    return joined;
+  }
+
+  /** The longest time by which a later join got an earlier place: 0 when every place follows join order. */
+  private static double roughestInversionSeconds(List<Joined> joined) {
+    double worst = 0;
+    for (Joined a : joined) {
+      for (Joined b : joined) {
+        if (b.sentNanos() > a.answeredNanos() && b.place() < a.place()) {
+          worst = Math.max(worst, (b.sentNanos() - a.answeredNanos()) / 1e9);
+        }
+      }
+    }
+    return worst;
+  }
+
+  private static Map<String, String> states(Api api, List<Joined> joined) {
+    Map<String, String> states = new java.util.HashMap<>();
+    for (Joined j : joined) {
+      Api.Response r = api.send("GET", "/api/sales/roomed/queue", null, null, Map.of("X-Queue-Ticket", j.ticket()));
+      assertEquals(200, r.status(), r.text());
+      states.put(j.buyer(), r.json().get("state").asText());
+    }
+    return states;
+  }
+
+  /** Whenever a place is let in, every earlier place among {@code joined} is too. */
+  private static void assertAdmittedInOrder(List<Joined> joined, Map<String, String> states) {
+    List<Joined> byPlace = new ArrayList<>(joined);
+    byPlace.sort(java.util.Comparator.comparingLong(Joined::place));
+    boolean waitingSeen = false;
+    for (Joined j : byPlace) {
+      boolean admitted = states.get(j.buyer()).equals("ADMITTED");
+      assertTrue(!admitted || !waitingSeen, "place " + j.place() + " was let in before an earlier place");
+      waitingSeen |= !admitted;
+    }
+  }
+
+  @Test
+  void placesFollowJoinOrderAcrossNodesAndAKilledLineLosesNoneAndReusesNone() throws Exception {
+    List<NodeProcess> nodes = ClusterCrashTest.cluster("room-crash", TestDatabases.postgres(), Map.of());
+    try {
+      ClusterCrashTest.startAll(nodes);
+      Api first = nodes.get(0).api();
+      ObjectNode sale = Api.sale(100_000, 1, "ON_ORDER", null);
+      sale.putObject("waitingRoom").put("admitPerSecond", 10).put("maxActive", 100_000).put("admissionTtlSeconds", 600);
+      first.defineSale("roomed", sale);
+      List<Api> all = new ArrayList<>();
+      for (NodeProcess n : nodes) {
+        n.api().awaitState("roomed", "OPEN");
+        all.add(n.api());
+      }
+
+      List<Joined> before = join(all, "early-", 90, Duration.ofMillis(40));
+      double rough = roughestInversionSeconds(before);
+      System.out.printf("waiting room FIFO across 3 nodes: the latest join that got an earlier place came %.2f s after%n",
+          rough);
+      assertTrue(rough <= LEASE_LIFETIME.toMillis() / 1000.0 + 0.5,
+          "a join " + rough + " s after another got an earlier place (lease lifetime " + LEASE_LIFETIME + ")");
+
+      JsonNode figures = Await.value(Duration.ofSeconds(30), Duration.ofMillis(200), "no line heard", () -> {
+        JsonNode f = first.admin("GET", "/admin/sales/roomed/queue", null).json();
+        return f.hasNonNull("lineNode") ? f : null;
+      });
+      int victim = -1;
+      for (int i = 0; i < nodes.size(); i++) if (nodes.get(i).address().equals(figures.get("lineNode").asText())) victim = i;
+      assertTrue(victim >= 0, "the line runs on " + figures.get("lineNode"));
+      long highest = before.stream().mapToLong(Joined::place).max().orElseThrow();
+      nodes.get(victim).kill();
+      // blocks the survivors' desks leased before the kill run out within the lease lifetime; every
+      // block after that comes from the lease mark on disk, above every place leased before
+      Thread.sleep(LEASE_LIFETIME.toMillis() + 500);
+      List<Api> survivors = new ArrayList<>();
+      for (int i = 0; i < nodes.size(); i++) if (i != victim) survivors.add(nodes.get(i).api());
+
+      List<Joined> after = join(survivors, "after-kill-", 20, Duration.ofMillis(40));
+      for (Joined j : after) assertTrue(j.place() > highest, "place " + j.place() + " given again after the kill");
+
+      // every ticket from before the kill still counts, and the line lets them in in order
+      Await.value(Duration.ofSeconds(120), Duration.ofSeconds(1), "the early buyers were never all let in", () -> {
+        Map<String, String> states = states(survivors.get(0), before);
+        assertAdmittedInOrder(before, states);
+        return states.values().stream().allMatch("ADMITTED"::equals) ? states : null;
+      });
+
+      nodes.get(victim).launch();
+      nodes.get(victim).awaitReady();
+      List<Joined> back = join(List.of(nodes.get(victim).api()), "back-", 10, Duration.ofMillis(40));
+      Set<Long> places = new HashSet<>();
+      for (List<Joined> part : List.of(before, after, back)) {
+        for (Joined j : part) assertTrue(places.add(j.place()), "place " + j.place() + " given twice");
+      }
+      long highestAfter = after.stream().mapToLong(Joined::place).max().orElseThrow();
+      for (Joined j : back) assertTrue(j.place() > highestAfter, "a place at the restarted node went backwards");
+    } finally {
+      for (NodeProcess n : nodes) n.close();
+    }
+  }
+}
