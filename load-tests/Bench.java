@@ -933,13 +933,13 @@ class RoomBench {
       String figures = Bench.get("/admin/sales/room/queue", Bench.ADMIN).body();
       long leased = Long.parseLong(Bench.field(figures, "leasedThrough"));
 
-      // the pace: the admitted mark over PACE_SECONDS; the line may admit only places that exist
-      long startMark = Long.parseLong(Bench.field(Bench.get("/admin/sales/room/queue", Bench.ADMIN).body(), "admittedThrough"));
+      // the pace: buyers let in (the line's count, void places left out) over PACE_SECONDS
+      long startCount = Long.parseLong(Bench.field(Bench.get("/admin/sales/room/queue", Bench.ADMIN).body(), "admitted"));
       long start = System.nanoTime();
       Thread.sleep(PACE_SECONDS * 1000L);
       String after = Bench.get("/admin/sales/room/queue", Bench.ADMIN).body();
       double seconds = (System.nanoTime() - start) / 1e9;
-      long admitted = Long.parseLong(Bench.field(after, "admittedThrough")) - startMark;
+      long admitted = Long.parseLong(Bench.field(after, "admitted")) - startCount;
 
       System.out.println();
       System.out.printf("waiting room, one node, wrk -t2 -c%d, %d s per phase after 2 x %d s of warm-up each%n", c,

@@ -57,6 +57,12 @@ public class OpeningSecond {
   static final int ROOM_PACE = Integer.parseInt(env("BENCH_ROOM_PACE", "200"));
   static final int ROOM_ACTIVE = Integer.parseInt(env("BENCH_ROOM_ACTIVE", "400"));
 
+  /** Mints buyer tokens the server accepts (its HS256 secret). */
+  static BuyerTokens minter() {
+    return BuyerTokens.fromConfig(ConfigFactory.parseMap(Map.of("hs256-secret", SECRET, "rs256-public-key", "",
+        "verified-token-cache-size", 10, "clock-skew", "5s")));
+  }
+
   static String env(String name, String fallback) {
     return System.getenv().getOrDefault(name, fallback);
   }
@@ -71,8 +77,7 @@ public class OpeningSecond {
     double meanSolveS = Math.pow(2, BITS) / rate;
     Process server = start(work);
     try {
-      BuyerTokens tokens = BuyerTokens.fromConfig(ConfigFactory.parseMap(Map.of("hs256-secret", SECRET,
-          "rs256-public-key", "", "verified-token-cache-size", 10)));
+      BuyerTokens tokens = minter();
       List<String> off = new ArrayList<>();
       List<String> on = new ArrayList<>();
       for (int i = 0; i < BUYERS; i++) {
@@ -234,7 +239,8 @@ public class OpeningSecond {
 
   static Process start(Path work) throws Exception {
     ProcessBuilder pb = new ProcessBuilder("java", "-Xms1g", "-Xmx1g",
-        "-Dseckill.challenge.per-sale.opening-off=0", "-Dseckill.challenge.per-sale.warmup=0", "-jar", "target/seckill.jar");
+        "-Dseckill.challenge.per-sale.opening-off=0", "-Dseckill.challenge.per-sale.warmup=0",
+        "-Dseckill.challenge.per-sale.room-warmup=0", "-Dseckill.challenge.per-sale.opening-room=0", "-jar", "target/seckill.jar");
     Map<String, String> e = pb.environment();
     e.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
     e.put("SECKILL_HTTP_PORT", String.valueOf(PORT));
@@ -304,8 +310,7 @@ class WaitingRoomOpening {
     Path work = Files.createTempDirectory("seckill-opening-room-");
     Process server = OpeningSecond.start(work);
     try {
-      BuyerTokens tokens = BuyerTokens.fromConfig(ConfigFactory.parseMap(Map.of("hs256-secret", OpeningSecond.SECRET,
-          "rs256-public-key", "", "verified-token-cache-size", 10)));
+      BuyerTokens tokens = OpeningSecond.minter();
       List<String> off = new ArrayList<>();
       List<String> on = new ArrayList<>();
       List<String> warm = new ArrayList<>();

@@ -104,9 +104,10 @@ public final class JoinDesk {
     private long to;
     private boolean preQueue;
     private long leasedAtNanos;
-    private int givenFromBlock;
-    private int nextSize;
     private boolean leasing;
+    private long windowStartNanos = System.nanoTime();
+    private long joinsThisWindow;
+    private long joinsLastWindow;
 
     Desk(String saleId, Settings settings, Lines lines, Clock clock, ActorContext<Command> ctx,
         TimerScheduler<Command> timers) {
@@ -115,7 +116,6 @@ public final class JoinDesk {
       this.lines = lines;
       this.clock = clock;
       this.ctx = ctx;
-      this.nextSize = settings.minBlock();
       timers.startTimerWithFixedDelay(new CheckLease(0), settings.leaseLifetime());
     }
 
@@ -130,6 +130,7 @@ public final class JoinDesk {
             if (known != null) {
               join.replyTo().tell(new Placed(known.place(), known.joinedAtMillis(), true));
             } else {
+              counted();
               pending.add(join);
               serve();
             }
@@ -141,7 +142,6 @@ public final class JoinDesk {
             to = got.leased().to();
             preQueue = got.leased().preQueue();
             leasedAtNanos = System.nanoTime();
-            givenFromBlock = 0;
             serve();
             return Behaviors.same();
           })
@@ -175,23 +175,42 @@ public final class JoinDesk {
         }
         if (next < to && !expired(now, join.opensAtMillis())) {
           Placed given = new Placed(next++, now, false);
-          givenFromBlock++;
           placed.put(join.buyer(), given);
           pending.remove(0).replyTo().tell(given);
           continue;
         }
         if (next < to) dropBlock();
-        else if (to > 0) nextSize = bounded(2L * givenFromBlock); // used up within its lifetime: twice as many
-        if (!leasing) lease(Math.max(nextSize, Math.min(settings.maxBlock(), pending.size())));
+        if (!leasing) lease(nextSize());
         return;
       }
     }
 
-    /** Ends a block before it was used up: the rest is void, and the next block holds about what this one gave. */
+    /** Ends a block before it was used up: the rest is void. */
     private void dropBlock() {
       lines.line(saleId).tell(new WaitingLine.Unused(next, to));
-      nextSize = bounded(givenFromBlock + givenFromBlock / 8 + 1);
       next = to;
+    }
+
+    /** Counts a new buyer's join in the current lease lifetime. */
+    private void counted() {
+      long now = System.nanoTime();
+      long lifetime = settings.leaseLifetime().toNanos();
+      if (now - windowStartNanos >= lifetime) {
+        joinsLastWindow = now - windowStartNanos < 2 * lifetime ? joinsThisWindow : 0;
+        joinsThisWindow = 0;
+        windowStartNanos = now;
+      }
+      joinsThisWindow++;
+    }
+
+    /**
+     * The next block: the buyers waiting now, or what one lease lifetime brought lately and a tenth
+     * more, whichever is more (every place a block still has when it expires is void, so a block
+     * is sized by the joins of the last lifetime, not by a burst's first moment).
+     */
+    private int nextSize() {
+      long recent = Math.max(joinsLastWindow, joinsThisWindow);
+      return bounded(Math.max(pending.size(), (long) Math.ceil(recent * 1.1)));
     }
 
     private int bounded(long size) {

@@ -29,11 +29,11 @@ public record LineView(String saleId, long version, long admittedThrough, long l
 
   /**
    * The line's own figures for operators: admitted and not done, waiting (places given and not yet
-   * admitted), admissions that expired unused since the line started on its node, and joins and
-   * admissions per second over the last ten seconds. Void places are left out where the line knows them.
+   * admitted), admissions that expired unused since the line started on its node, joins and
+   * admissions per second over the last ten seconds, and buyers let in (void places left out). Void places are left out where the line knows them.
    */
-  public record Counts(int active, long waiting, long abandoned, double joinedPerSecond, double admittedPerSecond)
-      implements CborSerializable {}
+  public record Counts(int active, long waiting, long abandoned, double joinedPerSecond, double admittedPerSecond,
+      long admitted) implements CborSerializable {}
 
   /** The most void ranges a view carries: the nearest to the mark, where they matter. */
   static final int MAX_VOID_RANGES = 4096;
@@ -141,16 +141,6 @@ public record LineView(String saleId, long version, long admittedThrough, long l
       else lo = mid + 1;
     }
     return waveThrough[lo] > rank ? OptionalLong.of(waveAtMillis[lo]) : OptionalLong.empty();
-  }
-
-  /** Ranks admitted per second over the listed admissions of the last {@code windowMillis}; 0 when none. */
-  public double recentRate(long nowMillis, long windowMillis) {
-    long since = nowMillis - windowMillis;
-    long before = admittedThrough;
-    for (int i = waveThrough.length - 1; i >= 0 && waveAtMillis[i] > since; i--) {
-      before = i == 0 ? oldestFrom : waveThrough[i - 1];
-    }
-    return (admittedThrough - before) * 1000.0 / windowMillis;
   }
 
   @Override

@@ -385,7 +385,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
       long[] first = samples.peekFirst();
       double seconds = Math.max(1, (nowMillis - first[0]) / 1000.0);
       views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), now, new LineView.Counts(active(),
-          Math.max(0, given - admitted), abandoned, (given - first[1]) / seconds, (admitted - first[2]) / seconds),
+          Math.max(0, given - admitted), abandoned, (given - first[1]) / seconds, (admitted - first[2]) / seconds, admitted),
           ctx.getSystem().address().toString(), voids));
     }
   }

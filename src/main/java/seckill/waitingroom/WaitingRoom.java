@@ -274,16 +274,18 @@ public final class WaitingRoom {
     if (line == null || !line.opened()) {
       wakeIfQuiet(view.saleId(), line, now, phase);
       long untilOpen = Math.max(0, Duration.between(now, view.definition().startsAt()).toSeconds());
-      return waiting(null, phase == Sale.Phase.UPCOMING ? untilOpen : null);
+      return waiting(null, phase == Sale.Phase.UPCOMING ? untilOpen : null, untilOpen);
     }
     wakeIfQuiet(view.saleId(), line, now, phase);
     long rank = line.rankOf(ticket.place());
     if (rank >= line.admittedThrough()) {
       long ahead = line.ahead(rank);
-      double rate = line.recentRate(now.toEpochMilli(), 10_000);
+      double rate = line.counts().admittedPerSecond();
       if (rate <= 0) rate = room.admitPerSecond();
       boolean moving = phase == Sale.Phase.OPEN && !switches.paused(view.saleId());
-      return waiting(ahead, moving ? (long) Math.ceil(ahead / rate) : null);
+      // the wait shown is at the recent pace; polls follow the soonest the buyer can be let in (the
+      // room's full pace), so a buyer let in learns it soon and does not hold an active slot unaware
+      return waiting(ahead, moving ? (long) Math.ceil(ahead / rate) : null, (long) Math.ceil(ahead / (double) room.admitPerSecond()));
     }
     OptionalLong at = line.admittedAt(rank);
     long expires = at.isPresent() ? at.getAsLong() + room.admissionTtl().toMillis() : 0;
@@ -297,8 +299,9 @@ public final class WaitingRoom {
     return new QueueAnswer(null, "ADMITTED", 0L, 0L, null, token, Instant.ofEpochMilli(expires));
   }
 
-  private QueueAnswer waiting(Long ahead, Long etaSeconds) {
-    long quarter = etaSeconds == null ? settings.pollMax().toSeconds() / 4 : etaSeconds / 4;
+  /** Waiting, with a poll after a quarter of {@code soonestSeconds} (within the configured bounds) plus jitter. */
+  private QueueAnswer waiting(Long ahead, Long etaSeconds, long soonestSeconds) {
+    long quarter = soonestSeconds / 4;
     long base = Math.max(settings.pollMin().toSeconds(), Math.min(settings.pollMax().toSeconds(), quarter));
     long jitter = Math.round(base * settings.pollJitter() * ThreadLocalRandom.current().nextDouble());
     return new QueueAnswer(null, "WAITING", ahead, etaSeconds, (int) (base + jitter), null, null);

@@ -205,12 +205,12 @@ class WaitingLineTest {
   void aPlaceAheadCountsOnlyThePlacesGivenOut() {
     java.util.TreeMap<Long, Long> voids = new java.util.TreeMap<>(java.util.Map.of(5L, 15L, 20L, 30L, 50L, 60L));
     State state = new State(100, -1, 0, 10, List.of());
-    LineView view = LineView.of("s", state, 1, T0, new LineView.Counts(0, 0, 0, 0, 0), "here", voids);
+    LineView view = LineView.of("s", state, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", voids);
     assertEquals(0, view.ahead(10));
     assertEquals(30 - 5 - 10, view.ahead(40), "ranks 10..39 less the void 10..14 and 20..29");
     assertEquals(80 - 5 - 10 - 10, view.ahead(90));
     State shuffled = new State(100, 80, 42, 10, List.of());
-    LineView pre = LineView.of("s", shuffled, 1, T0, new LineView.Counts(0, 0, 0, 0, 0), "here", voids);
+    LineView pre = LineView.of("s", shuffled, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", voids);
     // in a shuffled pre-queue ranks are not places: its 30 void places of 80 are taken as spread evenly
     assertEquals((long) Math.floor(30 * (1 - 30 / 80.0)), pre.ahead(40));
     assertEquals((long) Math.floor(70 * (1 - 30 / 80.0)) + 10, pre.ahead(90), "after the pre-queue, places again");
