@@ -83,6 +83,9 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   record Tick(long unused) implements Command {}
 
+  /** Writes the leases waiting (see {@link #onLease}). */
+  record FlushLeases(long unused) implements Command {}
+
   public sealed interface Event extends CborSerializable {}
 
   public record PlacesLeased(long through, boolean preQueue) implements Event {}
@@ -189,6 +192,9 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   private int finishedCount;
   /** (millis, places given, admitted) once per tick over the last ten seconds, for the rates. */
   private final ArrayDeque<long[]> samples = new ArrayDeque<>();
+  /** Leases waiting for the next flush. */
+  private final List<Lease> leases = new ArrayList<>();
+  private boolean flushScheduled;
 
   private WaitingLine(String saleId, Settings settings, SaleConditions conditions, ActorRef<LineView> views, Clock clock,
       TimerScheduler<Command> timers, ActorContext<Command> ctx) {
@@ -224,6 +230,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Lease.class, this::onLease)
+        .onCommand(FlushLeases.class, this::onFlushLeases)
         .onCommand(Unused.class, (state, c) -> {
           addVoid(c.from(), c.to());
           return Effect().none();
@@ -241,7 +248,23 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         .build();
   }
 
+  /**
+   * A lease waits for the next flush, which the line sends itself: the leases that arrive while one
+   * is written (Pekko holds them until it is on disk) and those already in the mailbox are written
+   * together, as one event, so a burst of joins costs a few writes, not one per desk.
+   */
   private Effect<Event, State> onLease(State state, Lease lease) {
+    leases.add(lease);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.getSelf().tell(new FlushLeases(0));
+    }
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onFlushLeases(State state, FlushLeases flush) {
+    flushScheduled = false;
+    if (leases.isEmpty()) return Effect().none();
     Instant now = clock.instant();
     Optional<Conditions> sale = conditions.at(saleId, now);
     List<Event> events = new ArrayList<>();
@@ -250,11 +273,20 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
       events.add(opening(state, sale.get(), now));
       opened = true;
     }
-    long from = state.leasedThrough();
-    long to = from + Math.max(1, lease.size());
     boolean pre = !opened;
-    events.add(new PlacesLeased(to, pre));
-    return Effect().persist(events).thenRun(s -> lease.replyTo().tell(new Leased(from, to, pre)));
+    List<Lease> answered = List.copyOf(leases);
+    leases.clear();
+    List<Leased> given = new ArrayList<>(answered.size());
+    long next = state.leasedThrough();
+    for (Lease lease : answered) {
+      long to = next + Math.max(1, lease.size());
+      given.add(new Leased(next, to, pre));
+      next = to;
+    }
+    events.add(new PlacesLeased(next, pre));
+    return Effect().persist(events).thenRun(s -> {
+      for (int i = 0; i < answered.size(); i++) answered.get(i).replyTo().tell(given.get(i));
+    });
   }
 
   private LineOpened opening(State state, Conditions sale, Instant now) {

@@ -215,4 +215,26 @@ class WaitingLineTest {
     assertEquals((long) Math.floor(30 * (1 - 30 / 80.0)), pre.ahead(40));
     assertEquals((long) Math.floor(70 * (1 - 30 / 80.0)) + 10, pre.ahead(90), "after the pre-queue, places again");
   }
+
+  @Test
+  void leasesThatArriveTogetherAreWrittenTogetherAndNeverOverlap() {
+    String id = "line-" + (++lineNo);
+    var line = testKit.spawn(WaitingLine.create(id, SETTINGS,
+        (saleId, now) -> Optional.of(new Conditions(room, true, admitting)), views.ref(), clock));
+    TestProbe<Leased> probe = testKit.createTestProbe();
+    for (int i = 0; i < 50; i++) line.tell(new WaitingLine.Lease(1 + i % 3, probe.ref()));
+    List<Leased> leased = probe.receiveSeveralMessages(50);
+    leased = new ArrayList<>(leased);
+    leased.sort(java.util.Comparator.comparingLong(Leased::from));
+    long next = 0;
+    for (Leased l : leased) {
+      assertEquals(next, l.from(), "blocks follow each other without a gap or an overlap");
+      next = l.to();
+    }
+    var journal = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system());
+    long writes = journal.persistedInStorage(org.apache.pekko.persistence.typed.PersistenceId.of(
+        WaitingLine.ENTITY_KEY.name(), id).id()).stream().filter(e -> e instanceof WaitingLine.PlacesLeased).count();
+    assertTrue(writes < 50, "50 leases sent at once took " + writes + " writes");
+    testKit.stop(line);
+  }
 }
