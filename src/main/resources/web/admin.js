@@ -215,6 +215,8 @@ async function refresh(chart) {
       ["sale rates", Object.entries(v.saleRatePerSecond).map(([k, x]) => `${k}: ${x}/s`).join(", ") || "none"],
       ["challenge difficulty", v.challengeDifficulty || "off"],
       ["sale challenges", Object.entries(v.saleChallengeDifficulty).map(([k, x]) => `${k}: ${x}`).join(", ") || "none"],
+      ["waiting-room pace", Object.entries(v.saleAdmitPerSecond || {}).map(([k, x]) => `${k}: ${x}/s`).join(", ") || "as defined"],
+      ["waiting-room cap", Object.entries(v.saleMaxActive || {}).map(([k, x]) => `${k}: ${x}`).join(", ") || "as defined"],
       ["features off", v.disabledFeatures.join(", ") || "none"],
     ]));
     $("pause-all").textContent = v.pauseAll ? "Resume every sale" : "Pause every sale";
