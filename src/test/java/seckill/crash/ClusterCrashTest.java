@@ -79,7 +79,10 @@ class ClusterCrashTest {
   @Test
   void killingTheNodeThatHostsASaleLosesNoAcknowledgedReservationAndClientsThatFollowRetryAfterGetTheirUnits()
       throws Exception {
-    List<NodeProcess> nodes = cluster("cluster-crash", TestDatabases.postgres(), Map.of());
+    // snapshots all the time, written behind the sale in parts of 512 bytes: the kill lands among them
+    List<NodeProcess> nodes = cluster("cluster-crash", TestDatabases.postgres(), Map.of(
+        "seckill.sale.snapshot-every", "5",
+        "seckill-snapshot-store.part-size", "512"));
     int stock = 100_000;
     try {
       startAll(nodes);
