@@ -180,10 +180,9 @@ public final class AdmissionRoutes extends JsonDirectives {
         return refuse(challenge.get());
       }
       return onSuccess(guards.joinInFlight(saleId, buyer,
-          () -> admission.offer(saleId, buyer, body.requestId(), ReserveEdge.quantityOf(body))).thenApply(outcome -> {
-            room.settle(passed, !(outcome instanceof Admission.Busy));
-            return outcome;
-          }), this::answer);
+          () -> admission.offer(saleId, buyer, body.requestId(), ReserveEdge.quantityOf(body))).whenComplete(
+              (outcome, failure) -> room.settle(passed, failure == null && !(outcome instanceof Admission.Busy))),
+          this::answer);
     }));
   }
 

@@ -70,11 +70,13 @@ public final class JoinDesk {
     EntityRef<WaitingLine.Command> line(String saleId);
   }
 
-  public static void init(ActorSystem<?> system) {
+  /** Starts sharding for desks; a desk stops once {@code saleOver} says its sale ended or closed. */
+  public static void init(ActorSystem<?> system, java.util.function.Predicate<String> saleOver) {
     Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.waiting-room"));
     ClusterSharding sharding = ClusterSharding.get(system);
     Lines lines = saleId -> sharding.entityRefFor(WaitingLine.ENTITY_KEY, saleId);
-    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(saleOf(ctx.getEntityId()), settings, lines, Clock.systemUTC()))
+    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(saleOf(ctx.getEntityId()), settings, lines, Clock.systemUTC(),
+            saleOver, ctx.getShard()))
         .withAllocationStrategy(new VerifiedAllocation(system)));
   }
 
@@ -87,9 +89,10 @@ public final class JoinDesk {
     return deskId.substring(0, deskId.lastIndexOf('~'));
   }
 
-  public static Behavior<Command> create(String saleId, Settings settings, Lines lines, Clock clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Desk(saleId, settings, lines, clock, ctx, timers)
-        .behavior()));
+  public static Behavior<Command> create(String saleId, Settings settings, Lines lines, Clock clock,
+      java.util.function.Predicate<String> saleOver, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Desk(saleId, settings, lines, clock, ctx, timers,
+        saleOver, shard).behavior()));
   }
 
   private static final class Desk {
@@ -108,9 +111,14 @@ public final class JoinDesk {
     private long windowStartNanos = System.nanoTime();
     private long joinsThisWindow;
     private long joinsLastWindow;
+    private final java.util.function.Predicate<String> saleOver;
+    private final ActorRef<ClusterSharding.ShardCommand> shard;
 
     Desk(String saleId, Settings settings, Lines lines, Clock clock, ActorContext<Command> ctx,
-        TimerScheduler<Command> timers) {
+        TimerScheduler<Command> timers, java.util.function.Predicate<String> saleOver,
+        ActorRef<ClusterSharding.ShardCommand> shard) {
+      this.saleOver = saleOver;
+      this.shard = shard;
       this.saleId = saleId;
       this.settings = settings;
       this.lines = lines;
@@ -153,6 +161,8 @@ public final class JoinDesk {
           })
           .onMessage(CheckLease.class, check -> {
             if (pending.isEmpty() && next < to && expired(clock.millis(), Long.MAX_VALUE)) dropBlock();
+            // the sale ended or closed: nobody joins any more, and the buyers it knows need not stay in memory
+            if (pending.isEmpty() && saleOver.test(saleId) && shard != null) shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
             return Behaviors.same();
           })
           .build();
@@ -220,7 +230,8 @@ public final class JoinDesk {
     private void lease(int size) {
       leasing = true;
       ctx.ask(WaitingLine.Leased.class, lines.line(saleId), settings.leaseTimeout(),
-          replyTo -> new WaitingLine.Lease(size, replyTo),
+          replyTo -> new WaitingLine.Lease(size, !pending.isEmpty() && clock.millis() >= pending.get(0).opensAtMillis(),
+              replyTo),
           (leased, failure) -> leased != null ? new GotLease(leased)
               : new LeaseFailed("the line did not answer: " + failure.getMessage()));
     }

@@ -21,10 +21,12 @@ import seckill.serialization.CborSerializable;
  * @param voidFrom void places not yet passed (leased, never given out), as ranges from...
  * @param voidTo ...to (exclusive), in order, at most {@link #MAX_VOID_RANGES}
  * @param voidsBefore the void places in the ranges before each one
+ * @param stoppedSinceMillis when the open sale stopped admitting (paused, sold out), 0 while it admits:
+ *     admissions do not run out meanwhile
  */
 public record LineView(String saleId, long version, long admittedThrough, long leasedThrough, long preQueue,
     long shuffleKey, long oldestFrom, long[] waveThrough, long[] waveAtMillis, Counts counts, long publishedAtMillis,
-    String node, long[] voidFrom, long[] voidTo, long[] voidsBefore)
+    String node, long[] voidFrom, long[] voidTo, long[] voidsBefore, long stoppedSinceMillis)
     implements CborSerializable {
 
   /**
@@ -39,7 +41,7 @@ public record LineView(String saleId, long version, long admittedThrough, long l
   static final int MAX_VOID_RANGES = 4096;
 
   static LineView of(String saleId, WaitingLine.State state, long version, Instant now, Counts counts, String node,
-      java.util.NavigableMap<Long, Long> voids) {
+      java.util.NavigableMap<Long, Long> voids, long stoppedSinceMillis) {
     long[] through = new long[state.recent().size()];
     long[] at = new long[through.length];
     int n = 0;
@@ -55,7 +57,7 @@ public record LineView(String saleId, long version, long admittedThrough, long l
     long oldest = state.recent().isEmpty() ? state.admittedThrough() : state.recent().get(0).from();
     return new LineView(saleId, version, state.admittedThrough(), state.leasedThrough(), state.preQueue(),
         state.shuffleKey(), oldest, Arrays.copyOf(through, n), Arrays.copyOf(at, n), counts, now.toEpochMilli(), node,
-        null, null, null).withVoids(voidsToShow(voids, state));
+        null, null, null, stoppedSinceMillis).withVoids(voidsToShow(voids, state));
   }
 
   /** The void ranges that reach past {@code mark}. */
@@ -87,7 +89,7 @@ public record LineView(String saleId, long version, long admittedThrough, long l
       i++;
     }
     return new LineView(saleId, version, admittedThrough, leasedThrough, preQueue, shuffleKey, oldestFrom, waveThrough,
-        waveAtMillis, counts, publishedAtMillis, node, from, to, before);
+        waveAtMillis, counts, publishedAtMillis, node, from, to, before, stoppedSinceMillis);
   }
 
   /**

@@ -60,8 +60,12 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   public sealed interface Command extends CborSerializable {}
 
-  /** A desk asks for {@code size} places. */
-  public record Lease(int size, ActorRef<Leased> replyTo) implements Command {}
+  /**
+   * A desk asks for {@code size} places; {@code opened} when the desk's node sees the sale started
+   * (so a line whose node sees it a moment later still opens, and the desk gets no pre-queue block
+   * it would drop at once).
+   */
+  public record Lease(int size, boolean opened, ActorRef<Leased> replyTo) implements Command {}
 
   /** Places {@code from} (inclusive) to {@code to} (exclusive); {@code preQueue} while the sale has not opened. */
   public record Leased(long from, long to, boolean preQueue) implements CborSerializable {}
@@ -93,6 +97,9 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /** The sale opened: places below {@code preQueue} were the pre-queue; a key of 0 keeps them in order. */
   public record LineOpened(long preQueue, long shuffleKey, Instant at) implements Event {}
 
+  /** The sale stopped selling for {@code millis} (paused, sold out): admissions still good are good that much longer. */
+  public record AdmissionsDeferred(long millis) implements Event {}
+
   /** Ranks below {@code through} are admitted from {@code atMillis}; admissions before {@code keepAfterMillis} are forgotten. */
   public record Admitted(long through, long atMillis, long keepAfterMillis) implements Event {}
 
@@ -120,19 +127,26 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   /**
    * The sale as the line needs it at one moment: its room (operator switches applied), whether it
-   * started (its start passed, or an operator opened it early) and whether to admit now (open, not
-   * paused, units left).
+   * started (its start passed, or an operator opened it early), whether to admit now (open, not
+   * paused, units left) and whether it is over (ended or closed: the line stops).
    */
-  public record Conditions(Sale.WaitingRoom room, boolean started, boolean admitting) {}
+  public record Conditions(Sale.WaitingRoom room, boolean started, boolean admitting, boolean over) {}
 
   /** Where the line reads its sale's conditions: the node's views and switches. */
   public interface SaleConditions {
     Optional<Conditions> at(String saleId, Instant now);
   }
 
-  public record Settings(Duration tick, Duration publishInterval) {
+  /**
+   * {@code settle}: how old a lease must be before its places are let in: by then its desk has given
+   * them out or said which it will not (a block lives at most the lease lifetime), so places nobody
+   * holds are never let in and never hold an active slot.
+   */
+  public record Settings(Duration tick, Duration publishInterval, Duration settle) {
     static Settings fromConfig(Config room) {
-      return new Settings(room.getDuration("tick"), room.getDuration("publish-interval"));
+      Duration lifetime = room.getDuration("lease-lifetime");
+      return new Settings(room.getDuration("tick"), room.getDuration("publish-interval"),
+          lifetime.plus(lifetime.dividedBy(2)));
     }
   }
 
@@ -140,14 +154,15 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   public static void init(ActorSystem<?> system, SaleConditions conditions, ActorRef<LineView> views) {
     Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.waiting-room"));
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-            ctx -> create(ctx.getEntityId(), settings, conditions, views, Clock.systemUTC()))
+            ctx -> create(ctx.getEntityId(), settings, conditions, views, Clock.systemUTC(), ctx.getShard()))
         .withAllocationStrategy(new VerifiedAllocation(system)));
   }
 
+  /** A line that stops, once its sale is over, through {@code shard} (null: it never stops by itself). */
   public static Behavior<Command> create(String saleId, Settings settings, SaleConditions conditions,
-      ActorRef<LineView> views, Clock clock) {
+      ActorRef<LineView> views, Clock clock, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new WaitingLine(saleId, settings, conditions, views, clock, timers, ctx)));
+        timers -> new WaitingLine(saleId, settings, conditions, views, clock, timers, ctx, shard)));
   }
 
   // ---------------------------------------------------------------- behavior
@@ -155,11 +170,13 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /** An admission wave as the line tracks it in memory: what in it was void or finished. */
   private static final class Live {
     final Wave wave;
+    long atMillis; // the wave's time, later by every stop of the sale since
     int voids;
     final Set<Long> finished = new HashSet<>();
 
     Live(Wave wave, int voids) {
       this.wave = wave;
+      this.atMillis = wave.atMillis();
       this.voids = voids;
     }
 
@@ -195,9 +212,15 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /** Leases waiting for the next flush. */
   private final List<Lease> leases = new ArrayList<>();
   private boolean flushScheduled;
+  /** Leases not yet settled: (leased through, at millis), oldest first; places below {@link #settledThrough} are. */
+  private final ArrayDeque<long[]> unsettled = new ArrayDeque<>();
+  private long settledThrough;
+  /** When the open sale stopped admitting (paused, sold out); 0 while it admits. */
+  private long stoppedSinceMillis;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
 
   private WaitingLine(String saleId, Settings settings, SaleConditions conditions, ActorRef<LineView> views, Clock clock,
-      TimerScheduler<Command> timers, ActorContext<Command> ctx) {
+      TimerScheduler<Command> timers, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard) {
     super(PersistenceId.of(ENTITY_KEY.name(), saleId));
     this.saleId = saleId;
     this.settings = settings;
@@ -206,6 +229,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     this.clock = clock;
     this.timers = timers;
     this.ctx = ctx;
+    this.shard = shard;
   }
 
   @Override
@@ -222,6 +246,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
       rebuild(state);
+      settledThrough = state.leasedThrough(); // leases from before a restart are older than any desk's block
       timers.startTimerWithFixedDelay(new Tick(0), settings.tick());
     }).build();
   }
@@ -233,6 +258,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         .onCommand(FlushLeases.class, this::onFlushLeases)
         .onCommand(Unused.class, (state, c) -> {
           addVoid(c.from(), c.to());
+          creditAdmittedVoids(state, c.from(), c.to());
           return Effect().none();
         })
         .onCommand(Finished.class, (state, c) -> {
@@ -269,7 +295,8 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     Optional<Conditions> sale = conditions.at(saleId, now);
     List<Event> events = new ArrayList<>();
     boolean opened = state.opened();
-    if (!opened && sale.isPresent() && sale.get().started()) {
+    boolean deskSawOpening = leases.stream().anyMatch(Lease::opened);
+    if (!opened && sale.isPresent() && (sale.get().started() || deskSawOpening)) {
       events.add(opening(state, sale.get(), now));
       opened = true;
     }
@@ -284,7 +311,9 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
       next = to;
     }
     events.add(new PlacesLeased(next, pre));
+    long through = next;
     return Effect().persist(events).thenRun(s -> {
+      unsettled.addLast(new long[] {through, now.toEpochMilli()});
       for (int i = 0; i < answered.size(); i++) answered.get(i).replyTo().tell(given.get(i));
     });
   }
@@ -302,25 +331,46 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     double seconds = lastTickMillis == 0 ? 0 : Math.max(0, (now.toEpochMilli() - lastTickMillis) / 1e3);
     lastTickMillis = now.toEpochMilli();
     Optional<Conditions> found = conditions.at(saleId, now);
+    if (found.isPresent() && found.get().over() && shard != null) {
+      shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf())); // ended or closed: nothing more to let in
+    }
     if (found.isEmpty() || !found.get().room().enabled()) return publish(state, now, false);
     Conditions sale = found.get();
     if (!state.opened() && sale.started()) {
       return Effect().persist(opening(state, sale, now)).thenRun(s -> tellViews(s, now, true));
     }
     long ttlMillis = sale.room().admissionTtl().toMillis();
+    if (state.opened() && !sale.admitting()) {
+      // paused or sold out: nobody let in can buy meanwhile, so their admissions do not run out
+      boolean began = stoppedSinceMillis == 0;
+      if (began) stoppedSinceMillis = now.toEpochMilli();
+      allowance = 0;
+      return publish(state, now, began);
+    }
+    if (stoppedSinceMillis != 0) {
+      long stopped = now.toEpochMilli() - stoppedSinceMillis;
+      stoppedSinceMillis = 0;
+      if (!live.isEmpty() && stopped > 0) {
+        for (Live l : live) l.atMillis += stopped;
+        return Effect().persist(new AdmissionsDeferred(stopped)).thenRun(s -> tellViews(s, now, true));
+      }
+    }
     expire(now.toEpochMilli() - ttlMillis);
-    if (!state.opened() || !sale.admitting()) {
+    if (!state.opened()) {
       allowance = 0;
       return publish(state, now, false);
     }
+    long settleBefore = now.toEpochMilli() - settings.settle().toMillis();
+    while (!unsettled.isEmpty() && unsettled.peekFirst()[1] <= settleBefore) settledThrough = unsettled.pollFirst()[0];
     int rate = sale.room().admitPerSecond();
     allowance = Math.min(allowance + rate * seconds, Math.max(1, rate)); // at most one second's worth saved up
     int room = sale.room().maxActive() - active();
     long budget = (long) Math.floor(Math.min(allowance, room));
     if (budget <= 0) return publish(state, now, false);
-    // the next ranks that exist, skipping void places: every rank below the leased mark exists
+    // the next ranks that exist, skipping void places: every rank below the settled lease mark is
+    // held by a buyer or void, and so is the whole of a shuffled pre-queue once the sale opened
     long rank = state.admittedThrough();
-    long end = state.leasedThrough();
+    long end = Math.max(settledThrough, state.shuffleKey() != 0 ? state.preQueue() : 0);
     long admitted = 0;
     int skipped = 0;
     int scanned = 0;
@@ -353,7 +403,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   }
 
   private void expire(long beforeMillis) {
-    while (!live.isEmpty() && live.peekFirst().wave.atMillis() <= beforeMillis) {
+    while (!live.isEmpty() && live.peekFirst().atMillis <= beforeMillis) {
       Live gone = live.pollFirst();
       liveByFrom.remove(gone.wave.from());
       abandoned += gone.active(); // admitted, never used, expired
@@ -370,6 +420,19 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     Map.Entry<Long, Live> found = liveByFrom.floorEntry(rank);
     if (found == null || rank >= found.getValue().wave.through()) return;
     if (found.getValue().finished.add(rank)) finishedCount++;
+  }
+
+  /**
+   * Void places a desk reported after the line had let their ranks in (its lease outlived the settle
+   * time, say): they hold no slot. Counted as done in their wave, like a finished admission.
+   */
+  private void creditAdmittedVoids(State state, long from, long to) {
+    for (long place = from; place < to; place++) {
+      long rank = state.rankOf(place);
+      if (rank >= state.admittedThrough()) continue;
+      Map.Entry<Long, Live> found = liveByFrom.floorEntry(rank);
+      if (found != null && rank < found.getValue().wave.through() && found.getValue().finished.add(rank)) voidSkipped++;
+    }
   }
 
   private void addVoid(long from, long to) {
@@ -418,7 +481,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
       double seconds = Math.max(1, (nowMillis - first[0]) / 1000.0);
       views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), now, new LineView.Counts(active(),
           Math.max(0, given - admitted), abandoned, (given - first[1]) / seconds, (admitted - first[2]) / seconds, admitted),
-          ctx.getSystem().address().toString(), voids));
+          ctx.getSystem().address().toString(), voids, stoppedSinceMillis));
     }
   }
 
@@ -434,6 +497,9 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
             s.recent()))
         .onEvent(LineOpened.class, (s, e) -> new State(s.leasedThrough(), e.preQueue(), e.shuffleKey(),
             s.admittedThrough(), s.recent()))
+        .onEvent(AdmissionsDeferred.class, (s, e) -> new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(),
+            s.admittedThrough(), s.recent().stream()
+                .map(w -> new Wave(w.from(), w.through(), w.atMillis() + e.millis())).toList()))
         .onEvent(Admitted.class, (s, e) -> {
           List<Wave> recent = new ArrayList<>(s.recent().size() + 1);
           for (Wave w : s.recent()) if (w.atMillis() > e.keepAfterMillis()) recent.add(w);

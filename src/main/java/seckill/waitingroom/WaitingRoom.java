@@ -123,7 +123,7 @@ public final class WaitingRoom {
       return Behaviors.same();
     }).build(), "waiting-lines-publisher", Props.empty());
     WaitingLine.init(system, room::conditions, publisher);
-    JoinDesk.init(system);
+    JoinDesk.init(system, room::saleOver);
     Duration flush = config.getDuration("tick");
     system.scheduler().scheduleWithFixedDelay(flush, flush, room::flushFinished, system.executionContext());
     return room;
@@ -234,8 +234,17 @@ public final class WaitingRoom {
     return views.get(saleId).flatMap(view -> roomOf(view.definition(), saleId).map(room -> {
       Sale.Phase phase = view.phase(now);
       return new WaitingLine.Conditions(room, phase != Sale.Phase.UPCOMING && phase != Sale.Phase.NOT_DEFINED,
-          phase == Sale.Phase.OPEN && !switches.paused(saleId) && view.available() > 0);
+          phase == Sale.Phase.OPEN && !switches.paused(saleId) && view.available() > 0, over(phase));
     }));
+  }
+
+  /** True once this node sees the sale ended or closed: its line and desks stop. */
+  boolean saleOver(String saleId) {
+    return views.get(saleId).map(view -> over(view.phase(clock.instant()))).orElse(false);
+  }
+
+  private static boolean over(Sale.Phase phase) {
+    return phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED;
   }
 
   // ---------------------------------------------------------------- joins
@@ -289,6 +298,9 @@ public final class WaitingRoom {
     }
     OptionalLong at = line.admittedAt(rank);
     long expires = at.isPresent() ? at.getAsLong() + room.admissionTtl().toMillis() : 0;
+    // the sale stopped (paused, sold out) after letting this buyer in: the admission does not run
+    // out meanwhile, and the line moves it on by the stop once the sale sells again
+    if (at.isPresent() && line.stoppedSinceMillis() > 0) expires += Math.max(0, now.toEpochMilli() - line.stoppedSinceMillis());
     if (expires <= now.toEpochMilli()) return new QueueAnswer(null, "EXPIRED", null, null, null, null, null);
     if (seenAdmitted.asMap().putIfAbsent(view.saleId() + '|' + rank, Boolean.TRUE) == null) {
       long wait = Math.max(0, at.getAsLong() - ticket.joinedAt());

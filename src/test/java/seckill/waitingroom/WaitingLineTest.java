@@ -38,7 +38,9 @@ class WaitingLineTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("serialization.conf")));
   // ticks come from the test only
-  private static final WaitingLine.Settings SETTINGS = new WaitingLine.Settings(Duration.ofHours(1), Duration.ofMillis(1));
+  private static final WaitingLine.Settings SETTINGS =
+      new WaitingLine.Settings(Duration.ofHours(1), Duration.ofMillis(1), Duration.ZERO);
+  private WaitingLine.Settings settings = SETTINGS;
   private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
 
   private static int lineNo;
@@ -79,13 +81,13 @@ class WaitingLineTest {
   }
 
   private EventSourcedBehaviorTestKit<Command, Event, State> line() {
-    return EventSourcedBehaviorTestKit.create(testKit.system(), WaitingLine.create("line-" + (++lineNo), SETTINGS,
-        (saleId, now) -> Optional.of(new Conditions(room, !now.isBefore(startsAt), admitting)), views.ref(), clock));
+    return EventSourcedBehaviorTestKit.create(testKit.system(), WaitingLine.create("line-" + (++lineNo), settings,
+        (saleId, now) -> Optional.of(new Conditions(room, !now.isBefore(startsAt), admitting, false)), views.ref(), clock, null));
   }
 
   private static Leased lease(EventSourcedBehaviorTestKit<Command, Event, State> line, int size) {
     TestProbe<Leased> probe = testKit.createTestProbe();
-    line.runCommand(new WaitingLine.Lease(size, probe.ref()));
+    line.runCommand(new WaitingLine.Lease(size, false, probe.ref()));
     return probe.receiveMessage();
   }
 
@@ -205,12 +207,12 @@ class WaitingLineTest {
   void aPlaceAheadCountsOnlyThePlacesGivenOut() {
     java.util.TreeMap<Long, Long> voids = new java.util.TreeMap<>(java.util.Map.of(5L, 15L, 20L, 30L, 50L, 60L));
     State state = new State(100, -1, 0, 10, List.of());
-    LineView view = LineView.of("s", state, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", voids);
+    LineView view = LineView.of("s", state, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", voids, 0);
     assertEquals(0, view.ahead(10));
     assertEquals(30 - 5 - 10, view.ahead(40), "ranks 10..39 less the void 10..14 and 20..29");
     assertEquals(80 - 5 - 10 - 10, view.ahead(90));
     State shuffled = new State(100, 80, 42, 10, List.of());
-    LineView pre = LineView.of("s", shuffled, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", voids);
+    LineView pre = LineView.of("s", shuffled, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", voids, 0);
     // in a shuffled pre-queue ranks are not places: its 30 void places of 80 are taken as spread evenly
     assertEquals((long) Math.floor(30 * (1 - 30 / 80.0)), pre.ahead(40));
     assertEquals((long) Math.floor(70 * (1 - 30 / 80.0)) + 10, pre.ahead(90), "after the pre-queue, places again");
@@ -220,9 +222,9 @@ class WaitingLineTest {
   void leasesThatArriveTogetherAreWrittenTogetherAndNeverOverlap() {
     String id = "line-" + (++lineNo);
     var line = testKit.spawn(WaitingLine.create(id, SETTINGS,
-        (saleId, now) -> Optional.of(new Conditions(room, true, admitting)), views.ref(), clock));
+        (saleId, now) -> Optional.of(new Conditions(room, true, admitting, false)), views.ref(), clock, null));
     TestProbe<Leased> probe = testKit.createTestProbe();
-    for (int i = 0; i < 50; i++) line.tell(new WaitingLine.Lease(1 + i % 3, probe.ref()));
+    for (int i = 0; i < 50; i++) line.tell(new WaitingLine.Lease(1 + i % 3, false, probe.ref()));
     List<Leased> leased = probe.receiveSeveralMessages(50);
     leased = new ArrayList<>(leased);
     leased.sort(java.util.Comparator.comparingLong(Leased::from));
@@ -236,5 +238,50 @@ class WaitingLineTest {
         WaitingLine.ENTITY_KEY.name(), id).id()).stream().filter(e -> e instanceof WaitingLine.PlacesLeased).count();
     assertTrue(writes < 50, "50 leases sent at once took " + writes + " writes");
     testKit.stop(line);
+  }
+
+  @Test
+  void placesAreLetInOnlyOnceTheirLeaseSettled() {
+    settings = new WaitingLine.Settings(Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1500));
+    room = room(100, 1_000_000, 60, false);
+    var line = line();
+    lease(line, 10);
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofMillis(500), 2);
+    assertEquals(0, line.getState().admittedThrough(), "a desk may still hold those places, or leave them void");
+    tick(line, Duration.ofMillis(500), 1);
+    assertEquals(10, line.getState().admittedThrough());
+  }
+
+  @Test
+  void voidPlacesReportedAfterTheirRanksWereLetInFreeTheirSlots() {
+    room = room(100, 1_000_000, 60, false);
+    var line = line();
+    lease(line, 20);
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(20, figures(line).active());
+    line.runCommand(new WaitingLine.Unused(15, 20));
+    assertEquals(15, figures(line).active());
+  }
+
+  @Test
+  void aStopOfTheSaleDefersTheAdmissionsSoNobodyLetInLosesTheirTurn() {
+    room = room(100, 1_000_000, 10, false);
+    var line = line();
+    lease(line, 5);
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 1);
+    long admittedAt = line.getState().recent().get(0).atMillis();
+    admitting = false; // paused for a minute, six times the admission time
+    tick(line, Duration.ofMillis(200), 1); // the next tick sees it
+    tick(line, Duration.ofSeconds(30), 2);
+    assertEquals(5, figures(line).active(), "no admission runs out while the sale cannot sell");
+    admitting = true;
+    tick(line, Duration.ofSeconds(1), 1);
+    assertTrue(line.getState().recent().get(0).atMillis() >= admittedAt + 60_000, "the admission moved by the stop");
+    assertEquals(5, figures(line).active());
+    tick(line, Duration.ofSeconds(10), 1);
+    assertEquals(0, figures(line).active(), "and then runs out as usual");
   }
 }
