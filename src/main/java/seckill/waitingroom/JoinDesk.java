@@ -106,7 +106,9 @@ public final class JoinDesk {
     private long next;
     private long to;
     private boolean preQueue;
+    /** When the block in use was asked for: its places are numbered after that, so its age bounds how far out of order they can be. */
     private long leasedAtNanos;
+    private long askedAtNanos;
     private boolean leasing;
     private long windowStartNanos = System.nanoTime();
     private long joinsThisWindow;
@@ -149,7 +151,7 @@ public final class JoinDesk {
             next = got.leased().from();
             to = got.leased().to();
             preQueue = got.leased().preQueue();
-            leasedAtNanos = System.nanoTime();
+            leasedAtNanos = askedAtNanos;
             serve();
             return Behaviors.same();
           })
@@ -229,6 +231,7 @@ public final class JoinDesk {
 
     private void lease(int size) {
       leasing = true;
+      askedAtNanos = System.nanoTime();
       ctx.ask(WaitingLine.Leased.class, lines.line(saleId), settings.leaseTimeout(),
           replyTo -> new WaitingLine.Lease(size, !pending.isEmpty() && clock.millis() >= pending.get(0).opensAtMillis(),
               replyTo),

@@ -67,6 +67,9 @@ class SwitchedAdmissionTest {
         }
         """)))) {
       Api api = node.api();
+      // ready includes the switchboard's first answer: slowed down while it starts (its remembered
+      // start and its write, 1.5 s each), the first change would miss the 3 s ask timeout
+      seckill.TestCluster.awaitReady(node);
       api.defineSale("q", Api.sale(1_000, 1, "ON_ORDER", null));
       String path = api.reservePath("q");
       SlowJournal.delay = SLOW;
