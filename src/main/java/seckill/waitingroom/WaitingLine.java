@@ -480,7 +480,9 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
       long[] first = samples.peekFirst();
       double seconds = Math.max(1, (nowMillis - first[0]) / 1000.0);
       views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), now, new LineView.Counts(active(),
-          Math.max(0, given - admitted), abandoned, (given - first[1]) / seconds, (admitted - first[2]) / seconds, admitted),
+          // places reported void after the sample make "given" go back a little: a rate is never below 0
+          Math.max(0, given - admitted), abandoned, Math.max(0, (given - first[1]) / seconds),
+          Math.max(0, (admitted - first[2]) / seconds), admitted),
           ctx.getSystem().address().toString(), voids, stoppedSinceMillis));
     }
   }
