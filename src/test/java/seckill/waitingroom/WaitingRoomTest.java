@@ -211,6 +211,9 @@ class WaitingRoomTest {
     api.awaitState("wr-pre", "OPEN");
     List<String> late = new ArrayList<>();
     for (int i = 0; i < 20; i++) late.add(join("wr-pre", api.token("late-" + i), null).json().get("ticket").asText());
+    // every desk has said which of its places it left void by now (it keeps a block at most a lease
+    // lifetime, and checks every lifetime), so all the places ahead below are read from one picture
+    Thread.sleep(3000);
     // the line opened: every ticket's place ahead
     long[] aheadEarly = Await.value(Duration.ofSeconds(10), Duration.ofMillis(100), "line never opened here", () -> {
       long[] ahead = new long[early.size()];
@@ -265,5 +268,27 @@ class WaitingRoomTest {
     assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":[]}"), 400, "invalid_body");
     assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":"), 400, "malformed_json");
     assertRefused(api.admin("GET", "/admin/sales/wr-none/queue", null), 404, "sale_not_found");
+  }
+
+  @Test
+  void aBadWaitingRoomInADefinitionIs400AndDefinesNothing() {
+    java.util.List<java.util.function.Consumer<ObjectNode>> bad = java.util.List.of(
+        room -> room.put("admitPerSecond", 0),
+        room -> room.put("admitPerSecond", 100_001),
+        room -> room.remove("maxActive"),
+        room -> room.put("maxActive", -5),
+        room -> room.put("admissionTtlSeconds", 5),
+        room -> room.put("admissionTtlSeconds", 100_000),
+        room -> room.put("preQueueFrom", java.time.Instant.now().plusSeconds(7200).toString()),
+        room -> room.put("shuffleAtOpen", "yes"),
+        room -> room.put("noSuchField", 1));
+    for (int i = 0; i < bad.size(); i++) {
+      ObjectNode sale = roomSale(10, 5, 5);
+      bad.get(i).accept((ObjectNode) sale.get("waitingRoom"));
+      Response r = api.admin("PUT", "/admin/sales/wr-bad-" + i, sale.toString());
+      assertEquals(400, r.status(), i + ": " + r.text());
+      assertTrue(r.error().equals("invalid_definition") || r.error().equals("invalid_body"), r.text());
+      assertRefused(api.get("/api/sales/wr-bad-" + i, null), 404, "sale_not_found");
+    }
   }
 }
