@@ -121,6 +121,25 @@ public final class Api {
     return n;
   }
 
+  /** The sale with a waiting room letting in {@code admitPerSecond}, at most {@code maxActive} at a time. */
+  public static ObjectNode withRoom(ObjectNode sale, int admitPerSecond, int maxActive) {
+    ObjectNode room = sale.putObject("waitingRoom");
+    room.put("admitPerSecond", admitPerSecond);
+    room.put("maxActive", maxActive);
+    return sale;
+  }
+
+  /** What the sale page does in a waiting room: joins the line, polls until let in; the admission token. */
+  public String admissionToken(String saleId, String token) {
+    Response joined = send("POST", "/api/sales/" + saleId + "/queue", token, null, Map.of());
+    if (joined.status() != 200) throw new IllegalStateException("join failed: " + joined.text());
+    String ticket = joined.json().get("ticket").asText();
+    return Await.value(Duration.ofSeconds(30), Duration.ofMillis(100), "never admitted to " + saleId, () -> {
+      Response r = send("GET", "/api/sales/" + saleId + "/queue", null, null, Map.of("X-Queue-Ticket", ticket));
+      return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
+    });
+  }
+
   /** Defines a sale through the admin API, fails unless accepted, and waits for this node's view of it. */
   public void defineSale(String saleId, ObjectNode sale) {
     Response r = admin("PUT", "/admin/sales/" + saleId, sale.toString());

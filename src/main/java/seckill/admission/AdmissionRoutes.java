@@ -2,11 +2,13 @@ package seckill.admission;
 
 import seckill.sale.SaleViews;
 import seckill.sale.SaleReplies;
+import seckill.sale.Sales;
 import seckill.auth.AuthDirectives;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -68,12 +70,14 @@ public final class AdmissionRoutes extends JsonDirectives {
 
   private final SaleReplies replies;
   private final AuthDirectives auth;
+  private final Sales sales;
 
   public AdmissionRoutes(ActorSystem<?> system, SaleViews views, Admission admission, EdgeGuards guards,
       BuyerTokens tokens, Challenges challenges, WaitingRoom room) {
     super(system);
     this.replies = new SaleReplies(system);
     this.auth = new AuthDirectives(system);
+    this.sales = new Sales(system);
     this.views = views;
     this.admission = admission;
     this.guards = guards;
@@ -169,21 +173,33 @@ public final class AdmissionRoutes extends JsonDirectives {
   private Route admit(String saleId, String buyer, ReserveRequest body, SaleViews.View view) {
     Optional<ReserveEdge.Refusal> invalid = edge.body(body, view);
     if (invalid.isPresent()) return refuse(invalid.get());
+    String requestId = body.requestId();
+    // a retry of a request still in flight here gets that request's answer; its tokens were checked
+    Optional<CompletionStage<Admission.Outcome>> running = guards.inFlight(saleId, buyer, requestId);
+    if (running.isPresent()) return onSuccess(running.get(), this::answer);
     return optionalHeaderValueByName(ADMISSION_TOKEN, admitted -> optionalHeaderValueByName(ACCESS_TOKEN, access -> {
-      WaitingRoom.Admission entry = edge.admitted(saleId, view, buyer, admitted);
-      if (entry instanceof WaitingRoom.Refused refused) return refuse(ReserveEdge.Refusal.of(StatusCodes.FORBIDDEN,
-          refused.code(), refused.message()));
-      WaitingRoom.Passed passed = (WaitingRoom.Passed) entry;
-      Optional<ReserveEdge.Refusal> challenge = edge.access(saleId, buyer, body.requestId(), access);
-      if (challenge.isPresent()) {
-        room.settle(passed, false); // the admission stays usable with a solved challenge
-        return refuse(challenge.get());
+      ReserveEdge.Tokens passed = edge.tokens(saleId, view, buyer, requestId, admitted, access);
+      if (passed.refusal() != null) {
+        return passed.spent() ? answeredBefore(saleId, buyer, requestId, passed.refusal()) : refuse(passed.refusal());
       }
-      return onSuccess(guards.joinInFlight(saleId, buyer,
-          () -> admission.offer(saleId, buyer, body.requestId(), ReserveEdge.quantityOf(body))).whenComplete(
-              (outcome, failure) -> room.settle(passed, failure == null && !(outcome instanceof Admission.Busy))),
+      return onSuccess(guards.joinInFlight(saleId, buyer, requestId,
+          () -> admission.offer(saleId, buyer, requestId, ReserveEdge.quantityOf(body))).whenComplete(
+              (outcome, failure) -> edge.settle(passed, access, failure == null && !(outcome instanceof Admission.Busy))),
           this::answer);
     }));
+  }
+
+  /**
+   * A token that was used already, sent again: when it was used for this very request and that got
+   * a reservation, the retry is answered with it (201, as the first time); otherwise the token's
+   * refusal stands. The sale is asked, so the answer is the same on every node.
+   */
+  private Route answeredBefore(String saleId, String buyer, String requestId, ReserveEdge.Refusal spent) {
+    return onComplete(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)), done -> {
+      if (done.isFailure()) return unavailable("the sale did not answer in time; retry with the same requestId");
+      return done.get().reservations().stream().filter(r -> r.requestId().equals(requestId)).findFirst()
+          .map(this::reserved).orElseGet(() -> refuse(spent));
+    });
   }
 
   /**
@@ -206,12 +222,14 @@ public final class AdmissionRoutes extends JsonDirectives {
   private Route answer(Admission.Outcome outcome) {
     if (outcome instanceof Admission.Busy busy) return unavailable(busy.message());
     Sale.ReserveReply reply = ((Admission.Answered) outcome).reply();
-    if (reply instanceof Sale.Reserved reserved) {
-      ReservationView view = ReservationView.of(reserved.reservation());
-      return respondWithHeader(Location.create("/api/reservations/" + view.reservationId()),
-          () -> json(StatusCodes.CREATED, view));
-    }
+    if (reply instanceof Sale.Reserved reserved) return reserved(reserved.reservation());
     return replies.rejected((Sale.Rejected) reply);
+  }
+
+  private Route reserved(Sale.Reservation reservation) {
+    ReservationView view = ReservationView.of(reservation);
+    return respondWithHeader(Location.create("/api/reservations/" + view.reservationId()),
+        () -> json(StatusCodes.CREATED, view));
   }
 
 }

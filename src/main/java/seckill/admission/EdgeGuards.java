@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -90,12 +91,14 @@ public final class EdgeGuards {
   }
 
   /**
-   * Runs {@code send} unless the same buyer already has a request in flight for this sale; then the
-   * second request joins the first one's answer instead of reaching the queue.
+   * Runs {@code send} unless the same request (sale, buyer, requestId) is already in flight on this
+   * node; then the second one joins the first one's answer instead of reaching the queue. Requests
+   * with other requestIds are other requests, each answered for itself: an answer is only ever
+   * shared by the request it was given for.
    */
-  public CompletionStage<Admission.Outcome> joinInFlight(String saleId, String buyer,
+  public CompletionStage<Admission.Outcome> joinInFlight(String saleId, String buyer, String requestId,
       Supplier<CompletionStage<Admission.Outcome>> send) {
-    String key = saleId + '\n' + buyer;
+    String key = inFlightKey(saleId, buyer, requestId);
     CompletableFuture<Admission.Outcome> mine = new CompletableFuture<>();
     CompletableFuture<Admission.Outcome> first = inFlight.putIfAbsent(key, mine);
     if (first != null) return first;
@@ -105,6 +108,16 @@ public final class EdgeGuards {
       else mine.complete(outcome);
     });
     return mine;
+  }
+
+  /** The answer to come of this very request (sale, buyer, requestId) when it is in flight on this node. */
+  public Optional<CompletionStage<Admission.Outcome>> inFlight(String saleId, String buyer, String requestId) {
+    return Optional.ofNullable(inFlight.get(inFlightKey(saleId, buyer, requestId)));
+  }
+
+  private static String inFlightKey(String saleId, String buyer, String requestId) {
+    // none of the three may hold a newline: sale ids, buyer ids and request ids are printable ASCII
+    return saleId + '\n' + buyer + '\n' + requestId;
   }
 
   /**

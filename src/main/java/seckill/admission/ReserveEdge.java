@@ -34,6 +34,10 @@ import seckill.waitingroom.WaitingRoom;
  *   <li>the admission token when the sale has a waiting room: 403
  *   <li>the access token when the sale asks for a challenge: 403
  * </ol>
+ *
+ * <p>The same request (sale, buyer, requestId) already in flight on this node is joined before steps
+ * 10 and 11, and a token refused only for being used already is answered with the reservation of
+ * that request when it has one ({@link AdmissionRoutes}): a retry gets its request's first answer.
  */
 final class ReserveEdge {
 
@@ -128,15 +132,42 @@ final class ReserveEdge {
     return Optional.empty();
   }
 
-  /** Step 10: the waiting room's admission token, when the sale has a room (used up when it passes). */
-  WaitingRoom.Admission admitted(String saleId, SaleViews.View view, String buyer, Optional<String> token) {
-    return room.admit(saleId, view.definition(), buyer, token);
+  /**
+   * What steps 10 and 11 found: the room's admission to settle once the reserve is answered, or a
+   * refusal; {@code spent} when the refusal is only that a good token was used already, so a retry of
+   * the request it was used for can still be answered with that request's reservation.
+   */
+  record Tokens(WaitingRoom.Passed admission, Refusal refusal, boolean spent) {
+    static Tokens refused(String code, String message, boolean spent) {
+      return new Tokens(null, Refusal.of(StatusCodes.FORBIDDEN, code, message), spent);
+    }
   }
 
-  /** Step 11: the access token of a solved challenge, when the sale asks for one (used up when it passes). */
-  Optional<Refusal> access(String saleId, String buyer, String requestId, Optional<String> accessToken) {
-    return challenges.admit(saleId, buyer, requestId, accessToken)
-        .map(refused -> Refusal.of(StatusCodes.FORBIDDEN, refused.code(), refused.message()));
+  /**
+   * Steps 10 and 11: the waiting room's admission token when the sale has a room, then the access
+   * token of a solved challenge when the sale asks for one. Each is used up when it passes;
+   * {@link #settle} gives them back when the reserve got no answer.
+   */
+  Tokens tokens(String saleId, SaleViews.View view, String buyer, String requestId, Optional<String> admissionToken,
+      Optional<String> accessToken) {
+    WaitingRoom.Admission entry = room.admit(saleId, view.definition(), buyer, admissionToken);
+    if (entry instanceof WaitingRoom.Refused refused) return Tokens.refused(refused.code(), refused.message(), refused.spent());
+    WaitingRoom.Passed passed = (WaitingRoom.Passed) entry;
+    Optional<Challenges.Refusal> challenge = challenges.admit(saleId, buyer, requestId, accessToken);
+    if (challenge.isPresent()) {
+      room.settle(passed, false); // the admission stays usable with a solved challenge
+      return Tokens.refused(challenge.get().code(), challenge.get().message(), challenge.get().spent());
+    }
+    return new Tokens(passed, null, false);
+  }
+
+  /**
+   * After the reserve's outcome: an answer from the sale ends the admission; none (the node was busy)
+   * leaves both tokens usable for a retry of the same request.
+   */
+  void settle(Tokens passed, Optional<String> accessToken, boolean answered) {
+    room.settle(passed.admission(), answered);
+    if (!answered) challenges.release(accessToken);
   }
 
   static int quantityOf(ReserveRequest body) {

@@ -35,6 +35,9 @@ public final class BuyerTokens {
 
   private static final Pattern BUYER = Pattern.compile("[A-Za-z0-9_.@:-]{1,128}");
 
+  /** What a buyer id must be, wherever one arrives (a token's sub, a dev token, an operator's bypass). */
+  public static final String BUYER_RULE = "1 to 128 of A-Z a-z 0-9 _ . @ : -";
+
   /** A token already verified: who it names and until when it is good. */
   private record Verified(String buyer, long expiresAtMillis) {}
 
@@ -104,6 +107,8 @@ public final class BuyerTokens {
     }
     try {
       SignedJWT jwt = SignedJWT.parse(token);
+      // the library decodes padded and non-canonical base64url too: one token, one spelling
+      for (var part : jwt.getParsedParts()) if (!Signer.isCanonicalBase64Url(part.toString())) return Optional.empty();
       // sub must be a JSON string: the library would also take a number and turn it into one
       if (!(jwt.getPayload().toJSONObject().get("sub") instanceof String sub) || !isValidBuyer(sub)) return Optional.empty();
       JWTClaimsSet claims = processor.process(jwt, null);

@@ -34,7 +34,7 @@ public final class DevTokenRoutes extends JsonDirectives {
   public Route routes() {
     return path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("dev").slash("tokens"), () -> post(() -> jsonBody(TokenRequest.class, body -> {
       if (!BuyerTokens.isValidBuyer(body.buyer()))
-        return error(StatusCodes.BAD_REQUEST, "invalid_buyer", "buyer must be 1 to 128 of A-Z a-z 0-9 _ . @ : -");
+        return error(StatusCodes.BAD_REQUEST, "invalid_buyer", "buyer must be " + BuyerTokens.BUYER_RULE);
       if (!tokens.canMint())
         return error(StatusCodes.CONFLICT, "not_available", "dev tokens need an HS256 secret, but RS256 is configured");
       return json(StatusCodes.CREATED, new TokenResponse(body.buyer(), tokens.mint(body.buyer(), ttl), Instant.now().plus(ttl)));

@@ -34,18 +34,31 @@ public final class Signer {
     return payload + "." + B64.encodeToString(mac(domain + payload));
   }
 
-  /** The claims when {@code token} carries our signature for {@code domain}; empty for anything else. */
+  /**
+   * The claims when {@code token} carries our signature for {@code domain}; empty for anything else,
+   * including a signature in any but its canonical base64url form.
+   */
   public <T> Optional<T> verify(String domain, String token, Class<T> type) {
     if (token == null) return Optional.empty();
     int dot = token.indexOf('.');
     if (dot <= 0 || dot != token.lastIndexOf('.')) return Optional.empty();
     String payload = token.substring(0, dot);
     try {
-      byte[] signature = B64D.decode(token.substring(dot + 1));
-      if (!MessageDigest.isEqual(signature, mac(domain + payload))) return Optional.empty();
+      // compared as text: the one canonical encoding (no padding, no stray trailing bits) or nothing
+      byte[] signature = token.substring(dot + 1).getBytes(StandardCharsets.US_ASCII);
+      if (!MessageDigest.isEqual(signature, B64.encode(mac(domain + payload)))) return Optional.empty();
       return Optional.ofNullable(Json.MAPPER.readValue(B64D.decode(payload), type));
     } catch (IllegalArgumentException | IOException e) {
       return Optional.empty();
+    }
+  }
+
+  /** True when {@code part} is base64url exactly as an encoder writes it: no padding, no characters outside the alphabet, unused trailing bits zero. */
+  public static boolean isCanonicalBase64Url(String part) {
+    try {
+      return B64.encodeToString(B64D.decode(part)).equals(part);
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

@@ -39,8 +39,15 @@ public final class Challenges {
   /** An access token for one reserve request. */
   public record Granted(String accessToken, Instant expiresAt) implements Outcome {}
 
-  /** Why a challenge or token was refused: the API's error code and a sentence for people. */
-  public record Refusal(String code, String message) implements Outcome {}
+  /**
+   * Why a challenge or token was refused: the API's error code and a sentence for people; {@code spent}
+   * when the token is good but was used already (a retry of its request may still be answered).
+   */
+  public record Refusal(String code, String message, boolean spent) implements Outcome {
+    Refusal(String code, String message) {
+      this(code, message, false);
+    }
+  }
 
   /** The signed content of a challenge. */
   record ChallengeClaims(String sale, String buyer, String nonce, int difficulty, long expires) {}
@@ -139,8 +146,14 @@ public final class Challenges {
     if (!clock.instant().isBefore(Instant.ofEpochMilli(claims.expires())))
       return Optional.of(new Refusal("access_token_expired", "the access token expired; solve a new challenge"));
     if (used.asMap().putIfAbsent("a" + claims.id(), Boolean.TRUE) != null)
-      return Optional.of(new Refusal("access_token_replayed", "the access token was already used; solve a new challenge"));
+      return Optional.of(new Refusal("access_token_replayed", "the access token was already used; solve a new challenge", true));
     return Optional.empty();
+  }
+
+  /** Makes a used access token usable again: the reserve it was used for got no answer (the node was busy). */
+  public void release(Optional<String> token) {
+    if (token.isEmpty()) return;
+    signer.verify(ACCESS, token.get().trim(), AccessClaims.class).ifPresent(claims -> used.invalidate("a" + claims.id()));
   }
 
   /** True when SHA-256(challenge + ":" + solution) starts with at least {@code difficulty} zero bits. */

@@ -1,7 +1,5 @@
 package seckill.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.Function;
@@ -47,27 +45,13 @@ public abstract class JsonDirectives extends AllDirectives {
       T value;
       try {
         value = Json.MAPPER.readValue(entity.getData().toArray(), type);
-      } catch (MismatchedInputException e) {
-        return error(StatusCodes.BAD_REQUEST, "invalid_body", describe(e));
-      } catch (JsonProcessingException e) {
-        return error(StatusCodes.BAD_REQUEST, "malformed_json", "body is not valid JSON: " + e.getOriginalMessage());
       } catch (IOException e) {
-        return error(StatusCodes.BAD_REQUEST, "malformed_json", "body cannot be read");
+        ApiError refused = BodyErrors.of(e);
+        return error(StatusCodes.BAD_REQUEST, refused.error(), refused.message());
       }
       if (value == null) return error(StatusCodes.BAD_REQUEST, "invalid_body", "body must be a JSON object");
       return inner.apply(value);
     });
-  }
-
-  private static String describe(MismatchedInputException e) {
-    String field = e.getPath().stream()
-        .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-        .reduce((a, b) -> a + "." + b)
-        .orElse(null);
-    String detail = e.getOriginalMessage();
-    int cut = detail.indexOf('\n');
-    if (cut > 0) detail = detail.substring(0, cut);
-    return field == null ? "body does not match: " + detail : "field '" + field + "' is invalid: " + detail;
   }
 
   protected Route json(StatusCode status, Object body) {

@@ -40,10 +40,15 @@ public final class SaleJson {
     }
 
     public Sale.Definition toDefinition() {
-      return new Sale.Definition(item, description == null ? "" : description, price, currency, stock, startsAt, endsAt,
+      return new Sale.Definition(item, description == null ? "" : description, canonical(price), currency, stock, startsAt, endsAt,
           perBuyerLimit, mode, holdSeconds == null ? null : java.time.Duration.ofSeconds(holdSeconds),
           waitingRoom == null ? null : waitingRoom.toRoom());
     }
+  }
+
+  /** A price as it is echoed: 1E+3 is 1000 (a negative scale would be written with an exponent). */
+  static BigDecimal canonical(BigDecimal price) {
+    return price == null || price.scale() >= 0 ? price : price.setScale(0);
   }
 
   /**

@@ -60,7 +60,12 @@ public final class WaitingRoom {
   /** A reserve's admission: a refusal, or the rank it uses (to settle once the reserve is answered). */
   public sealed interface Admission permits Refused, Passed {}
 
-  public record Refused(String code, String message) implements Admission {}
+  /** {@code spent}: the token is good but was used already (a retry of its request may still be answered). */
+  public record Refused(String code, String message, boolean spent) implements Admission {
+    Refused(String code, String message) {
+      this(code, message, false);
+    }
+  }
 
   /** {@code rank} is -1 when the sale has no waiting room. */
   public record Passed(String saleId, long rank) implements Admission {
@@ -354,7 +359,7 @@ public final class WaitingRoom {
     if (clock.millis() >= claims.expires())
       return new Refused("admission_expired", "the admission token expired; join the queue again");
     if (used.asMap().putIfAbsent(saleId + '|' + claims.rank(), Boolean.TRUE) != null)
-      return new Refused("admission_used", "the admission token was already used; join the queue again");
+      return new Refused("admission_used", "the admission token was already used; join the queue again", true);
     return new Passed(saleId, claims.rank());
   }
 

@@ -66,21 +66,23 @@ public final class WaitingRoomRoutes extends JsonDirectives {
             saleId -> auth.admin(adminToken, () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE),
                 () -> concat(
                     pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, room.figures(saleId))))),
-                    path("bypass", () -> post(() -> withRoom(saleId, (view, settings) -> bypass(saleId, settings)))))))));
+                    path("bypass", () -> post(() -> withRoom(saleId, this::bypass))))))));
   }
 
-  private Route bypass(String saleId, Sale.WaitingRoom settings) {
+  private Route bypass(SaleViews.View view, Sale.WaitingRoom settings) {
+    Sale.Phase phase = view.phase(Instant.now());
+    if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return replies.rejected(Sale.refusalFor(phase));
     return jsonBody(BypassRequest.class, body -> {
       if (body.buyers() == null || body.buyers().isEmpty() || body.buyers().size() > MAX_BYPASS) {
         return error(StatusCodes.BAD_REQUEST, "invalid_body", "buyers must name 1 to " + MAX_BYPASS + " buyers");
       }
       for (String buyer : body.buyers()) {
-        if (buyer == null || buyer.isBlank() || buyer.length() > 200) {
-          return error(StatusCodes.BAD_REQUEST, "invalid_body", "each buyer must be 1 to 200 characters");
+        if (!BuyerTokens.isValidBuyer(buyer)) {
+          return error(StatusCodes.BAD_REQUEST, "invalid_buyer", "each of buyers must be a buyer id: " + BuyerTokens.BUYER_RULE);
         }
       }
       Instant expires = Instant.now().plus(settings.admissionTtl());
-      return json(StatusCodes.OK, new Bypass(room.bypass(saleId, body.buyers(), expires), expires));
+      return json(StatusCodes.OK, new Bypass(room.bypass(view.saleId(), body.buyers(), expires), expires));
     });
   }
 

@@ -70,6 +70,18 @@ class BuyerTokensTest {
   }
 
   @Test
+  void aTokenInANonCanonicalSpellingIsRefused() {
+    BuyerTokens tokens = BuyerTokens.fromConfig(auth());
+    String token = tokens.mint("dave", Duration.ofMinutes(5));
+    assertEquals(Optional.empty(), tokens.buyerOf(token + "="), "padded signature");
+    String stray = SignerTest.trailingBits(token);
+    if (!stray.equals(token)) assertEquals(Optional.empty(), tokens.buyerOf(stray), "stray trailing bits");
+    String[] parts = token.split("\\.");
+    assertEquals(Optional.empty(), tokens.buyerOf(parts[0] + "=." + parts[1] + "." + parts[2]), "padded header");
+    assertEquals(Optional.of("dave"), tokens.buyerOf(token), "the canonical one still passes");
+  }
+
+  @Test
   void aCachedTokenStillExpires() throws Exception {
     BuyerTokens tokens = BuyerTokens.fromConfig(auth());
     String shortLived = tokens.mint("carol", Duration.ofSeconds(1));

@@ -40,11 +40,8 @@ class WaitingRoomTest {
   }
 
   static ObjectNode roomSale(int stock, int admitPerSecond, int maxActive) {
-    ObjectNode sale = Api.sale(stock, 2, "ON_ORDER", null);
-    ObjectNode room = sale.putObject("waitingRoom");
-    room.put("admitPerSecond", admitPerSecond);
-    room.put("maxActive", maxActive);
-    room.put("admissionTtlSeconds", 60);
+    ObjectNode sale = Api.withRoom(Api.sale(stock, 2, "ON_ORDER", null), admitPerSecond, maxActive);
+    ((ObjectNode) sale.get("waitingRoom")).put("admissionTtlSeconds", 60);
     return sale;
   }
 
@@ -267,6 +264,13 @@ class WaitingRoomTest {
     assertRefused(reserve("wr-ops", bob, "vip-2", bobs), 403, "admission_used");
     assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":[]}"), 400, "invalid_body");
     assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":"), 400, "malformed_json");
+    for (String name : List.of("a\\u0000b", "a b", "", "x".repeat(129), "é")) {
+      assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":[\"" + name + "\"]}"), 400,
+          "invalid_buyer");
+    }
+    api.defineSale("wr-closed", roomSale(10, 5, 5));
+    api.lifecycle("wr-closed", "close", "CLOSED");
+    assertRefused(api.admin("POST", "/admin/sales/wr-closed/queue/bypass", "{\"buyers\":[\"bob\"]}"), 409, "closed");
     assertRefused(api.admin("GET", "/admin/sales/wr-none/queue", null), 404, "sale_not_found");
   }
 
