@@ -62,11 +62,14 @@ public final class Main {
     static final StartFailed INSTANCE = new StartFailed();
   }
 
-  /** Wires every feature into {@code system} and binds HTTP; tests call this with their own config. */
-  public static CompletionStage<ServerBinding> start(ActorSystem<?> system) {
+  /** Where a started node listens: the API, and Pekko Management when it is enabled. */
+  public record Bindings(ServerBinding api, java.util.Optional<ServerBinding> management) {}
+
+  /** Wires every feature into {@code system} and binds HTTP; tests call this with their own config (ports 0 included). */
+  public static CompletionStage<Bindings> start(ActorSystem<?> system) {
     Config config = system.settings().config();
     BuyerTokens tokens = BuyerTokens.init(system); // first: refuses the shipped secrets outside dev mode
-    CompletionStage<?> management = HttpServer.startManagement(system);
+    CompletionStage<java.util.Optional<ServerBinding>> management = HttpServer.startManagement(system);
     joinCluster(system, config);
     Orders.init(system);
     Switches.get(system); // this node's copy of the operator switches, and the switchboard's shard
@@ -82,12 +85,12 @@ public final class Main {
         DevTokenRoutes.init(system, tokens),
         EdgeLadder.init(system, tokens, challenges, room));
 
-    return management.thenCompose(bound -> new HttpServer(system).start(routes)).thenApply(binding -> {
+    return management.thenCompose(managed -> new HttpServer(system).start(routes).thenApply(binding -> {
       String baseUrl = "http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort();
       log.info("HTTP bound at {}", baseUrl);
       if (config.getBoolean("seckill.demo.enabled")) DemoSale.startWhenUp(system, tokens, baseUrl);
-      return binding;
-    });
+      return new Bindings(binding, managed);
+    }));
   }
 
   /** Kubernetes: Cluster Bootstrap; the embedded default: a cluster of one; else the seed nodes in config. */

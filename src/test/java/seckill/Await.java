@@ -37,7 +37,7 @@ public final class Await {
       }
       if (System.nanoTime() > deadline) throw new AssertionError(what + " (waited " + atMost.toSeconds() + " s)", last);
       try {
-        Thread.sleep(every.toMillis());
+        Thread.sleep(every.toMillis()); // the poll interval: this is the condition wait
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted while waiting: " + what, e);

@@ -31,8 +31,8 @@ public final class NodeProcess implements AutoCloseable {
 
   private NodeProcess(String name, int remotePort, Map<String, String> settings) {
     this.name = name;
-    this.httpPort = TestNode.freePort();
-    this.managementPort = TestNode.freePort();
+    this.httpPort = TestPorts.reserve();
+    this.managementPort = TestPorts.reserve();
     this.remotePort = remotePort;
     Map<String, String> all = new LinkedHashMap<>();
     all.put("seckill.http.port", String.valueOf(httpPort));
@@ -87,7 +87,7 @@ public final class NodeProcess implements AutoCloseable {
         // management not up yet
       }
       if (System.nanoTime() > deadline) throw new IllegalStateException(name + " never became ready; log: " + log);
-      Thread.sleep(200);
+      Thread.sleep(200); // the poll interval of this wait for /ready
     }
   }
 

@@ -7,30 +7,35 @@ import java.util.List;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
-/** Three nodes in one JVM forming one cluster on the given journal (seeds: the first two). */
+/**
+ * Three nodes in one JVM forming one cluster on the given journal. Each binds remoting on port 0; the
+ * first forms the cluster, the others join through the addresses of the nodes already running.
+ */
 public final class TestCluster {
 
   private TestCluster() {}
 
   /** Starts three members and waits until each sees three members Up. */
   public static List<TestNode> start(Config db) {
-    int[] ports = {TestNode.freePort(), TestNode.freePort(), TestNode.freePort()};
     List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    for (int port : ports) nodes.add(startMember(db, port, ports));
+    for (int i = 0; i < 3; i++) nodes.add(startMember(db, nodes));
     awaitUp(nodes);
     return nodes;
   }
 
-  /** One member on remoting port {@code port} of the cluster whose members use {@code ports}. */
-  public static TestNode startMember(Config db, int port, int[] ports) {
-    String seeds = "[\"pekko://seckill@127.0.0.1:" + ports[0] + "\", \"pekko://seckill@127.0.0.1:" + ports[1] + "\"]";
+  /**
+   * One member joining the cluster of {@code running} (those not stopped are its seed nodes), or
+   * forming a cluster of its own when none runs.
+   */
+  public static TestNode startMember(Config db, List<TestNode> running) {
+    List<String> seeds = running.stream().filter(n -> !n.system.whenTerminated().isCompleted())
+        .map(n -> "\"" + n.address() + "\"").toList();
     return TestNode.start(db, ConfigFactory.parseString("""
-        pekko.remote.artery.canonical.port = %d
-        pekko.cluster.seed-nodes = %s
+        pekko.cluster.seed-nodes = [%s]
         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-        seckill.cluster.join-self = off
+        seckill.cluster.join-self = %s
         seckill.admission.wait-budget = 10s
-        """.formatted(port, seeds)));
+        """.formatted(String.join(", ", seeds), seeds.isEmpty() ? "on" : "off")));
   }
 
   /** Waits until every node sees three members Up. */

@@ -46,7 +46,7 @@ public final class TestDatabases {
   public static synchronized Config postgres() {
     try {
       if (postgres == null) {
-        postgres = durable(EmbeddedPostgres.builder()).start();
+        postgres = durable(EmbeddedPostgres.builder()).setPort(TestPorts.reserve()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
             postgres.close();

@@ -31,7 +31,7 @@ public final class TestKafka implements AutoCloseable {
   }
 
   public static TestKafka start() throws Exception {
-    return start(Files.createTempDirectory("seckill-kafka-"), TestNode.freePort(), TestNode.freePort());
+    return start(Files.createTempDirectory("seckill-kafka-"), TestPorts.reserve(), TestPorts.reserve());
   }
 
   /** A broker with its data in {@code dir}: formatted on first use, reused as it is afterwards. */
@@ -87,7 +87,7 @@ public final class TestKafka implements AutoCloseable {
           close();
           throw new IllegalStateException("kafka did not start: " + Files.readString(dir.resolve("broker.log")));
         }
-        Thread.sleep(250);
+        Thread.sleep(250); // the poll interval of this wait for the broker
       }
     }
   }

@@ -17,7 +17,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import seckill.journal.Journal;
 import seckill.sale.Sale;
 
-/** A whole seckill node started through {@link Main#start}, on free ports, against the given journal. */
+/** A whole seckill node started through {@link Main#start} on ports it binds itself (0), against the given journal. */
 public final class TestNode implements AutoCloseable {
 
   private static final Config TEST_DEFAULTS = ConfigFactory.parseString("""
@@ -25,6 +25,7 @@ public final class TestNode implements AutoCloseable {
       pekko.coordinated-shutdown.exit-jvm = off
       pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
       seckill.http.port = 0
+      pekko.management.http.port = 0
       seckill.demo.enabled = off
       # tests play one buyer at machine speed (dozens of requests a second); the per-buyer throttle,
       # a defence against exactly that, is off unless a test turns it on (admission.HotSpotsTest)
@@ -35,17 +36,18 @@ public final class TestNode implements AutoCloseable {
   public final ActorSystem<Void> system;
   public final String baseUrl;
   public final Config config;
+  private final String managementUrl;
 
-  private TestNode(ActorSystem<Void> system, String baseUrl, Config config) {
+  private TestNode(ActorSystem<Void> system, String baseUrl, String managementUrl, Config config) {
     this.system = system;
     this.baseUrl = baseUrl;
+    this.managementUrl = managementUrl;
     this.config = config;
   }
 
   /** Full config of a test node: overrides, then the journal, then our application.conf. */
   public static Config config(Config db, Config overrides) {
-    Config merged = overrides.withFallback(TEST_DEFAULTS)
-        .withFallback(ConfigFactory.parseString("pekko.management.http.port = " + freePort())).withFallback(db)
+    Config merged = overrides.withFallback(TEST_DEFAULTS).withFallback(db)
         .withFallback(ConfigFactory.parseResources("application.conf"));
     return Journal.config(ConfigFactory.load(merged));
   }
@@ -59,33 +61,27 @@ public final class TestNode implements AutoCloseable {
     Journal.prepare(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "seckill", config);
     try {
-      ServerBinding binding = Main.start(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return new TestNode(system, "http://127.0.0.1:" + binding.localAddress().getPort(), config);
+      Main.Bindings bound = Main.start(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return new TestNode(system, url(bound.api()), bound.management().map(TestNode::url).orElse(null), config);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("node did not start", e);
     }
   }
 
-  private static final Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  /**
-   * A TCP port free on 127.0.0.1 right now, and never handed out before in this JVM: the OS may give
-   * a just-closed port again, and two nodes started from one test must not both be given it.
-   */
-  public static int freePort() {
-    while (true) {
-      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-        if (HANDED_OUT.add(s.getLocalPort())) return s.getLocalPort();
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+  private static String url(ServerBinding binding) {
+    return "http://127.0.0.1:" + binding.localAddress().getPort();
   }
 
   /** Pekko Management's base URL on this node. */
   public String managementUrl() {
-    return "http://127.0.0.1:" + config.getInt("pekko.management.http.port");
+    if (managementUrl == null) throw new IllegalStateException("this node runs without Pekko Management");
+    return managementUrl;
+  }
+
+  /** The node's cluster address (its remoting port is the one it bound). */
+  public String address() {
+    return org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString();
   }
 
   public Api api() {

@@ -27,7 +27,7 @@ public final class TestPostgres implements AutoCloseable {
 
   /** A fresh server with a {@code seckill} database and ddl/postgres.sql applied. */
   public static TestPostgres start() throws Exception {
-    TestPostgres pg = new TestPostgres(Files.createTempDirectory("seckill-pg-"), TestNode.freePort());
+    TestPostgres pg = new TestPostgres(Files.createTempDirectory("seckill-pg-"), TestPorts.reserve());
     pg.startServer();
     try (Connection c = pg.server.getPostgresDatabase().getConnection()) {
       c.createStatement().execute("CREATE DATABASE seckill");
@@ -49,7 +49,7 @@ public final class TestPostgres implements AutoCloseable {
     postmaster.descendants().forEach(ProcessHandle::destroyForcibly);
     postmaster.destroyForcibly();
     postmaster.onExit().get();
-    while (postmaster.descendants().anyMatch(ProcessHandle::isAlive)) Thread.sleep(50);
+    while (postmaster.descendants().anyMatch(ProcessHandle::isAlive)) Thread.sleep(50); // poll: no event when the last backend is gone
     try {
       server.close(); // releases zonky's lock on the folder; its pg_ctl stop finds nothing to stop
     } catch (Exception alreadyDead) {

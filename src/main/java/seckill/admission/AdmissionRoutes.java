@@ -180,25 +180,25 @@ public final class AdmissionRoutes extends JsonDirectives {
     return optionalHeaderValueByName(ADMISSION_TOKEN, admitted -> optionalHeaderValueByName(ACCESS_TOKEN, access -> {
       ReserveEdge.Tokens passed = edge.tokens(saleId, view, buyer, requestId, admitted, access);
       if (passed.refusal() != null) {
-        return passed.spent() ? answeredBefore(saleId, buyer, requestId, passed.refusal()) : refuse(passed.refusal());
+        return passed.expired() ? answeredBefore(saleId, buyer, requestId, passed.refusal()) : refuse(passed.refusal());
       }
       return onSuccess(guards.joinInFlight(saleId, buyer, requestId,
           () -> admission.offer(saleId, buyer, requestId, ReserveEdge.quantityOf(body))).whenComplete(
-              (outcome, failure) -> edge.settle(passed, access, failure == null && !(outcome instanceof Admission.Busy))),
+              (outcome, failure) -> edge.settle(passed, outcome)),
           this::answer);
     }));
   }
 
   /**
-   * A token that was used already, sent again: when it was used for this very request and that got
-   * a reservation, the retry is answered with it (201, as the first time); otherwise the token's
-   * refusal stands. The sale is asked, so the answer is the same on every node.
+   * A token that expired, sent with a retry: when its request got a reservation, the retry is
+   * answered with it (201, as the first time); otherwise the token's refusal stands. The sale is
+   * asked, and only asked: nothing new is reserved on an expired token.
    */
-  private Route answeredBefore(String saleId, String buyer, String requestId, ReserveEdge.Refusal spent) {
+  private Route answeredBefore(String saleId, String buyer, String requestId, ReserveEdge.Refusal expired) {
     return onComplete(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)), done -> {
       if (done.isFailure()) return unavailable("the sale did not answer in time; retry with the same requestId");
       return done.get().reservations().stream().filter(r -> r.requestId().equals(requestId)).findFirst()
-          .map(this::reserved).orElseGet(() -> refuse(spent));
+          .map(this::reserved).orElseGet(() -> refuse(expired));
     });
   }
 

@@ -102,7 +102,15 @@ public final class EdgeGuards {
     CompletableFuture<Admission.Outcome> mine = new CompletableFuture<>();
     CompletableFuture<Admission.Outcome> first = inFlight.putIfAbsent(key, mine);
     if (first != null) return first;
-    send.get().whenComplete((outcome, failure) -> {
+    CompletionStage<Admission.Outcome> sent;
+    try {
+      sent = send.get();
+    } catch (RuntimeException e) {
+      inFlight.remove(key, mine); // its retries must not wait on an answer that never comes
+      mine.completeExceptionally(e);
+      return mine;
+    }
+    sent.whenComplete((outcome, failure) -> {
       inFlight.remove(key, mine);
       if (failure != null) mine.completeExceptionally(failure);
       else mine.complete(outcome);

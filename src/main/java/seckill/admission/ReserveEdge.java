@@ -36,8 +36,9 @@ import seckill.waitingroom.WaitingRoom;
  * </ol>
  *
  * <p>The same request (sale, buyer, requestId) already in flight on this node is joined before steps
- * 10 and 11, and a token refused only for being used already is answered with the reservation of
- * that request when it has one ({@link AdmissionRoutes}): a retry gets its request's first answer.
+ * 10 and 11; a token is taken by the first request that presents it and passes that request's
+ * retries; a token refused only for having expired is answered with the reservation of its request
+ * when it has one ({@link AdmissionRoutes}): a retry gets its request's first answer.
  */
 final class ReserveEdge {
 
@@ -133,41 +134,40 @@ final class ReserveEdge {
   }
 
   /**
-   * What steps 10 and 11 found: the room's admission to settle once the reserve is answered, or a
-   * refusal; {@code spent} when the refusal is only that a good token was used already, so a retry of
-   * the request it was used for can still be answered with that request's reservation.
+   * What steps 10 and 11 found: the passes to settle once the reserve is answered, or a refusal;
+   * {@code expired} when the refusal is only that a good token expired, so a retry of a request
+   * that got a reservation with it can still be answered with that reservation.
    */
-  record Tokens(WaitingRoom.Passed admission, Refusal refusal, boolean spent) {
-    static Tokens refused(String code, String message, boolean spent) {
-      return new Tokens(null, Refusal.of(StatusCodes.FORBIDDEN, code, message), spent);
+  record Tokens(WaitingRoom.Passed admission, Challenges.Passed access, Refusal refusal, boolean expired) {
+    static Tokens refused(String code, String message, boolean expired) {
+      return new Tokens(null, null, Refusal.of(StatusCodes.FORBIDDEN, code, message), expired);
     }
   }
 
   /**
    * Steps 10 and 11: the waiting room's admission token when the sale has a room, then the access
-   * token of a solved challenge when the sale asks for one. Each is used up when it passes;
-   * {@link #settle} gives them back when the reserve got no answer.
+   * token of a solved challenge when the sale asks for one. The first request to present a token
+   * takes it; retries of that request pass again, other requests are refused ({@link seckill.auth.TokenUses}).
    */
   Tokens tokens(String saleId, SaleViews.View view, String buyer, String requestId, Optional<String> admissionToken,
       Optional<String> accessToken) {
-    WaitingRoom.Admission entry = room.admit(saleId, view.definition(), buyer, admissionToken);
-    if (entry instanceof WaitingRoom.Refused refused) return Tokens.refused(refused.code(), refused.message(), refused.spent());
-    WaitingRoom.Passed passed = (WaitingRoom.Passed) entry;
-    Optional<Challenges.Refusal> challenge = challenges.admit(saleId, buyer, requestId, accessToken);
-    if (challenge.isPresent()) {
-      room.settle(passed, false); // the admission stays usable with a solved challenge
-      return Tokens.refused(challenge.get().code(), challenge.get().message(), challenge.get().spent());
-    }
-    return new Tokens(passed, null, false);
+    WaitingRoom.Admission entry = room.admit(saleId, view.definition(), buyer, requestId, admissionToken);
+    if (entry instanceof WaitingRoom.Refused refused) return Tokens.refused(refused.code(), refused.message(), refused.expired());
+    Challenges.Access access = challenges.admit(saleId, buyer, requestId, accessToken);
+    if (access instanceof Challenges.Refusal refused) return Tokens.refused(refused.code(), refused.message(), refused.expired());
+    return new Tokens((WaitingRoom.Passed) entry, (Challenges.Passed) access, null, false);
   }
 
   /**
-   * After the reserve's outcome: an answer from the sale ends the admission; none (the node was busy)
-   * leaves both tokens usable for a retry of the same request.
+   * After the reserve's outcome: the sale's answer ends the admission, and a refusal by the sale
+   * spends both tokens; no answer (the node was busy) leaves them to the request's retry.
    */
-  void settle(Tokens passed, Optional<String> accessToken, boolean answered) {
-    room.settle(passed.admission(), answered);
-    if (!answered) challenges.release(accessToken);
+  void settle(Tokens passed, Admission.Outcome outcome) {
+    WaitingRoom.Answer answer = outcome instanceof Admission.Answered answered
+        ? answered.reply() instanceof Sale.Reserved ? WaitingRoom.Answer.RESERVED : WaitingRoom.Answer.REFUSED
+        : WaitingRoom.Answer.NONE;
+    room.settle(passed.admission(), answer);
+    if (answer == WaitingRoom.Answer.REFUSED) challenges.refused(passed.access());
   }
 
   static int quantityOf(ReserveRequest body) {

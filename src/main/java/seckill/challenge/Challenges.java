@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToIntFunction;
 import seckill.auth.Signer;
+import seckill.auth.TokenUses;
 
 /**
  * The sale access challenge: a proof of work bound to (sale, buyer), traded for an access token
@@ -40,13 +41,22 @@ public final class Challenges {
   public record Granted(String accessToken, Instant expiresAt) implements Outcome {}
 
   /**
-   * Why a challenge or token was refused: the API's error code and a sentence for people; {@code spent}
-   * when the token is good but was used already (a retry of its request may still be answered).
+   * Why a challenge or token was refused: the API's error code and a sentence for people; {@code expired}
+   * when the access token was good but has expired (a retry of a request that got a reservation
+   * with it may still be answered with that reservation).
    */
-  public record Refusal(String code, String message, boolean spent) implements Outcome {
+  public record Refusal(String code, String message, boolean expired) implements Outcome, Access {
     Refusal(String code, String message) {
       this(code, message, false);
     }
+  }
+
+  /** What a reserve's access token amounts to: a refusal, or a pass to settle once the reserve is answered. */
+  public sealed interface Access permits Refusal, Passed {}
+
+  /** The reserve may go on; {@code used} names the token it used (null: the sale needs none). */
+  public record Passed(String used) implements Access {
+    static final Passed NOT_ASKED = new Passed(null);
   }
 
   /** The signed content of a challenge. */
@@ -62,8 +72,10 @@ public final class Challenges {
   private final int maxSolution;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
-  // kept for the longer of the two lifetimes: after that the expiry check refuses them anyway
+  // challenges already solved on this node, kept until they expire
   private final Cache<String, Boolean> used;
+  // access tokens and the request that used each, kept until they expire
+  private final TokenUses accessUses;
 
   /** This node's challenges: the config's difficulty, under the operator's switches. */
   public static Challenges init(org.apache.pekko.actor.typed.ActorSystem<?> system) {
@@ -80,10 +92,8 @@ public final class Challenges {
     this.tokenTtl = challenge.getDuration("token-ttl");
     this.maxSolution = challenge.getInt("max-solution");
     this.clock = clock;
-    this.used = Caffeine.newBuilder()
-        .maximumSize(challenge.getLong("used-max"))
-        .expireAfterWrite(challengeTtl.compareTo(tokenTtl) > 0 ? challengeTtl : tokenTtl)
-        .build();
+    this.used = Caffeine.newBuilder().maximumSize(challenge.getLong("used-max")).expireAfterWrite(challengeTtl).build();
+    this.accessUses = new TokenUses(challenge.getLong("used-max"), tokenTtl);
   }
 
   /** The difficulty from config: {@code per-sale.<id>} when set, else {@code default-difficulty}. */
@@ -129,31 +139,32 @@ public final class Challenges {
   }
 
   /**
-   * Empty when the reserve may pass: the sale needs no challenge, or {@code token} is a valid,
-   * unexpired, not yet used access token for exactly this sale, buyer and request. Marks it used.
+   * Whether the reserve may pass: yes when the sale needs no challenge, or with a valid, unexpired
+   * access token for exactly this sale, buyer and request. A token names one request: the first
+   * reserve with it takes it, and retries of that request pass again until the sale refuses it
+   * ({@link TokenUses}).
    */
-  public Optional<Refusal> admit(String saleId, String buyer, String requestId, Optional<String> token) {
-    if (difficultyFor(saleId) == 0) return Optional.empty();
+  public Access admit(String saleId, String buyer, String requestId, Optional<String> token) {
+    if (difficultyFor(saleId) == 0) return Passed.NOT_ASKED;
     if (token.isEmpty() || token.get().isBlank())
-      return Optional.of(new Refusal("challenge_required",
-          "this sale needs a solved challenge: GET /api/sales/" + saleId + "/challenge"));
+      return new Refusal("challenge_required", "this sale needs a solved challenge: GET /api/sales/" + saleId + "/challenge");
     Optional<AccessClaims> read = signer.verify(ACCESS, token.get().trim(), AccessClaims.class);
     if (read.isEmpty() || !read.get().sale().equals(saleId) || !read.get().buyer().equals(buyer))
-      return Optional.of(new Refusal("access_token_invalid", "the access token was not issued for this sale and buyer"));
+      return new Refusal("access_token_invalid", "the access token was not issued for this sale and buyer");
     AccessClaims claims = read.get();
     if (!claims.requestId().equals(requestId))
-      return Optional.of(new Refusal("access_token_invalid", "the access token was issued for another requestId"));
+      return new Refusal("access_token_invalid", "the access token was issued for another requestId");
     if (!clock.instant().isBefore(Instant.ofEpochMilli(claims.expires())))
-      return Optional.of(new Refusal("access_token_expired", "the access token expired; solve a new challenge"));
-    if (used.asMap().putIfAbsent("a" + claims.id(), Boolean.TRUE) != null)
-      return Optional.of(new Refusal("access_token_replayed", "the access token was already used; solve a new challenge", true));
-    return Optional.empty();
+      return new Refusal("access_token_expired", "the access token expired; solve a new challenge", true);
+    String key = "a" + claims.id();
+    if (accessUses.claim(key, requestId) == TokenUses.Claim.SPENT)
+      return new Refusal("access_token_replayed", "the sale already refused this request; solve a new challenge");
+    return new Passed(key);
   }
 
-  /** Makes a used access token usable again: the reserve it was used for got no answer (the node was busy). */
-  public void release(Optional<String> token) {
-    if (token.isEmpty()) return;
-    signer.verify(ACCESS, token.get().trim(), AccessClaims.class).ifPresent(claims -> used.invalidate("a" + claims.id()));
+  /** The sale refused the request that used this pass: the token gets no more tries. */
+  public void refused(Passed passed) {
+    if (passed.used() != null) accessUses.refused(passed.used());
   }
 
   /** True when SHA-256(challenge + ":" + solution) starts with at least {@code difficulty} zero bits. */

@@ -31,6 +31,12 @@ public final class BodyErrors {
       return new ApiError("malformed_json", "the body has more after its JSON value" + at(m.getLocation()));
     }
     if (e instanceof MismatchedInputException m) return new ApiError("invalid_body", mismatch(m));
+    // broken JSON inside a nested object or array comes wrapped, with the path where it broke
+    if (e instanceof JsonMappingException m && m.getCause() instanceof JsonProcessingException broken
+        && !(broken instanceof JsonMappingException) && !(broken instanceof InputCoercionException)
+        && !(broken instanceof StreamConstraintsException)) {
+      return new ApiError("malformed_json", malformed(broken));
+    }
     if (e instanceof JsonMappingException m) return new ApiError("invalid_body", mapping(m));
     if (e instanceof JsonProcessingException p) return new ApiError("malformed_json", malformed(p));
     return new ApiError("malformed_json", "the body cannot be read");
@@ -61,7 +67,7 @@ public final class BodyErrors {
     if (text.startsWith("Duplicate field '")) {
       return "field '" + text.substring(17, Math.max(17, text.indexOf('\'', 17))) + "' appears twice" + at(e.getLocation());
     }
-    if (text.contains("NaN") || text.contains("Infinity")) {
+    if (text.startsWith("Non-standard token") && (text.contains("'NaN'") || text.contains("Infinity'"))) {
       return "NaN and Infinity are not JSON numbers" + at(e.getLocation());
     }
     if (text.startsWith("Unexpected end-of-input")) return "the body ends before its JSON does";

@@ -55,12 +55,13 @@ public final class HttpServer extends AllDirectives {
    * health check is 503 (Pekko Management says 500 "Not Healthy"). Pekko Management's own
    * {@code start()} would bind them with Pekko HTTP's text rejections.
    */
-  public static CompletionStage<?> startManagement(ActorSystem<?> system) {
+  public static CompletionStage<java.util.Optional<ServerBinding>> startManagement(ActorSystem<?> system) {
     if (!system.settings().config().getBoolean("seckill.management.enabled")) {
-      return java.util.concurrent.CompletableFuture.completedFuture(null);
+      return java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
     }
     return new HttpServer(system).bindManagement(
-        org.apache.pekko.management.javadsl.PekkoManagement.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).getRoutes());
+        org.apache.pekko.management.javadsl.PekkoManagement.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).getRoutes())
+        .thenApply(java.util.Optional::of);
   }
 
   private CompletionStage<ServerBinding> bindManagement(Route managementRoutes) {

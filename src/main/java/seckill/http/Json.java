@@ -31,6 +31,8 @@ public final class Json {
       // a time is an ISO-8601 string: JavaTimeModule would also read a number, as epoch seconds
       .addModule(new SimpleModule().addDeserializer(Instant.class, new IsoInstant()))
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      // a number is written out in full (1000, never 1E+3), also for sales defined before prices were rescaled
+      .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
       .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

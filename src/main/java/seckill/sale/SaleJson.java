@@ -46,9 +46,13 @@ public final class SaleJson {
     }
   }
 
-  /** A price as it is echoed: 1E+3 is 1000 (a negative scale would be written with an exponent). */
+  /**
+   * A price as it is echoed: 1E+3 is 1000. Only a price within the sale's bounds is rescaled (the
+   * definition refuses the others): 1E+999999999 would be a number of a gigabyte.
+   */
   static BigDecimal canonical(BigDecimal price) {
-    return price == null || price.scale() >= 0 ? price : price.setScale(0);
+    if (price == null || price.scale() >= 0 || price.signum() < 0 || price.compareTo(Sale.Definition.MAX_PRICE) > 0) return price;
+    return price.setScale(0);
   }
 
   /**

@@ -26,6 +26,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import seckill.auth.Signer;
+import seckill.auth.TokenUses;
 import seckill.metrics.Metrics;
 import seckill.sale.Sale;
 import seckill.sale.SaleViews;
@@ -60,8 +61,11 @@ public final class WaitingRoom {
   /** A reserve's admission: a refusal, or the rank it uses (to settle once the reserve is answered). */
   public sealed interface Admission permits Refused, Passed {}
 
-  /** {@code spent}: the token is good but was used already (a retry of its request may still be answered). */
-  public record Refused(String code, String message, boolean spent) implements Admission {
+  /**
+   * {@code expired}: the token was good but has expired, so a retry of a request that got a
+   * reservation with it may still be answered with that reservation.
+   */
+  public record Refused(String code, String message, boolean expired) implements Admission {
     Refused(String code, String message) {
       this(code, message, false);
     }
@@ -70,6 +74,16 @@ public final class WaitingRoom {
   /** {@code rank} is -1 when the sale has no waiting room. */
   public record Passed(String saleId, long rank) implements Admission {
     static final Passed NO_ROOM = new Passed(null, -1);
+  }
+
+  /** How the reserve that passed the room was answered, for {@link #settle}. */
+  public enum Answer {
+    /** The sale placed (or replayed) a reservation. */
+    RESERVED,
+    /** The sale refused the request (sold out, limit): the admission is spent. */
+    REFUSED,
+    /** No answer from the sale (the node was busy): a retry of the request may use the admission again. */
+    NONE
   }
 
   public record Settings(int desks, Duration pollMin, Duration pollMax, double pollJitter, Duration joinTimeout,
@@ -89,7 +103,7 @@ public final class WaitingRoom {
   private final ClusterSharding sharding;
   private final Map<String, LineView> lines = new ConcurrentHashMap<>();
   private final Map<String, Long> wokenAt = new ConcurrentHashMap<>();
-  private final Cache<String, Boolean> used;
+  private final TokenUses used;
   private final Map<String, ConcurrentLinkedQueue<Long>> finished = new ConcurrentHashMap<>();
   private final Cache<String, Boolean> seenAdmitted;
   private final Map<String, WaitSamples> waits = new ConcurrentHashMap<>();
@@ -141,7 +155,7 @@ public final class WaitingRoom {
     this.views = SaleViews.get(system);
     this.switches = Switches.get(system);
     this.sharding = ClusterSharding.get(system);
-    this.used = Caffeine.newBuilder().maximumSize(settings.usedMax()).expireAfterWrite(Sale.WaitingRoom.MAX_TTL).build();
+    this.used = new TokenUses(settings.usedMax(), Sale.WaitingRoom.MAX_TTL);
     this.seenAdmitted = Caffeine.newBuilder().maximumSize(settings.usedMax()).expireAfterWrite(Sale.WaitingRoom.MAX_TTL).build();
     PrometheusRegistry registry = Metrics.get(system).registry();
     this.joins = Counter.builder().name("seckill_queue_joins_total")
@@ -343,10 +357,11 @@ public final class WaitingRoom {
 
   /**
    * Whether a reserve may pass the room: yes when the sale has none, else only with a valid,
-   * unexpired admission token of this sale and buyer not yet used on this node (it is marked used;
-   * {@link #settle} frees it again when the reserve got no answer).
+   * unexpired admission token of this sale and buyer that no other request used on this node (the
+   * first request to present it takes it; that request's retries pass again until the sale refuses
+   * it, see {@link TokenUses}).
    */
-  public Admission admit(String saleId, Sale.Definition definition, String buyer, Optional<String> token) {
+  public Admission admit(String saleId, Sale.Definition definition, String buyer, String requestId, Optional<String> token) {
     if (roomOf(definition, saleId).isEmpty()) return Passed.NO_ROOM;
     if (token.isEmpty() || token.get().isBlank()) {
       return new Refused("admission_required", "this sale has a waiting room: POST /api/sales/" + saleId
@@ -357,22 +372,19 @@ public final class WaitingRoom {
       return new Refused("admission_invalid", "the admission token was not issued for this sale and buyer");
     AdmissionClaims claims = read.get();
     if (clock.millis() >= claims.expires())
-      return new Refused("admission_expired", "the admission token expired; join the queue again");
-    if (used.asMap().putIfAbsent(saleId + '|' + claims.rank(), Boolean.TRUE) != null)
-      return new Refused("admission_used", "the admission token was already used; join the queue again", true);
+      return new Refused("admission_expired", "the admission token expired; join the queue again", true);
+    if (used.claim(saleId + '|' + claims.rank(), requestId) == TokenUses.Claim.SPENT)
+      return new Refused("admission_used", "the admission token was used by another request; join the queue again");
     return new Passed(saleId, claims.rank());
   }
 
   /**
-   * After the reserve's answer: a final one (reserved, or refused by the sale) ends the admission and
-   * frees its place among the active; none (the node was busy) leaves the token usable once more.
+   * After the reserve's answer: an answer from the sale ends the admission and frees its place among
+   * the active; a refusal also spends the token for retries. No answer leaves both as they were.
    */
-  public void settle(Passed passed, boolean answered) {
-    if (passed.saleId() == null) return;
-    if (!answered) {
-      used.invalidate(passed.saleId() + '|' + passed.rank());
-      return;
-    }
+  public void settle(Passed passed, Answer answer) {
+    if (passed.saleId() == null || answer == Answer.NONE) return;
+    if (answer == Answer.REFUSED) used.refused(passed.saleId() + '|' + passed.rank());
     if (passed.rank() < 0) return; // a bypass: never in the line
     finished.computeIfAbsent(passed.saleId(), id -> new ConcurrentLinkedQueue<>()).add(passed.rank());
   }

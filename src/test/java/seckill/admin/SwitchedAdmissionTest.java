@@ -42,6 +42,15 @@ class SwitchedAdmissionTest {
     return CompletableFuture.supplyAsync(() -> api.post(path, token, "{\"requestId\":\"r\"}"));
   }
 
+  /** A reserve sent in the background; returns once it left the queue for the (slow) sale, so the next ones wait behind it. */
+  private static CompletableFuture<Response> persistingAsync(Api api, String path, String buyer) {
+    long before = api.admin("GET", "/admin/admission", null).json().get("dispatched").asLong();
+    CompletableFuture<Response> sent = reserveAsync(api, path, buyer);
+    seckill.Await.until(Duration.ofSeconds(10), buyer + "'s reserve never reached the sale",
+        () -> api.admin("GET", "/admin/admission", null).json().get("dispatched").asLong() > before);
+    return sent;
+  }
+
   private static List<Response> burst(Api api, String path, String prefix, int n) throws Exception {
     List<CompletableFuture<Response>> all = new ArrayList<>();
     for (int i = 0; i < n; i++) all.add(reserveAsync(api, path, prefix + i));
@@ -76,8 +85,7 @@ class SwitchedAdmissionTest {
 
       patch(api, "{\"by\":\"test\",\"waitBudgetMillis\":200}");
       assertEquals(120.0, shedBudget(api), "load shedding's queue-wait budget follows: 0.6 of the switch");
-      CompletableFuture<Response> persisting = reserveAsync(api, path, "a1");
-      Thread.sleep(300);
+      CompletableFuture<Response> persisting = persistingAsync(api, path, "a1");
       Response behind = api.post(path, api.token("b1"), "{\"requestId\":\"r\"}");
       assertEquals(503, behind.status(), behind.text());
       assertTrue(behind.json().get("message").asText().contains("waited too long"), behind.text());
@@ -85,23 +93,20 @@ class SwitchedAdmissionTest {
 
       patch(api, "{\"by\":\"test\",\"waitBudgetMillis\":null}");
       assertEquals(6000.0, shedBudget(api), "and back to 0.6 of the config's 10 s");
-      persisting = reserveAsync(api, path, "a2");
-      Thread.sleep(300);
+      persisting = persistingAsync(api, path, "a2");
       assertEquals(201, api.post(path, api.token("b2"), "{\"requestId\":\"r\"}").status(),
           "with the config's 10 s budget the same wait is fine");
       assertEquals(201, persisting.get(30, TimeUnit.SECONDS).status());
 
       patch(api, "{\"by\":\"test\",\"queueSize\":1}");
-      persisting = reserveAsync(api, path, "a3");
-      Thread.sleep(300);
+      persisting = persistingAsync(api, path, "a3");
       List<Response> small = burst(api, path, "c", 6);
       assertTrue(small.stream().anyMatch(SwitchedAdmissionTest::queueFull), "a queue of 1 turns part of a burst away");
       small.forEach(r -> assertTrue(r.status() == 201 || queueFull(r), r.status() + " " + r.text()));
       assertEquals(201, persisting.get(30, TimeUnit.SECONDS).status());
 
       patch(api, "{\"by\":\"test\",\"queueSize\":null}");
-      persisting = reserveAsync(api, path, "a4");
-      Thread.sleep(300);
+      persisting = persistingAsync(api, path, "a4");
       List<Response> full = burst(api, path, "d", 3);
       full.forEach(r -> assertEquals(201, r.status(), "the config's queue of 64 takes them all: " + r.text()));
       assertEquals(201, persisting.get(30, TimeUnit.SECONDS).status());

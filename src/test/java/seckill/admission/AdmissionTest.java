@@ -265,12 +265,12 @@ class AdmissionTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (api.get("/api/sales/watched/status", null).json().get("available").asInt() != 3) {
         assertTrue(System.nanoTime() < deadline, "view never showed 3 available");
-        Thread.sleep(20);
+        Thread.sleep(20); // the poll interval of this wait for the view
       }
       assertEquals(200, api.delete("/api/reservations/" + rid, token).status());
       while (api.get("/api/sales/watched/status", null).json().get("available").asInt() != 5) {
         assertTrue(System.nanoTime() < deadline, "view never showed the cancelled units back");
-        Thread.sleep(20);
+        Thread.sleep(20); // the poll interval of this wait for the view
       }
     }
   }

@@ -30,6 +30,7 @@ import seckill.challenge.Challenges;
  * time, whichever of its requests are in flight together and whichever single-use token came with it.
  */
 @ExtendWith({LogCapturingExtension.class, OneNode.class})
+@OneNode.Settings("seckill.challenge.token-ttl = 3s") // access tokens that expire within the test
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IdempotencyTest {
 
@@ -69,6 +70,25 @@ class IdempotencyTest {
     List<JsonNode> all = new ArrayList<>();
     mine.json().get("reservations").forEach(all::add);
     return all;
+  }
+
+  /** What the sale page does for a challenge: fetch, solve, trade for an access token bound to {@code requestId}. */
+  private Response accessToken(String saleId, String token, String requestId) {
+    String challenge = api.get("/api/sales/" + saleId + "/challenge", token).json().get("challenge").asText();
+    Response granted = api.post("/api/sales/" + saleId + "/challenge", token, "{\"challenge\":\"" + challenge
+        + "\",\"solution\":\"" + Challenges.solve(challenge, BITS) + "\",\"requestId\":\"" + requestId + "\"}");
+    assertEquals(200, granted.status(), granted.text());
+    return granted;
+  }
+
+  private void challenged(String saleId) {
+    Response on = api.admin("PATCH", "/admin/switches",
+        "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"" + saleId + "\":" + BITS + "}}");
+    assertEquals(200, on.status(), on.text());
+  }
+
+  private static Map<String, String> access(Response granted) {
+    return Map.of(AdmissionRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText());
   }
 
   private static void assertRefused(Response r, int status, String code) {
@@ -152,15 +172,9 @@ class IdempotencyTest {
   @Test
   void aRetryAfterA201OnAChallengeSaleGetsTheSameReservation() {
     api.defineSale("challenge-retry", Api.sale(10, 2, "ON_ORDER", null));
-    Response on = api.admin("PATCH", "/admin/switches",
-        "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"challenge-retry\":" + BITS + "}}");
-    assertEquals(200, on.status(), on.text());
+    challenged("challenge-retry");
     String token = api.token("solver");
-    String challenge = api.get("/api/sales/challenge-retry/challenge", token).json().get("challenge").asText();
-    Response granted = api.post("/api/sales/challenge-retry/challenge", token, "{\"challenge\":\"" + challenge
-        + "\",\"solution\":\"" + Challenges.solve(challenge, BITS) + "\",\"requestId\":\"c1\"}");
-    assertEquals(200, granted.status(), granted.text());
-    Map<String, String> withAccess = Map.of(AdmissionRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText());
+    Map<String, String> withAccess = access(accessToken("challenge-retry", token, "c1"));
 
     Response created = reserve("challenge-retry", token, "c1", withAccess);
     assertEquals(201, created.status(), created.text());
@@ -170,19 +184,66 @@ class IdempotencyTest {
     assertRefused(reserve("challenge-retry", token, "c2", withAccess), 403, "access_token_invalid");
     assertEquals(1, reservationsOf("challenge-retry", token).size());
 
-    // a body refused at the edge (step 9, before the tokens) leaves the access token unused
+    // a body refused at the edge (step 9, before the tokens) leaves the access token untouched
     String other = api.token("solver-late");
-    String second = api.get("/api/sales/challenge-retry/challenge", other).json().get("challenge").asText();
-    Response late = api.post("/api/sales/challenge-retry/challenge", other, "{\"challenge\":\"" + second
-        + "\",\"solution\":\"" + Challenges.solve(second, BITS) + "\",\"requestId\":\"too-many\"}");
-    Map<String, String> lateAccess = Map.of(AdmissionRoutes.ACCESS_TOKEN, late.json().get("accessToken").asText());
+    Map<String, String> lateAccess = access(accessToken("challenge-retry", other, "too-many"));
     Response tooMany = api.send("POST", api.reservePath("challenge-retry"), other,
         "{\"requestId\":\"too-many\",\"quantity\":3}", lateAccess);
     assertRefused(tooMany, 400, "invalid_quantity");
     Response thenOne = api.send("POST", api.reservePath("challenge-retry"), other,
         "{\"requestId\":\"too-many\",\"quantity\":1}", lateAccess);
-    assertEquals(201, thenOne.status(), "a body refused at the edge did not use the token: " + thenOne.text());
+    assertEquals(201, thenOne.status(), thenOne.text());
     assertNotNull(thenOne.json().get("reservationId"));
+  }
+
+  @Test
+  void aTokenWhoseRequestTheSaleRefusedIsSpent() {
+    api.defineSale("refused-once", Api.sale(10, 1, "ON_ORDER", null));
+    challenged("refused-once");
+    String token = api.token("one-only");
+    assertEquals(201, reserve("refused-once", token, "first", access(accessToken("refused-once", token, "first"))).status());
+    Map<String, String> second = access(accessToken("refused-once", token, "second"));
+    assertRefused(reserve("refused-once", token, "second", second), 409, "limit_reached");
+    assertRefused(reserve("refused-once", token, "second", second), 403, "access_token_replayed");
+    assertEquals(1, reservationsOf("refused-once", token).size());
+  }
+
+  @Test
+  void theSameRequestSentManyTimesAtOnceWithItsTokensIsOneReservation() throws Exception {
+    api.defineSale("tokens-at-once", Api.withRoom(Api.sale(10, 2, "ON_ORDER", null), 50, 50));
+    challenged("tokens-at-once");
+    String token = api.token("double-clicker");
+    Map<String, String> headers = new HashMap<>(access(accessToken("tokens-at-once", token, "dc")));
+    headers.put(AdmissionRoutes.ADMISSION_TOKEN, api.admissionToken("tokens-at-once", token));
+    List<java.util.concurrent.Callable<Response>> sends = new ArrayList<>();
+    for (int i = 0; i < 6; i++) sends.add(() -> reserve("tokens-at-once", token, "dc", headers));
+    Set<String> named = new HashSet<>();
+    for (Response r : together(sends)) {
+      assertEquals(201, r.status(), "every copy of the request is answered with its reservation: " + r.text());
+      named.add(r.json().get("reservationId").asText());
+    }
+    assertEquals(1, named.size(), named.toString());
+    assertRefused(reserve("tokens-at-once", token, "other", headers), 403, "admission_used");
+  }
+
+  @Test
+  void aRetryWithAnExpiredTokenGetsItsReservationAndNothingNew() throws Exception {
+    api.defineSale("expired-retry", Api.sale(10, 2, "ON_ORDER", null));
+    challenged("expired-retry");
+    String token = api.token("slow-retrier");
+    Response grantedUsed = accessToken("expired-retry", token, "e1");
+    Response grantedUnused = accessToken("expired-retry", token, "e2");
+    Response created = reserve("expired-retry", token, "e1", access(grantedUsed));
+    assertEquals(201, created.status(), created.text());
+    java.time.Instant expires = java.time.Instant.parse(grantedUnused.json().get("expiresAt").asText());
+    // time itself is the condition: both tokens (3 s) must have expired
+    Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), expires).toMillis() + 200));
+
+    Response again = reserve("expired-retry", token, "e1", access(grantedUsed));
+    assertEquals(201, again.status(), "a retry with its expired token still learns of its unit: " + again.text());
+    assertEquals(created.json(), again.json());
+    assertRefused(reserve("expired-retry", token, "e2", access(grantedUnused)), 403, "access_token_expired");
+    assertEquals(1, reservationsOf("expired-retry", token).size(), "an expired token bought nothing new");
   }
 
   @Test

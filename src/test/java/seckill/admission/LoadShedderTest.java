@@ -157,7 +157,7 @@ class LoadShedderTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
       assertTrue(System.nanoTime() < deadline, failure);
-      Thread.sleep(10);
+      Thread.sleep(10); // the poll interval of this condition wait
     }
   }
 }

@@ -47,7 +47,7 @@ class LoadSheddingTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (!state.equals(shedding(api).get("breaker").asText())) {
       assertTrue(System.nanoTime() < deadline, "breaker never " + state + ": " + shedding(api));
-      Thread.sleep(20);
+      Thread.sleep(20); // the poll interval of this wait for the breaker
     }
   }
 
@@ -123,7 +123,7 @@ class LoadSheddingTest {
         if (r.status() == 201) break;
         assertEquals(503, r.status(), r.text());
         assertTrue(System.nanoTime() < deadline, "reserves never recovered: " + shedding(api));
-        Thread.sleep(100);
+        Thread.sleep(100); // a client's pause before it retries a 503
       }
       awaitBreaker(api, "CLOSED");
       for (int i = 0; i < 3; i++) {

@@ -74,10 +74,7 @@ class BuyerTokensTest {
     BuyerTokens tokens = BuyerTokens.fromConfig(auth());
     String token = tokens.mint("dave", Duration.ofMinutes(5));
     assertEquals(Optional.empty(), tokens.buyerOf(token + "="), "padded signature");
-    String stray = SignerTest.trailingBits(token);
-    if (!stray.equals(token)) assertEquals(Optional.empty(), tokens.buyerOf(stray), "stray trailing bits");
-    String[] parts = token.split("\\.");
-    assertEquals(Optional.empty(), tokens.buyerOf(parts[0] + "=." + parts[1] + "." + parts[2]), "padded header");
+    assertEquals(Optional.empty(), tokens.buyerOf(SignerTest.trailingBits(token)), "stray trailing bits");
     assertEquals(Optional.of("dave"), tokens.buyerOf(token), "the canonical one still passes");
   }
 
@@ -86,7 +83,7 @@ class BuyerTokensTest {
     BuyerTokens tokens = BuyerTokens.fromConfig(auth());
     String shortLived = tokens.mint("carol", Duration.ofSeconds(1));
     assertTrue(tokens.buyerOf(shortLived).isPresent());
-    Thread.sleep(1200);
+    Thread.sleep(1200); // time itself is the condition: exp counts whole seconds, so 1.2 s must pass
     assertEquals(Optional.empty(), tokens.buyerOf(shortLived), "the cache honours exp");
   }
 

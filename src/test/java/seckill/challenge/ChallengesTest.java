@@ -37,6 +37,12 @@ class ChallengesTest {
   }
 
   /** The same token with the first character of its signature changed. */
+  /** The refusal {@code admit} answers; fails when it let the reserve pass. */
+  private static Challenges.Refusal refusal(Challenges challenges, String sale, String buyer, String requestId,
+      Optional<String> token) {
+    return assertInstanceOf(Challenges.Refusal.class, challenges.admit(sale, buyer, requestId, token));
+  }
+
   static String tamper(String token) {
     int at = token.indexOf('.') + 1;
     return token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
@@ -90,24 +96,29 @@ class ChallengesTest {
 
     String token = tokenOf(at(T0).redeem("sale-a", "alice", challenge, solution, "r"));
     assertEquals("access_token_expired",
-        at(T0.plusSeconds(31)).admit("sale-a", "alice", "r", Optional.of(token)).orElseThrow().code());
+        refusal(at(T0.plusSeconds(31)), "sale-a", "alice", "r", Optional.of(token)).code());
   }
 
   @Test
-  void anAccessTokenPassesOnceForItsSaleBuyerAndRequestOnly() {
+  void anAccessTokenPassesForItsSaleBuyerAndRequestOnlyUntilTheSaleRefusesIt() {
     Challenges challenges = at(T0);
     String challenge = challenges.issue("sale-a", "alice").challenge();
     String token = tokenOf(challenges.redeem("sale-a", "alice", challenge, Challenges.solve(challenge, 8), "r1"));
 
-    assertEquals("challenge_required", challenges.admit("sale-a", "alice", "r1", Optional.empty()).orElseThrow().code());
-    assertEquals("access_token_invalid", challenges.admit("sale-b", "alice", "r1", Optional.of(token)).orElseThrow().code());
-    assertEquals("access_token_invalid", challenges.admit("sale-a", "bob", "r1", Optional.of(token)).orElseThrow().code());
-    assertEquals("access_token_invalid", challenges.admit("sale-a", "alice", "r2", Optional.of(token)).orElseThrow().code());
-    assertEquals("access_token_invalid", challenges.admit("sale-a", "alice", "r1", Optional.of("not.a-token")).orElseThrow().code());
-    assertEquals("access_token_invalid", challenges.admit("sale-a", "alice", "r1", Optional.of(challenge)).orElseThrow().code(),
+    assertEquals("challenge_required", refusal(challenges, "sale-a", "alice", "r1", Optional.empty()).code());
+    assertEquals("access_token_invalid", refusal(challenges, "sale-b", "alice", "r1", Optional.of(token)).code());
+    assertEquals("access_token_invalid", refusal(challenges, "sale-a", "bob", "r1", Optional.of(token)).code());
+    assertEquals("access_token_invalid", refusal(challenges, "sale-a", "alice", "r2", Optional.of(token)).code());
+    assertEquals("access_token_invalid", refusal(challenges, "sale-a", "alice", "r1", Optional.of("not.a-token")).code());
+    assertEquals("access_token_invalid", refusal(challenges, "sale-a", "alice", "r1", Optional.of(challenge)).code(),
         "a challenge is not an access token");
-    assertTrue(challenges.admit("sale-a", "alice", "r1", Optional.of(token)).isEmpty());
-    assertEquals("access_token_replayed", challenges.admit("sale-a", "alice", "r1", Optional.of(token)).orElseThrow().code());
+    Challenges.Access first = challenges.admit("sale-a", "alice", "r1", Optional.of(token));
+    assertInstanceOf(Challenges.Passed.class, first);
+    assertInstanceOf(Challenges.Passed.class, challenges.admit("sale-a", "alice", "r1", Optional.of(token)),
+        "a retry of its request passes again: the sale answers it with its first answer");
+    challenges.refused((Challenges.Passed) first);
+    assertEquals("access_token_replayed", refusal(challenges, "sale-a", "alice", "r1", Optional.of(token)).code(),
+        "once the sale refused its request, the token is spent");
   }
 
   @Test
@@ -116,13 +127,13 @@ class ChallengesTest {
     Challenges foreign = new Challenges(other, Challenges.configuredDifficulty(other), Clock.fixed(T0, ZoneOffset.UTC));
     String challenge = foreign.issue("sale-a", "alice").challenge();
     String token = tokenOf(foreign.redeem("sale-a", "alice", challenge, Challenges.solve(challenge, 8), "r1"));
-    assertEquals("access_token_invalid", at(T0).admit("sale-a", "alice", "r1", Optional.of(token)).orElseThrow().code());
+    assertEquals("access_token_invalid", refusal(at(T0), "sale-a", "alice", "r1", Optional.of(token)).code());
   }
 
   @Test
   void aSaleWithoutDifficultyNeedsNoToken() {
     assertEquals(0, at(T0).difficultyFor("plain"));
-    assertTrue(at(T0).admit("plain", "alice", "r1", Optional.empty()).isEmpty());
+    assertInstanceOf(Challenges.Passed.class, at(T0).admit("plain", "alice", "r1", Optional.empty()));
   }
 
   @Test

@@ -126,7 +126,7 @@ final class CrashBuyers implements AutoCloseable {
 
   private static void pause(long millis) {
     try {
-      Thread.sleep(millis);
+      Thread.sleep(millis); // a client waiting what Retry-After told it, as the test means it to
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -137,7 +137,7 @@ final class CrashBuyers implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (acknowledged.size() < count) {
       assertTrue(System.nanoTime() < deadline, "only " + acknowledged.size() + " of " + count + " 201s; " + unexpected);
-      Thread.sleep(20);
+      Thread.sleep(20); // the poll interval of this wait for 201s
     }
   }
 

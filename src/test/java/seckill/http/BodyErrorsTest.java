@@ -75,5 +75,12 @@ class BodyErrorsTest {
     assertRefused("{\"requestId\":\"r1\"} {}", ReserveRequest.class, "malformed_json",
         "the body has more after its JSON value (line 1, column 20)");
     assertRefused("{requestId:1}", ReserveRequest.class, "malformed_json", "the body is not valid JSON (line 1, column 2)");
+    ApiError nested = refused(SALE.formatted("1", "\"2029-01-01T00:00:00Z\"", "\"ON_ORDER\"").replace("}", ",\"waitingRoom\":{\"maxActive\":5,}}"),
+        SaleRequest.class);
+    assertEquals("malformed_json", nested.error(), "broken JSON inside a nested object: " + nested.message());
+    ApiError nestedTwice = refused(SALE.formatted("1", "\"2029-01-01T00:00:00Z\"", "\"ON_ORDER\"")
+        .replace("}", ",\"waitingRoom\":{\"maxActive\":5,\"maxActive\":6}}"), SaleRequest.class);
+    assertEquals("malformed_json", nestedTwice.error(), nestedTwice.message());
+    assertTrue(nestedTwice.message().startsWith("field 'maxActive' appears twice"), nestedTwice.message());
   }
 }

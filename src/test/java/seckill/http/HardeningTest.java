@@ -77,7 +77,7 @@ class HardeningTest {
     Response put = mgmt.send("PUT", "/cluster/members/" + self(), null, "operation=Down",
         Map.of("Content-Type", "application/x-www-form-urlencoded"));
     assertFalse(put.status() >= 200 && put.status() < 300, "no down without credentials: " + put.text());
-    Thread.sleep(500);
+    Thread.sleep(500); // a non-event has no signal: time for a wrongly accepted Down to show
     assertEquals("Up", mgmt.get("/cluster/members", null).json().get("members").get(0).get("status").asText());
 
     assertError(api.post("/admin/cluster/leave", null, "{\"address\":\"" + self() + "\"}"), 401, "unauthorized");

@@ -339,7 +339,7 @@ class HttpApiTest {
     assertError(api.admin("POST", path, "{\"paymentId\":\"pay-2\"}"), 409, "already_paid");
     assertError(api.admin("POST", "/admin/reservations/" + id + ".unknown/payment", "{\"paymentId\":\"p\"}"), 404, "reservation_not_found");
 
-    Thread.sleep(1300);
+    Thread.sleep(1300); // time itself is the condition: the 1 s hold must run out before the late payment
     assertError(api.admin("POST", "/admin/reservations/" + late + "/payment", "{\"paymentId\":\"p\"}"), 409, "reservation_expired");
     JsonNode c = counters(id);
     assertEquals(1, c.get("sold").asInt());

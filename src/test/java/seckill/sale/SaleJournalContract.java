@@ -131,7 +131,7 @@ abstract class SaleJournalContract {
     // the store writes behind the entity: the snapshot at event 10 lands shortly after it was taken
     long snapshotSeq = latestSnapshotSequence(id);
     for (long deadline = System.nanoTime() + 5_000_000_000L; snapshotSeq < 10 && System.nanoTime() < deadline; ) {
-      Thread.sleep(50);
+      Thread.sleep(50); // the poll interval of this condition wait
       snapshotSeq = latestSnapshotSequence(id);
     }
     assertTrue(snapshotSeq >= 10, "a snapshot was written every 5 events, latest at " + snapshotSeq);
@@ -153,12 +153,12 @@ abstract class SaleJournalContract {
     define(sale, 3, DeductionMode.HOLD, Duration.ofMillis(700));
     reserve(sale, "alice", "r1");
     testKit.stop(sale);
-    Thread.sleep(900);
+    Thread.sleep(900); // time itself is the condition: the 700 ms hold runs out while the entity is stopped
     ActorRef<Command> again = spawn(id);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     Status s = status(again);
     while (s.held() != 0 && System.nanoTime() < deadline) {
-      Thread.sleep(50);
+      Thread.sleep(50); // the poll interval of this condition wait
       s = status(again);
     }
     assertEquals(0, s.held());
@@ -180,7 +180,7 @@ abstract class SaleJournalContract {
       tagged = journal.currentEventsByTag(Sale.tagFor(id), Offset.noOffset())
           .filter(e -> e.persistenceId().equals(persistenceId))
           .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-      if (tagged.size() < 2) Thread.sleep(100);
+      if (tagged.size() < 2) Thread.sleep(100); // the poll interval of this wait for the tagged events
     }
     assertEquals(2, tagged.size());
     assertInstanceOf(SaleDefined.class, tagged.get(0).event());

@@ -110,7 +110,7 @@ class SaleTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (!until.test(status())) {
       if (System.nanoTime() > deadline) throw new AssertionError("condition not met, status " + status());
-      Thread.sleep(20);
+      Thread.sleep(20); // the poll interval of this condition wait
     }
   }
 
@@ -188,7 +188,7 @@ class SaleTest {
     Instant now = Instant.now();
     define(definition(10, 2, DeductionMode.ON_ORDER, null, now.minusSeconds(1), now.plusMillis(300)));
     reserved("alice", "r1", 1);
-    Thread.sleep(400);
+    Thread.sleep(400); // time itself is the condition: the sale ends 300 ms after its start
     assertEquals(Phase.ENDED, status().phase());
     assertEquals(Reason.ENDED, rejection(reserve("bob", "r1", 1)));
     assertEquals(Reason.ENDED, confirmationRejection(Open::new));
@@ -293,7 +293,7 @@ class SaleTest {
     reserved("alice", "r1", 1);
     awaitStatus(s -> s.held() == 0);
     Reservation second = reserved("bob", "r1", 1);
-    Thread.sleep(300);
+    Thread.sleep(300); // time itself is the condition: the 200 ms hold runs out, the 30 s tick has not come
     assertEquals(1, status().held(), "the timer has not fired yet");
     CommandResultWithReply<Command, Event, State, ReservationReply> late =
         sale.runCommand(x -> new ConfirmPayment(second.id(), "late", x));
@@ -570,7 +570,7 @@ class SaleTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     Status s;
     do {
-      Thread.sleep(50);
+      Thread.sleep(50); // the poll interval of this condition wait
       entity.tell(new GetStatus(status.ref()));
       s = status.receiveMessage();
     } while (s.held() > 0 && System.nanoTime() < deadline);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Secrets outside dev mode: defaults and short ones refused with a failure exit code, the demo sale
  * off unless asked for, and no secret ever in the log. Real node processes, so the exit code is real.
  */
-class SecretsTest {
+class SecretsIT {
 
   private static final Map<String, String> STRONG = Map.of(
       "seckill.auth.dev-mode", "off",
@@ -30,7 +30,7 @@ class SecretsTest {
     Path data = Files.createTempDirectory("seckill-secrets-");
     Map<String, String> all = new HashMap<>(settings);
     all.put("seckill.db.url", "jdbc:h2:file:" + data.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
-    return NodeProcess.create(name, TestNode.freePort(), all);
+    return NodeProcess.create(name, TestPorts.reserve(), all);
   }
 
   private static String refusedStart(String name, Map<String, String> settings) throws Exception {

@@ -20,7 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /** The test harness's Kafka is a real broker: a topic is created, a record goes in and comes out. */
-class TestKafkaTest {
+class KafkaHarnessIT {
 
   @Test
   void aRealKraftBrokerStoresAndDeliversARecord() throws Exception {

@@ -25,7 +25,7 @@ import seckill.http.Json;
  * node the sale's line runs on (SIGKILL) loses no place (every ticket still polls and is let in, in
  * order) and reuses none, also after the node is back.
  */
-class WaitingRoomCrashTest {
+class WaitingRoomCrashIT {
 
   private static final Duration LEASE_LIFETIME = Duration.ofSeconds(1);
 
@@ -59,7 +59,7 @@ class WaitingRoomCrashTest {
       });
       String ticket = r.json().get("ticket").asText();
       joined.add(new Joined(buyer, sent, System.nanoTime(), placeOf(ticket), ticket));
-      Thread.sleep(gap.toMillis());
+      Thread.sleep(gap.toMillis()); // the pacing under test: joins spaced this far apart
     }
     return joined;
   }
@@ -101,9 +101,9 @@ class WaitingRoomCrashTest {
 
   @Test
   void placesFollowJoinOrderAcrossNodesAndAKilledLineLosesNoneAndReusesNone() throws Exception {
-    List<NodeProcess> nodes = ClusterCrashTest.cluster("room-crash", TestDatabases.postgres(), Map.of());
+    List<NodeProcess> nodes = ClusterCrashIT.cluster("room-crash", TestDatabases.postgres(), Map.of());
     try {
-      ClusterCrashTest.startAll(nodes);
+      ClusterCrashIT.startAll(nodes);
       Api first = nodes.get(0).api();
       ObjectNode sale = Api.sale(100_000, 1, "ON_ORDER", null);
       sale.putObject("waitingRoom").put("admitPerSecond", 10).put("maxActive", 100_000).put("admissionTtlSeconds", 600);
@@ -132,7 +132,7 @@ class WaitingRoomCrashTest {
       nodes.get(victim).kill();
       // blocks the survivors' desks leased before the kill run out within the lease lifetime; every
       // block after that comes from the lease mark on disk, above every place leased before
-      Thread.sleep(LEASE_LIFETIME.toMillis() + 500);
+      Thread.sleep(LEASE_LIFETIME.toMillis() + 500); // no signal when the survivors' old blocks run out: their lifetime
       List<Api> survivors = new ArrayList<>();
       for (int i = 0; i < nodes.size(); i++) if (i != victim) survivors.add(nodes.get(i).api());
 

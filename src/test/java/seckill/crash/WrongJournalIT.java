@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import seckill.TestPorts;
 import seckill.Api;
 import seckill.NodeProcess;
 import seckill.TestDatabases;
@@ -20,14 +21,14 @@ import seckill.TestDatabases;
  * A node started against another journal (its own H2 file) joins a cluster on PostgreSQL: it is
  * never ready, is given no shard, stops with exit code 1 and says why, and the sales keep answering.
  */
-class WrongJournalTest {
+class WrongJournalIT {
 
   @Test
   void aNodeOnAnotherJournalIsNeverReadyTakesNoShardAndStops() throws Exception {
-    List<NodeProcess> nodes = ClusterCrashTest.cluster("wrong-journal", TestDatabases.postgres(), Map.of());
+    List<NodeProcess> nodes = ClusterCrashIT.cluster("wrong-journal", TestDatabases.postgres(), Map.of());
     NodeProcess stranger = null;
     try {
-      ClusterCrashTest.startAll(nodes);
+      ClusterCrashIT.startAll(nodes);
       Api first = nodes.get(0).api();
       List<String> sales = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
@@ -41,7 +42,7 @@ class WrongJournalTest {
           "seckill.cluster.join-self", "off",
           "pekko.cluster.seed-nodes.0", nodes.get(0).address(),
           "pekko.cluster.seed-nodes.1", nodes.get(1).address()));
-      stranger = NodeProcess.create("wrong-journal-stranger", seckill.TestNode.freePort(), settings);
+      stranger = NodeProcess.create("wrong-journal-stranger", seckill.TestPorts.reserve(), settings);
       stranger.launch();
       Api mgmt = new Api(stranger.managementUrl());
       long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
@@ -58,7 +59,7 @@ class WrongJournalTest {
             assertNotEquals(stranger.address(), placement.json().get("node").asText(), sale + " was given to the stranger");
           }
         }
-        Thread.sleep(300);
+        Thread.sleep(300); // the poll interval: watched until the stranger exits
       }
       assertEquals(1, stranger.awaitExit(Duration.ofSeconds(5)), "it stops with a failure code");
       assertTrue(Files.readString(stranger.log()).contains("is not the cluster's"), "the log says why");

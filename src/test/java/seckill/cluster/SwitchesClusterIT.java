@@ -22,7 +22,7 @@ import seckill.switches.Switches;
  * enforced by every node; after all three stop and new ones start on the same journal, it is still set.
  */
 @ExtendWith(LogCapturingExtension.class)
-class SwitchesClusterTest {
+class SwitchesClusterIT {
 
   private static final String SALE = "plan-b";
   private final AtomicInteger buyers = new AtomicInteger();

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import seckill.TestPorts;
 import seckill.Api;
 import seckill.NodeProcess;
 import seckill.TestKafka;
@@ -34,7 +35,7 @@ import seckill.orders.TopicReader.Rec;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class DownstreamCrashTest {
+class DownstreamCrashIT {
 
   private static final int STOCK = 100_000;
   private static final String ORDERS = "seckill.orders";
@@ -57,7 +58,7 @@ class DownstreamCrashTest {
     // what was published before it is published again, and the copies must be the same bytes
     settings.put("seckill.kafka.save-offset.after-envelopes", "1000000");
     settings.put("seckill.kafka.save-offset.after-duration", "10m");
-    node = NodeProcess.create("downstream-crash", TestNode.freePort(), settings).start();
+    node = NodeProcess.create("downstream-crash", TestPorts.reserve(), settings).start();
     api = node.api();
   }
 
@@ -82,7 +83,7 @@ class DownstreamCrashTest {
     // while buyers keep reserving: the projection has published some of this sale's orders
     TopicReader.readUntil(kafka.bootstrap, ORDERS, got -> got.stream()
         .anyMatch(r -> r.type().equals("reservation.placed") && r.key().startsWith("published.")), Duration.ofSeconds(30));
-    Thread.sleep(ThreadLocalRandom.current().nextLong(0, 300));
+    Thread.sleep(ThreadLocalRandom.current().nextLong(0, 300)); // the kill's random moment is the point
     node.kill();
     buyers.close();
     assertEquals(List.of(), buyers.unexpected);
@@ -106,7 +107,7 @@ class DownstreamCrashTest {
     postgres.kill();
     int atCrash = buyers.acknowledged.size();
     int unavailableBefore = buyers.serviceUnavailable.get();
-    Thread.sleep(5000);
+    Thread.sleep(5000); // the outage under test lasts 5 s: what buyers get meanwhile is measured
     int duringOutage = buyers.acknowledged.size() - atCrash;
     int refusedDuringOutage = buyers.serviceUnavailable.get() - unavailableBefore;
     double slowest503 = buyers.slowest503Seconds();

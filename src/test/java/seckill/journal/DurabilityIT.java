@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import seckill.TestPorts;
 import seckill.Api;
 import seckill.NodeProcess;
 import seckill.TestDatabases;
@@ -21,7 +22,7 @@ import seckill.TestNode;
 import seckill.TestPostgres;
 
 /** A journal that would acknowledge commits it may lose is refused at start, unless explicitly allowed. */
-class DurabilityTest {
+class DurabilityIT {
 
   private static Config withDefaults(Config db) {
     return db.withFallback(ConfigFactory.parseResources("persistence.conf")).withFallback(ConfigFactory.parseResources("auth.conf"))
@@ -78,7 +79,7 @@ class DurabilityTest {
   @Test
   void aNodeOnALazyJournalExitsNonZeroAndSaysWhy() throws Exception {
     Path data = Files.createTempDirectory("seckill-lazy-");
-    NodeProcess node = NodeProcess.create("lazy-journal", TestNode.freePort(), Map.of(
+    NodeProcess node = NodeProcess.create("lazy-journal", TestPorts.reserve(), Map.of(
         "seckill.db.url", "jdbc:h2:file:" + data.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE"));
     try {
       node.launch();
@@ -100,7 +101,7 @@ class DurabilityTest {
     pg.kill(); // not there when the node starts: it cannot check, so it starts and checks later
     Map<String, String> settings = new java.util.HashMap<>();
     pg.config().entrySet().forEach(e -> settings.put(e.getKey(), e.getValue().unwrapped().toString()));
-    NodeProcess node = NodeProcess.create("unsafe-later", TestNode.freePort(), settings);
+    NodeProcess node = NodeProcess.create("unsafe-later", TestPorts.reserve(), settings);
     try {
       node.launch();
       Api mgmt = new Api(node.managementUrl());
@@ -117,7 +118,7 @@ class DurabilityTest {
         } catch (IllegalStateException notListening) {
           // not bound yet, or already gone
         }
-        Thread.sleep(200);
+        Thread.sleep(200); // the poll interval of this wait for the node's answer
       }
       assertTrue(databaseBack, "the node started while the database was away");
       assertEquals(1, node.awaitExit(Duration.ofSeconds(5)));

@@ -32,7 +32,7 @@ import seckill.auth.BuyerTokens;
  * journal: nothing is oversold, no buyer goes over the limit, every 201 is in the journal once.
  */
 @ExtendWith(LogCapturingExtension.class)
-class DoubleHostTest {
+class DoubleHostIT {
 
   private static final int STOCK = 40;
   private static final int BUYERS = 400;
@@ -110,7 +110,7 @@ class DoubleHostTest {
       r = api.post(path, token, "{\"requestId\":\"r\",\"quantity\":1}");
       if (r.status() != 503) return r;
       try {
-        Thread.sleep(300);
+        Thread.sleep(300); // a client's pause before it retries a 503
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return r;

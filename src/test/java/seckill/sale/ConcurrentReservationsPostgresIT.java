@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import seckill.TestDatabases;
 
 /** The concurrency contract on a real PostgreSQL journal. */
-class ConcurrentReservationsPostgresTest extends ConcurrentReservationsContract {
+class ConcurrentReservationsPostgresIT extends ConcurrentReservationsContract {
   @Override
   protected Config database() {
     return TestDatabases.postgres();

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
+import seckill.TestPorts;
 import seckill.Api;
 import seckill.NodeProcess;
 import seckill.TestNode;
@@ -21,7 +22,7 @@ import seckill.TestNode;
  * The embedded default (H2 file) in a process of its own, killed with SIGKILL in the middle of a
  * burst of concurrent reserves, several times over the same data folder: no 201 is ever lost.
  */
-class EmbeddedCrashTest {
+class EmbeddedCrashIT {
 
   private static final int ROUNDS = 3;
   private static final int STOCK = 1_000_000;
@@ -29,7 +30,7 @@ class EmbeddedCrashTest {
   @Test
   void killingTheProcessMidBurstLosesNoAcknowledgedReservation() throws Exception {
     Path data = Files.createTempDirectory("seckill-crash-h2-");
-    NodeProcess node = NodeProcess.create("embedded-crash", TestNode.freePort(), Map.of(
+    NodeProcess node = NodeProcess.create("embedded-crash", TestPorts.reserve(), Map.of(
         "seckill.db.url", "jdbc:h2:file:" + data.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"
             // -Dcrash.h2.write-delay=500 shows what this test catches: H2's own lazy write loses 201s
             .replace("WRITE_DELAY=0", "WRITE_DELAY=" + System.getProperty("crash.h2.write-delay", "0")),
@@ -49,7 +50,7 @@ class EmbeddedCrashTest {
         CrashBuyers buyers = new CrashBuyers("r" + round + "-b", List.of(api), path, 48, CrashBuyers.Retry.NONE);
         // mid-burst: after the first 201s, at a random moment while they keep coming
         buyers.awaitAcknowledged(20, Duration.ofSeconds(60));
-        Thread.sleep(ThreadLocalRandom.current().nextLong(100, 1200));
+        Thread.sleep(ThreadLocalRandom.current().nextLong(100, 1200)); // the kill's random moment is the point
         int beforeKill = buyers.acknowledged.size();
         node.kill();
         buyers.close();

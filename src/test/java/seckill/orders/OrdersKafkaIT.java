@@ -46,7 +46,7 @@ import seckill.orders.TopicReader.Rec;
 
 /** Orders out and payments in, through a real KRaft broker: nothing lost, nothing doubled that differs. */
 @ExtendWith(LogCapturingExtension.class)
-class OrdersKafkaTest {
+class OrdersKafkaIT {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final AtomicInteger RUN = new AtomicInteger();
