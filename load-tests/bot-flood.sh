@@ -4,6 +4,7 @@
 # BENCH_SECONDS (default 10) with honest buyers and a few bots. Prints tables; never part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source load-tests/need-wrk.sh
 ulimit -n 65536 2>/dev/null || true
-mvn -q -B -o -DskipTests package
+mvn -q -B -DskipTests package
 java load-tests/Bench.java bot-flood

@@ -55,8 +55,32 @@ class BrowserIT {
     if (browser != null) browser.quit();
   }
 
-  private void shot(String name) throws Exception {
-    Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+  /**
+   * A screenshot of the part of the page that matters, into target/screenshots; with
+   * {@code -Dseckill.screenshots=docs/screenshots} it also replaces the picture of that name the docs show.
+   */
+  private void shot(String name, By part) throws Exception {
+    Path taken = browser.findElement(part).getScreenshotAs(OutputType.FILE).toPath();
+    Files.copy(taken, SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    String docs = System.getProperty("seckill.screenshots");
+    Path shown = docs == null || docs.isBlank() ? null : Path.of(docs).resolve(name + ".png");
+    if (shown != null && Files.exists(shown)) { // only the pictures the docs show are retaken
+      Files.copy(taken, shown, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static final By SALE_CARD = By.cssSelector("main.card");
+  private static final By CHART = By.cssSelector("#board > section:nth-of-type(1)");
+  private static final By SALES_TABLE = By.cssSelector("#board > section:nth-of-type(2)");
+
+  /** A sale as a shop would define it: a real item, description and price, not test data. */
+  private static ObjectNode shopSale(String item, String description, String price, int stock, int limit, String mode,
+      Long holdSeconds) {
+    ObjectNode sale = Api.sale(stock, limit, mode, holdSeconds);
+    sale.put("item", item);
+    sale.put("description", description);
+    sale.put("price", new java.math.BigDecimal(price));
+    return sale;
   }
 
   /** The pages re-render every second: an element found a moment ago may be gone, so look again. */
@@ -83,18 +107,19 @@ class BrowserIT {
 
   @Test
   void aBuyerWaitsForTheOpeningBuysTheLastUnitAndTheNextOneSeesSoldOut() throws Exception {
-    ObjectNode sale = Api.sale(1, 1, "ON_ORDER", null);
+    ObjectNode sale = shopSale("Trail running shoe Ridge 2, launch edition",
+        "Lightweight trail shoe with a recycled upper. The last pair at the launch price.", "89.00", 1, 1, "ON_ORDER", null);
     sale.put("startsAt", Instant.now().plusSeconds(600).toString()); // opened below by the operator, once seen closed
     api.defineSale("web", sale);
     openAs("alice", "web");
     waiting().until(d -> text("countdown-label").equals("Opens in") && text("state").equals("Not open yet"));
     assertTrue(browser.findElement(By.id("buy")).getAttribute("disabled") != null, "no buying before the opening");
-    shot("sale-countdown");
+    shot("sale-countdown", SALE_CARD);
 
     api.lifecycle("web", "open", "OPEN");
     waiting().until(ExpectedConditions.elementToBeClickable(By.id("buy"))).click();
     waiting().until(d -> text("outcome").startsWith("It's yours"));
-    shot("sale-bought");
+    shot("sale-bought", SALE_CARD);
     assertEquals(1, api.admin("GET", "/admin/sales/web", null).json().get("sold").asInt());
 
     openAs("bob", "web");
@@ -102,16 +127,17 @@ class BrowserIT {
     // the button stays: held units may come back; the answer says what happened
     browser.findElement(By.id("buy")).click();
     waiting().until(d -> text("outcome").equals("Sold out."));
-    shot("sale-sold-out");
+    shot("sale-sold-out", SALE_CARD);
     assertEquals(1, api.admin("GET", "/admin/sales/web", null).json().get("sold").asInt(), "still one unit sold");
   }
 
   @Test
   void aBuyerJoinsTheWaitingRoomSeesThePlaceMoveAndIsLetInToBuy() throws Exception {
-    ObjectNode sale = Api.sale(10, 1, "ON_ORDER", null);
-    sale.putObject("waitingRoom").put("admitPerSecond", 1).put("maxActive", 100).put("admissionTtlSeconds", 60);
+    ObjectNode sale = shopSale("Aurora Lights live in Berlin, standing ticket",
+        "Spring tour, Columbiahalle. One ticket per buyer, sold through the waiting room.", "59.00", 500, 1, "ON_ORDER", null);
+    sale.putObject("waitingRoom").put("admitPerSecond", 100).put("maxActive", 1000).put("admissionTtlSeconds", 60);
     api.defineSale("web-room", sale);
-    for (int i = 0; i < 5; i++) { // five buyers ahead, let in one a second
+    for (int i = 0; i < 300; i++) { // three hundred buyers ahead, let in a hundred a second
       assertEquals(200, api.post("/api/sales/web-room/queue", api.token("ahead-" + i), null).status());
     }
     openAs("dave", "web-room");
@@ -119,36 +145,38 @@ class BrowserIT {
     browser.findElement(By.id("buy")).click();
     waiting().until(d -> text("queue-place").matches("\\d+ ahead of you\\."));
     int first = Integer.parseInt(text("queue-place").split(" ")[0]);
-    shot("sale-waiting-room");
+    shot("sale-waiting-room", SALE_CARD);
     waiting().until(d -> text("queue-place").equals("You are next.")
         || text("queue-place").matches("\\d+ ahead of you\\.") && Integer.parseInt(text("queue-place").split(" ")[0]) < first
         || text("outcome").startsWith("It's yours"));
     waiting().until(d -> text("outcome").startsWith("It's yours"));
-    shot("sale-waiting-room-bought");
+    shot("sale-waiting-room-bought", SALE_CARD);
     assertEquals(1, api.admin("GET", "/admin/sales/web-room", null).json().get("sold").asInt());
   }
 
   @Test
   void aSaleThatAsksForAChallengeIsBoughtThroughTheBrowsersWebCrypto() throws Exception {
     api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"web-pow\":10}}");
-    api.defineSale("web-pow", Api.sale(5, 1, "HOLD", 600L));
+    api.defineSale("web-pow", shopSale("Handheld console, midnight blue, launch bundle",
+        "Console, dock and two games. Held for 10 minutes while you pay.", "349.00", 5, 1, "HOLD", 600L));
     openAs("carol", "web-pow");
     waiting().until(ExpectedConditions.elementToBeClickable(By.id("buy"))).click();
     waiting().until(d -> text("outcome").startsWith("Unit held for you"));
-    shot("sale-challenge-held");
+    shot("sale-challenge-held", SALE_CARD);
     assertEquals(1, api.admin("GET", "/admin/sales/web-pow", null).json().get("held").asInt());
   }
 
   @Test
   void theDashboardChartsABurstAndItsBrakeTakesEffect() throws Exception {
-    api.defineSale("web-dash", Api.sale(1000, 1, "ON_ORDER", null));
+    api.defineSale("web-dash", shopSale("Espresso grinder, anniversary edition",
+        "Flat burrs, 60 grind settings.", "249.00", 1000, 1, "ON_ORDER", null));
     openDashboard();
     waiting().until(d -> !d.findElements(By.cssSelector("#sales tr[data-sale='web-dash']")).isEmpty());
 
     // a burst of buyers: the 201 line rises above the axis
-    for (int i = 0; i < 40; i++) assertEquals(201, api.reserve("web-dash", api.token("burst" + i), "r1", 1).status());
+    for (int i = 0; i < 200; i++) assertEquals(201, api.reserve("web-dash", api.token("burst" + i), "r1", 1).status());
     waiting().until(d -> maxOf("201 reserved") > 0);
-    shot("dashboard-burst");
+    shot("dashboard-burst", CHART);
 
     clickRowButton("//tr[@data-sale='web-dash']//button[text()='brake']");
     waitForAlert(browser).accept();
@@ -157,7 +185,7 @@ class BrowserIT {
     assertEquals(503, api.reserve("web-dash", api.token("after-brake"), "r1", 1).status(), "the brake holds for buyers");
     waiting().until(d -> d.findElement(By.cssSelector("#sales tr[data-sale='web-dash']")).getDomProperty("textContent")
         .contains("(braked)"));
-    shot("dashboard-braked");
+    shot("dashboard-braked", SALES_TABLE);
   }
 
   @Test
@@ -197,7 +225,7 @@ class BrowserIT {
     waiting().until(d -> d.findElement(By.cssSelector("#sales tr[data-sale='web-ops']")).getDomProperty("textContent")
         .contains("CLOSED"));
     assertEquals("CLOSED", api.admin("GET", "/admin/sales/web-ops", null).json().get("phase").asText());
-    shot("dashboard-closed");
+    shot("dashboard-closed", SALES_TABLE);
 
     // "Forget" drops the token and everything shown with it
     browser.findElement(By.id("forget")).click();
