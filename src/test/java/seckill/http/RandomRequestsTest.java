@@ -32,9 +32,12 @@ class RandomRequestsTest {
 
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS");
   private static final Set<String> DOCUMENTED_503 = Set.of("unavailable", "paused", "read_only", "feature_off");
-  /** What an error's message never names: Java classes and packages, the JSON library and its switches. */
+  /**
+   * What an error's message never names: Java classes and packages, the JSON library and its switches.
+   * (Quote marks and '$' are no sign: a message may echo the request's own path.)
+   */
   private static final java.util.regex.Pattern INTERNALS = java.util.regex.Pattern.compile(
-      "java\\.|seckill\\.|scala\\.|pekko\\.|[Jj]ackson|Json[A-Z]|Feature\\b|ALLOW_|FAIL_ON|`|\\$|Exception");
+      "java\\.|seckill\\.|scala\\.|pekko\\.|[Jj]ackson|Json[A-Z]|Feature\\b|ALLOW_|FAIL_ON|Exception");
 
   @Test
   void randomRequestsGetJsonErrorsNever500AndChangeNothingTheyWereNotAnsweredFor() throws Exception {
@@ -98,8 +101,12 @@ class RandomRequestsTest {
                 .POST(HttpRequest.BodyPublishers.ofString(more)).build());
           }
         }
+        // a burst goes out on connections of its own: one the server closed after an earlier random
+        // request (a garbage line, say) could be taken from the shared pool by a request sent at once
+        HttpClient sender = burst.size() == 1 ? client
+            : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
-        for (HttpRequest each : burst) sent.add(client.sendAsync(each, HttpResponse.BodyHandlers.ofString()));
+        for (HttpRequest each : burst) sent.add(sender.sendAsync(each, HttpResponse.BodyHandlers.ofString()));
         for (int k = 0; k < burst.size(); k++) {
           HttpResponse<String> r = sent.get(k).join();
           String at = k == 0 ? where : "burst " + bodies.get(k);
