@@ -175,14 +175,15 @@ public final class AdmissionRoutes extends JsonDirectives {
     if (invalid.isPresent()) return refuse(invalid.get());
     String requestId = body.requestId();
     // a retry of a request still in flight here gets that request's answer; its tokens were checked
-    Optional<CompletionStage<Admission.Outcome>> running = guards.inFlight(saleId, buyer, requestId);
+    String key = EdgeGuards.requestKey(saleId, buyer, requestId);
+    Optional<CompletionStage<Admission.Outcome>> running = guards.inFlight(key);
     if (running.isPresent()) return onSuccess(running.get(), this::answer);
     return optionalHeaderValueByName(ADMISSION_TOKEN, admitted -> optionalHeaderValueByName(ACCESS_TOKEN, access -> {
       ReserveEdge.Tokens passed = edge.tokens(saleId, view, buyer, requestId, admitted, access);
       if (passed.refusal() != null) {
         return passed.expired() ? answeredBefore(saleId, buyer, requestId, passed.refusal()) : refuse(passed.refusal());
       }
-      return onSuccess(guards.joinInFlight(saleId, buyer, requestId,
+      return onSuccess(guards.joinInFlight(key,
           () -> admission.offer(saleId, buyer, requestId, ReserveEdge.quantityOf(body))).whenComplete(
               (outcome, failure) -> edge.settle(passed, outcome)),
           this::answer);

@@ -91,14 +91,20 @@ public final class EdgeGuards {
   }
 
   /**
-   * Runs {@code send} unless the same request (sale, buyer, requestId) is already in flight on this
-   * node; then the second one joins the first one's answer instead of reaching the queue. Requests
-   * with other requestIds are other requests, each answered for itself: an answer is only ever
-   * shared by the request it was given for.
+   * The key of one request (sale, buyer, requestId) among those in flight on this node; none of the
+   * three may hold a newline (sale ids, buyer ids and request ids are printable ASCII).
    */
-  public CompletionStage<Admission.Outcome> joinInFlight(String saleId, String buyer, String requestId,
-      Supplier<CompletionStage<Admission.Outcome>> send) {
-    String key = inFlightKey(saleId, buyer, requestId);
+  public static String requestKey(String saleId, String buyer, String requestId) {
+    return saleId + '\n' + buyer + '\n' + requestId;
+  }
+
+  /**
+   * Runs {@code send} unless the request {@code key} ({@link #requestKey}) is already in flight on
+   * this node; then the second one joins the first one's answer instead of reaching the queue.
+   * Requests with other requestIds are other requests, each answered for itself: an answer is only
+   * ever shared by the request it was given for.
+   */
+  public CompletionStage<Admission.Outcome> joinInFlight(String key, Supplier<CompletionStage<Admission.Outcome>> send) {
     CompletableFuture<Admission.Outcome> mine = new CompletableFuture<>();
     CompletableFuture<Admission.Outcome> first = inFlight.putIfAbsent(key, mine);
     if (first != null) return first;
@@ -118,14 +124,9 @@ public final class EdgeGuards {
     return mine;
   }
 
-  /** The answer to come of this very request (sale, buyer, requestId) when it is in flight on this node. */
-  public Optional<CompletionStage<Admission.Outcome>> inFlight(String saleId, String buyer, String requestId) {
-    return Optional.ofNullable(inFlight.get(inFlightKey(saleId, buyer, requestId)));
-  }
-
-  private static String inFlightKey(String saleId, String buyer, String requestId) {
-    // none of the three may hold a newline: sale ids, buyer ids and request ids are printable ASCII
-    return saleId + '\n' + buyer + '\n' + requestId;
+  /** The answer to come of the request {@code key} ({@link #requestKey}) when it is in flight on this node. */
+  public Optional<CompletionStage<Admission.Outcome>> inFlight(String key) {
+    return Optional.ofNullable(inFlight.get(key));
   }
 
   /**

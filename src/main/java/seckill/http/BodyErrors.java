@@ -43,7 +43,7 @@ public final class BodyErrors {
   }
 
   /** The sentence for a 400 about a body that is valid JSON but does not fit the request. */
-  public static String mismatch(MismatchedInputException e) {
+  private static String mismatch(MismatchedInputException e) {
     String field = field(e);
     if (e instanceof UnrecognizedPropertyException unknown) {
       String known = unknown.getKnownPropertyIds() == null ? "" : unknown.getKnownPropertyIds().stream()
@@ -57,7 +57,7 @@ public final class BodyErrors {
   }
 
   /** The sentence for a 400 about a body that is not JSON at all, or not JSON we accept. */
-  public static String malformed(JsonProcessingException e) {
+  private static String malformed(JsonProcessingException e) {
     if (e instanceof InputCoercionException coercion) {
       return "a number is out of range" + at(e.getLocation()) + ": whole numbers here are at most "
           + (coercion.getTargetType() == Long.TYPE || coercion.getTargetType() == Long.class ? Long.MAX_VALUE : Integer.MAX_VALUE);
@@ -75,7 +75,7 @@ public final class BodyErrors {
   }
 
   /** A 400 for a field that Jackson read but whose value it could not turn into its type (a wrapped exception). */
-  public static String mapping(JsonMappingException e) {
+  private static String mapping(JsonMappingException e) {
     if (e.getCause() instanceof InputCoercionException || e.getCause() instanceof StreamConstraintsException) {
       String field = field(e);
       return field == null ? malformed((JsonProcessingException) e.getCause())
