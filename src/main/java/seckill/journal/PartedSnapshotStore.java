@@ -1,6 +1,7 @@
 package seckill.journal;
 
 import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariDataSource;
 import java.io.ByteArrayOutputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -62,6 +63,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
   private final java.time.Duration loadWait;
   private final Executor blocking;
   private final Serialization serialization;
+  private final HikariDataSource pool;
   /** Per persistence id: the end of its chain of writes and deletes, and the save waiting to start. */
   private final ConcurrentHashMap<String, CompletableFuture<Void>> chains = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, PendingSave> waiting = new ConcurrentHashMap<>();
@@ -75,6 +77,15 @@ public final class PartedSnapshotStore extends SnapshotStore {
     this.loadWait = config.getDuration("load-waits-for-write");
     this.blocking = context().system().dispatchers().lookup(config.getString("blocking-dispatcher"));
     this.serialization = SerializationExtension.get(context().system());
+    // a connection for each thread that writes or loads, held open for the store's life
+    this.pool = Journal.pool(rootConfig, "seckill-snapshots",
+        rootConfig.getConfig(config.getString("blocking-dispatcher")).getInt("thread-pool-executor.fixed-pool-size"));
+  }
+
+  @Override
+  public void postStop() throws Exception {
+    pool.close();
+    super.postStop();
   }
 
   @Override
@@ -89,7 +100,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
 
   private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria criteria) {
     return unchecked(() -> {
-      try (Connection c = Journal.connect(rootConfig)) {
+      try (Connection c = pool.getConnection()) {
         for (Head head : heads(c, persistenceId, criteria)) {
           Optional<byte[]> bytes = head.parts() == 0 ? inline(c, persistenceId, head) : parts(c, persistenceId, head);
           if (bytes.isEmpty()) {
@@ -128,7 +139,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
     Serializer serializer = serialization.findSerializerFor(snapshot);
     String manifest = Serializers.manifestFor(serializer, snapshot);
     byte[] bytes = serializer.toBinary(snapshot);
-    try (Connection c = Journal.connect(rootConfig)) {
+    try (Connection c = pool.getConnection()) {
       c.setAutoCommit(true);
       String pid = metadata.persistenceId();
       long seq = metadata.sequenceNr();
@@ -170,7 +181,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
   @Override
   public Future<Void> doDeleteAsync(SnapshotMetadata metadata) {
     return after(metadata.persistenceId(), () -> {
-      try (Connection c = Journal.connect(rootConfig)) {
+      try (Connection c = pool.getConnection()) {
         String pid = metadata.persistenceId();
         update(c, "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?", pid, metadata.sequenceNr());
         update(c, "DELETE FROM \"snapshot_part\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?", pid, metadata.sequenceNr());
@@ -182,7 +193,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
   @Override
   public Future<Void> doDeleteAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
     return after(persistenceId, () -> {
-      try (Connection c = Journal.connect(rootConfig)) {
+      try (Connection c = pool.getConnection()) {
         delete(c, persistenceId, criteria);
         return null;
       }
