@@ -36,12 +36,18 @@ local_service() {
 
 # The settings every node shares, written once by `start` so `start N` brings a node back the same way.
 write_env() {
-  # local secrets: dev mode is off in the cluster configs, so each must be set (override freely)
-  export SECKILL_JWT_SECRET=${SECKILL_JWT_SECRET:-local-cluster-jwt-secret-0123456789abcdef}
-  export SECKILL_ADMIN_TOKEN=${SECKILL_ADMIN_TOKEN:-local-cluster-admin-token-0123456789}
-  export SECKILL_SALE_KEY_SECRET=${SECKILL_SALE_KEY_SECRET:-local-sale-key-secret-0123456789abcdef}
-  export SECKILL_CHALLENGE_SECRET=${SECKILL_CHALLENGE_SECRET:-local-cluster-challenge-secret-0123456789}
-  export SECKILL_WAITING_ROOM_SECRET=${SECKILL_WAITING_ROOM_SECRET:-local-cluster-waiting-room-secret-0123456789}
+  # dev mode is off in the cluster configs, so each secret must be set: the one given, else the one
+  # this cluster had, else a random one (a node refuses values shown in seckill's repository, and two
+  # equal secrets)
+  local name
+  for name in SECKILL_JWT_SECRET SECKILL_ADMIN_TOKEN SECKILL_SALE_KEY_SECRET SECKILL_CHALLENGE_SECRET SECKILL_WAITING_ROOM_SECRET; do
+    if [ -z "${!name:-}" ] && [ -f "$ENV_FILE" ]; then
+      export "$name=$(source "$ENV_FILE"; printf %s "${!name:-}")"
+    fi
+    if [ -z "${!name:-}" ]; then
+      export "$name=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+    fi
+  done
   : > "$ENV_FILE"
   for name in SECKILL_JWT_SECRET SECKILL_ADMIN_TOKEN SECKILL_SALE_KEY_SECRET SECKILL_CHALLENGE_SECRET SECKILL_WAITING_ROOM_SECRET \
       SECKILL_DB_URL SECKILL_DB_USER SECKILL_DB_PASSWORD SECKILL_KAFKA_BOOTSTRAP; do

@@ -13,7 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Secrets outside dev mode: defaults and short ones refused with a failure exit code, the demo sale
+ * Secrets outside dev mode: defaults, the repository's examples, short ones and two alike refused
+ * with a failure exit code (the reason in the log, the value never), the demo sale
  * off unless asked for, and no secret ever in the log. Real node processes, so the exit code is real.
  */
 class SecretsIT {
@@ -53,6 +54,18 @@ class SecretsIT {
     Map<String, String> shortSaleKey = new HashMap<>(STRONG);
     shortSaleKey.put("seckill.admission.sale-key-secret", "s");
     assertTrue(refusedStart("secrets-short-sale-key", shortSaleKey).contains("SECKILL_SALE_KEY_SECRET"));
+    // a value shown in this repository (k8s/overlays/local), and two secrets alike: named, never shown
+    String example = "local-only-admin-token-not-for-production-0002";
+    Map<String, String> exampleToken = new HashMap<>(STRONG);
+    exampleToken.put("seckill.auth.admin-token", example);
+    String exampleLog = refusedStart("secrets-example", exampleToken);
+    assertTrue(exampleLog.contains("seckill.auth.admin-token is an example value"), exampleLog);
+    assertFalse(exampleLog.contains(example), "the value is in the log");
+    Map<String, String> equal = new HashMap<>(STRONG);
+    equal.put("seckill.waiting-room.secret", STRONG.get("seckill.challenge.secret"));
+    String equalLog = refusedStart("secrets-equal", equal);
+    assertTrue(equalLog.contains("SECKILL_WAITING_ROOM_SECRET equals SECKILL_CHALLENGE_SECRET"), equalLog);
+    assertFalse(equalLog.contains(STRONG.get("seckill.challenge.secret")), "the value is in the log");
     Map<String, String> badBoolean = new HashMap<>(STRONG);
     badBoolean.put("seckill.auth.dev-mode", "0");
     assertTrue(refusedStart("secrets-bad-boolean", badBoolean).contains("dev-mode"));
