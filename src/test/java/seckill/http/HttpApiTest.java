@@ -121,6 +121,28 @@ class HttpApiTest {
   }
 
   @Test
+  void aSoldOutSaleHidesItsReservePathAndOperatorsSeeSoldOut() {
+    String id = newSale(Api.sale(1, 1, "ON_ORDER", null));
+    assertEquals("OPEN", counters(id).get("phase").asText());
+    assertEquals(201, api.reserve(id, alice, "r1", 1).status());
+    api.awaitState(id, "SOLD_OUT");
+    Response status = api.get("/api/sales/" + id + "/status", null);
+    assertEquals("SOLD_OUT", status.json().get("state").asText());
+    assertNull(status.json().get("reservePath"), "the reserve path is shown only while OPEN: " + status.text());
+    assertEquals("SOLD_OUT", counters(id).get("phase").asText(), "the admin counters say sold out");
+    JsonNode listed = null;
+    for (JsonNode s : api.admin("GET", "/admin/sales", null).json().get("sales")) if (s.get("saleId").asText().equals(id)) listed = s;
+    assertNotNull(listed, "the sale is in the operators' list");
+    assertEquals("SOLD_OUT", listed.get("phase").asText(), "and so does the operators' list");
+
+    // stock added back: open again, the path shown again
+    assertEquals(200, api.admin("POST", "/admin/sales/" + id + "/stock", "{\"units\": 1}").status());
+    api.awaitState(id, "OPEN");
+    assertEquals("OPEN", counters(id).get("phase").asText());
+    assertNotNull(api.get("/api/sales/" + id + "/status", null).json().get("reservePath"));
+  }
+
+  @Test
   void unknownSalesAnswer404() {
     assertError(api.get("/api/sales/nope", null), 404, "sale_not_found");
     assertError(api.get("/api/sales/nope/status", null), 404, "sale_not_found");
