@@ -129,7 +129,8 @@ public final class SharedJournal implements Extension {
             mine.set(id);
             publisher.tell(new Publish(id));
           } else if (!system.whenTerminated().isCompleted()) {
-            system.scheduler().scheduleOnce(timeout, () -> askUntilNamed(identity, timeout, publisher), system.executionContext());
+            // the ask already waited its timeout (a writer that lost the race answers only the next ask)
+            askUntilNamed(identity, timeout, publisher);
           }
         });
   }
