@@ -23,6 +23,7 @@ import seckill.auth.BuyerTokens;
 import seckill.auth.DevTokenRoutes;
 import seckill.challenge.ChallengeRoutes;
 import seckill.challenge.Challenges;
+import seckill.config.SeedNodes;
 import seckill.demo.DemoSale;
 import seckill.http.HttpServer;
 import seckill.journal.Journal;
@@ -40,7 +41,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    Config config = Journal.config(ConfigFactory.load());
+    Config config = Journal.config(SeedNodes.listed(ConfigFactory.load()));
     Journal.prepare(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "seckill", config);
     try {
