@@ -23,9 +23,11 @@ import seckill.auth.BuyerTokens;
 import seckill.auth.DevTokenRoutes;
 import seckill.challenge.ChallengeRoutes;
 import seckill.challenge.Challenges;
+import seckill.config.SeedNodes;
 import seckill.demo.DemoSale;
 import seckill.http.HttpServer;
 import seckill.journal.Journal;
+import seckill.journal.SharedJournal;
 import seckill.orders.Orders;
 import seckill.sale.SaleRoutes;
 import seckill.waitingroom.WaitingRoom;
@@ -40,11 +42,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    Config config = Journal.config(ConfigFactory.load());
+    Config config = Journal.config(SeedNodes.listed(ConfigFactory.load()));
     Journal.prepare(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "seckill", config);
     try {
-      start(system).whenComplete((binding, failure) -> {
+      start(system).serving().whenComplete((binding, failure) -> {
         if (failure != null) {
           log.error("could not start: {}", failure.getMessage());
           CoordinatedShutdown.get(system).run(StartFailed.INSTANCE);
@@ -65,12 +67,24 @@ public final class Main {
   /** Where a started node listens: the API, and Pekko Management when it is enabled. */
   public record Bindings(ServerBinding api, java.util.Optional<ServerBinding> management) {}
 
+  /** A node on its way: Pekko Management as soon as it is bound, the API once the journal is verified. */
+  public record Started(CompletionStage<java.util.Optional<ServerBinding>> management, CompletionStage<Bindings> serving) {}
+
   /** Wires every feature into {@code system} and binds HTTP; tests call this with their own config (ports 0 included). */
-  public static CompletionStage<Bindings> start(ActorSystem<?> system) {
+  public static Started start(ActorSystem<?> system) {
     Config config = system.settings().config();
     BuyerTokens tokens = BuyerTokens.init(system); // first: refuses the shipped secrets outside dev mode
     CompletionStage<java.util.Optional<ServerBinding>> management = HttpServer.startManagement(system);
     joinCluster(system, config);
+    // nothing that serves or consumes starts before this node's journal is known to be the cluster's:
+    // a node on another journal stops meanwhile, having bound no API port and joined no consumer group
+    return new Started(management, SharedJournal.get(system).verified().thenComposeAsync(
+        verified -> serve(system, tokens, management), system.executionContext()));
+  }
+
+  private static CompletionStage<Bindings> serve(ActorSystem<?> system, BuyerTokens tokens,
+      CompletionStage<java.util.Optional<ServerBinding>> management) {
+    Config config = system.settings().config();
     Orders.init(system);
     Switches.get(system); // this node's copy of the operator switches, and the switchboard's shard
     Challenges challenges = Challenges.init(system);

@@ -87,7 +87,7 @@ function saleActions(s, paused) {
   const buttons = [];
   if (s.phase === "UPCOMING" || s.phase === "PAUSED")
     buttons.push(el("button", { onclick: () => act("Open " + s.saleId + " now?", "POST", `/admin/sales/${id}/open`) }, "open"));
-  if (s.phase === "OPEN" || s.phase === "UPCOMING")
+  if (s.phase === "OPEN" || s.phase === "SOLD_OUT" || s.phase === "UPCOMING")
     buttons.push(el("button", { onclick: () => act("Pause " + s.saleId + "?", "POST", `/admin/sales/${id}/pause`) }, "pause"));
   if (!over) {
     buttons.push(el("button", { onclick: () => act("Close " + s.saleId + " for good?", "POST", `/admin/sales/${id}/close`) }, "close"));
@@ -186,7 +186,7 @@ async function refresh(chart) {
     if (!pointerDown && !table.contains(document.activeElement)) {
       fill("sales", sales.sales.map((s) => el("tr", { "data-sale": s.saleId },
         el("td", {}, el("strong", {}, s.saleId), el("br"), s.item),
-        el("td", {}, s.phase === "OPEN" && s.available === 0 ? "SOLD OUT" : s.phase,
+        el("td", {}, s.phase === "SOLD_OUT" ? "SOLD OUT" : s.phase,
           paused.has(s.saleId) ? " (braked)" : "", all && s.phase === "OPEN" ? " (all paused)" : ""),
         el("td", {}, bar(s)),
         el("td", {}, `${s.sold} / ${s.held} / ${s.available} of ${s.stock}`),

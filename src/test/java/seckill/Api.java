@@ -18,6 +18,8 @@ public final class Api {
 
   public static final String ADMIN_TOKEN = "dev-admin-token";
   private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** Per node and sale: the reserve path its status last showed. */
+  private static final java.util.Map<String, String> SEEN_PATHS = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final String base;
 
@@ -87,10 +89,16 @@ public final class Api {
     return post(reservePath(saleId), token, "{\"requestId\":\"" + requestId + "\",\"quantity\":" + quantity + "}");
   }
 
+  /**
+   * The sale's reserve path as its status shows it while OPEN; after that (sold out, paused) the one
+   * last seen at this node, as a buyer who loaded the page while it was open still holds it.
+   */
   public String reservePath(String saleId) {
     Response status = get("/api/sales/" + saleId + "/status", null);
     JsonNode path = status.json() == null ? null : status.json().get("reservePath");
-    return path == null ? "/api/sales/" + saleId + "/reservations/unknown" : path.asText();
+    String key = base + " " + saleId;
+    if (path != null) SEEN_PATHS.put(key, path.asText());
+    return SEEN_PATHS.getOrDefault(key, "/api/sales/" + saleId + "/reservations/unknown");
   }
 
   /** Waits until this node's view of the sale shows {@code state} (views follow the entity within ms). */
@@ -144,8 +152,7 @@ public final class Api {
   public void defineSale(String saleId, ObjectNode sale) {
     Response r = admin("PUT", "/admin/sales/" + saleId, sale.toString());
     if (r.status() != 200) throw new IllegalStateException("define failed: " + r.status() + " " + r.text());
-    awaitState(saleId, r.json().get("phase").asText().equals("OPEN") && r.json().get("available").asInt() == 0
-        ? "SOLD_OUT" : r.json().get("phase").asText());
+    awaitState(saleId, r.json().get("phase").asText());
   }
 
   /** An admin lifecycle command (open, pause, close), then waits for the view to follow. */

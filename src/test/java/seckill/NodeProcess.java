@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
  * A seckill node in a JVM of its own ({@code java -cp <test classpath> seckill.Main}), so a test can
  * kill it with a real SIGKILL ({@link #kill()}): whatever the process held in memory or in buffers
  * dies with it, unlike an actor system stopped inside the test JVM. Settings are system properties
- * laid over application.conf; the log goes to {@code target/node-logs/<name>.log}, appended across
- * restarts.
+ * laid over application.conf, or, for a node configured as operators do, environment variables
+ * alone ({@link #fromEnvironment}); the log goes to {@code target/node-logs/<name>.log}, appended
+ * across restarts.
  */
 public final class NodeProcess implements AutoCloseable {
 
@@ -26,6 +27,7 @@ public final class NodeProcess implements AutoCloseable {
   public final int managementPort;
   public final int remotePort;
   private final Map<String, String> settings;
+  private final Map<String, String> environment;
   private final Path log;
   private Process process;
 
@@ -34,6 +36,7 @@ public final class NodeProcess implements AutoCloseable {
     this.httpPort = TestPorts.reserve();
     this.managementPort = TestPorts.reserve();
     this.remotePort = remotePort;
+    this.environment = Map.of();
     Map<String, String> all = new LinkedHashMap<>();
     all.put("seckill.http.port", String.valueOf(httpPort));
     all.put("pekko.management.http.port", String.valueOf(managementPort));
@@ -45,6 +48,25 @@ public final class NodeProcess implements AutoCloseable {
     all.putAll(settings);
     this.settings = all;
     this.log = Path.of("target", "node-logs", name + ".log").toAbsolutePath();
+  }
+
+  private NodeProcess(String name, Map<String, String> environment) {
+    this.name = name;
+    this.httpPort = Integer.parseInt(environment.get("SECKILL_HTTP_PORT"));
+    this.managementPort = Integer.parseInt(environment.get("SECKILL_MANAGEMENT_PORT"));
+    this.remotePort = Integer.parseInt(environment.get("SECKILL_REMOTE_PORT"));
+    this.settings = Map.of();
+    this.environment = Map.copyOf(environment);
+    this.log = Path.of("target", "node-logs", name + ".log").toAbsolutePath();
+  }
+
+  /**
+   * A node (not started yet) configured by these environment variables only, as an operator runs one:
+   * no system property but the log's configuration. They must name its ports: SECKILL_HTTP_PORT,
+   * SECKILL_MANAGEMENT_PORT and SECKILL_REMOTE_PORT.
+   */
+  public static NodeProcess fromEnvironment(String name, Map<String, String> environment) {
+    return new NodeProcess(name, environment);
   }
 
   /** A node (not started yet) on the given remoting port, with these settings over application.conf. */
@@ -69,8 +91,14 @@ public final class NodeProcess implements AutoCloseable {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "seckill.Main"));
     Files.writeString(log, "\n==== start " + java.time.Instant.now() + "\n", java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
-    process = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    if (!environment.isEmpty()) {
+      // configured by its environment alone: the test JVM's own SECKILL_* variables must not reach it
+      builder.environment().keySet().removeIf(k -> k.startsWith("SECKILL_"));
+      builder.environment().putAll(environment);
+    }
+    process = builder.start();
   }
 
   /** Waits until Pekko Management's /ready answers 200; fails if the process exits first. */
@@ -93,10 +121,15 @@ public final class NodeProcess implements AutoCloseable {
 
   /** The ERROR lines the process logged since it was last launched (a clean start logs none). */
   public List<String> errorsSinceStart() throws IOException {
+    return logSinceStart().stream().filter(l -> l.contains(" ERROR ")).toList();
+  }
+
+  /** What the process wrote since it was last launched (the log file keeps earlier runs too). */
+  public List<String> logSinceStart() throws IOException {
     List<String> lines = Files.readAllLines(log);
     int start = 0;
     for (int i = 0; i < lines.size(); i++) if (lines.get(i).startsWith("==== start")) start = i;
-    return lines.subList(start, lines.size()).stream().filter(l -> l.contains(" ERROR ")).toList();
+    return lines.subList(start, lines.size());
   }
 
   /** SIGKILL: the JVM gets no chance to flush, hand off or leave. */

@@ -61,8 +61,26 @@ public final class TestNode implements AutoCloseable {
     Journal.prepare(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "seckill", config);
     try {
-      Main.Bindings bound = Main.start(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      Main.Bindings bound = Main.start(system).serving().toCompletableFuture().get(30, TimeUnit.SECONDS);
       return new TestNode(system, url(bound.api()), bound.management().map(TestNode::url).orElse(null), config);
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("node did not start", e);
+    }
+  }
+
+  /**
+   * A node that may never serve (its journal not verified as a cluster's: unreachable, or no
+   * cluster joined), started as far as Pekko Management; it has no API ({@link #api()} fails).
+   */
+  public static TestNode startUnverified(Config db, Config overrides) {
+    Config config = config(db, overrides);
+    Journal.prepare(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "seckill", config);
+    try {
+      String management = Main.start(system).management().toCompletableFuture().get(30, TimeUnit.SECONDS)
+          .map(TestNode::url).orElse(null);
+      return new TestNode(system, null, management, config);
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("node did not start", e);
@@ -85,6 +103,7 @@ public final class TestNode implements AutoCloseable {
   }
 
   public Api api() {
+    if (baseUrl == null) throw new IllegalStateException("this node serves no API: its journal was never verified");
     return new Api(baseUrl);
   }
 

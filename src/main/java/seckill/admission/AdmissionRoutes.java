@@ -27,6 +27,7 @@ import seckill.http.ETags;
 import seckill.http.Json;
 import seckill.http.JsonDirectives;
 import seckill.sale.Sale;
+import seckill.sale.SaleJson;
 import seckill.sale.SaleJson.ReservationView;
 import seckill.sale.SaleJson.ReserveRequest;
 import seckill.sale.SaleJson.SaleView;
@@ -145,15 +146,13 @@ public final class AdmissionRoutes extends JsonDirectives {
     if (found.isEmpty()) return replies.saleNotFound(saleId);
     SaleViews.View view = found.get();
     Instant now = Instant.now();
-    Sale.Phase phase = view.phase(now);
-    boolean open = phase == Sale.Phase.OPEN && !switches.paused(saleId);
-    // an operator's pause shows as PAUSED while units are left; the reserve path is hidden meanwhile
-    String state = phase == Sale.Phase.OPEN && view.available() == 0 ? "SOLD_OUT"
-        : phase == Sale.Phase.OPEN && !open ? Sale.Phase.PAUSED.name() : phase.name();
-    String reservePath = open ? reservePath(saleId, view) : null;
+    SaleJson.ShownPhase shown = SaleJson.ShownPhase.of(view.phase(now), view.available());
+    // an operator's pause shows as PAUSED while units are left; the reserve path is there only while OPEN
+    SaleJson.ShownPhase state = shown == SaleJson.ShownPhase.OPEN && switches.paused(saleId) ? SaleJson.ShownPhase.PAUSED : shown;
+    String reservePath = state == SaleJson.ShownPhase.OPEN ? reservePath(saleId, view) : null;
     int difficulty = challenges.difficultyFor(saleId);
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(statusMaxAge)),
-        () -> json(StatusCodes.OK, new StatusView(state, view.available(), now, view.definition().startsAt(),
+        () -> json(StatusCodes.OK, new StatusView(state.name(), view.available(), now, view.definition().startsAt(),
             view.definition().endsAt(), reservePath, difficulty == 0 ? null : difficulty,
             room.roomOf(view.definition(), saleId).isPresent() ? Boolean.TRUE : null)));
   }

@@ -46,7 +46,10 @@ public final class HttpServer extends AllDirectives {
     return Http.get(system)
         .newServerAt(http.getString("interface"), http.getInt("port"))
         .bind(sealed)
-        .thenApply(binding -> binding.addToCoordinatedShutdown(http.getDuration("shutdown-deadline"), system));
+        .thenApply(binding -> {
+          ApiReadiness.ID.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).set();
+          return binding.addToCoordinatedShutdown(http.getDuration("shutdown-deadline"), system);
+        });
   }
 
   /**

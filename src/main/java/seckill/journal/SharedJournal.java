@@ -3,6 +3,8 @@ package seckill.journal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.AbstractExtensionId;
@@ -68,6 +70,7 @@ public final class SharedJournal implements Extension {
   private final AtomicReference<String> mine = new AtomicReference<>();
   private final AtomicReference<Map<String, String>> published = new AtomicReference<>(Map.of());
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final CompletableFuture<Void> verified = new CompletableFuture<>();
 
   private SharedJournal(ActorSystem<?> system) {
     this.system = system;
@@ -80,10 +83,29 @@ public final class SharedJournal implements Extension {
         Props.empty());
     ActorRef<Object> publisher = system.systemActorOf(publisher(), "journal-identities", Props.empty());
     askUntilNamed(identity, ask, publisher);
+    awaitVerified(config.getDuration("allocation-poll"));
   }
 
   public static SharedJournal get(ActorSystem<?> system) {
     return ID.get(Adapter.toClassic(system));
+  }
+
+  /**
+   * Completes once this node knows it writes to the cluster's journal ({@link #agrees()}); never on a
+   * node on another journal, which stops instead. Whatever serves or consumes starts after it.
+   */
+  public CompletionStage<Void> verified() {
+    return verified;
+  }
+
+  /** Checks every {@code poll} until verified: the id, the replicated map and the members all move it. */
+  private void awaitVerified(Duration poll) {
+    if (agrees()) {
+      log.info("this node's journal ({}) is the cluster's", mine.get());
+      verified.complete(null);
+    } else if (!system.whenTerminated().isCompleted() && !stopping.get()) {
+      system.scheduler().scheduleOnce(poll, () -> awaitVerified(poll), system.executionContext());
+    }
   }
 
   /** This node's journal id, once read. */
@@ -129,7 +151,8 @@ public final class SharedJournal implements Extension {
             mine.set(id);
             publisher.tell(new Publish(id));
           } else if (!system.whenTerminated().isCompleted()) {
-            system.scheduler().scheduleOnce(timeout, () -> askUntilNamed(identity, timeout, publisher), system.executionContext());
+            // the ask already waited its timeout (a writer that lost the race answers only the next ask)
+            askUntilNamed(identity, timeout, publisher);
           }
         });
   }

@@ -44,7 +44,7 @@ public final class OrdersToKafka {
         ProjectionBehavior.Command.class,
         PROJECTION_NAME,
         Sale.TAGS.size(),
-        i -> ProjectionBehavior.create(projection(system, settings, offsets, producer, Sale.TAGS.get(i))),
+        i -> ProjectionPrints.logged(ProjectionBehavior.create(projection(system, settings, offsets, producer, Sale.TAGS.get(i)))),
         ShardedDaemonProcessSettings.create(system),
         Optional.of(ProjectionBehavior.stopMessage()));
   }

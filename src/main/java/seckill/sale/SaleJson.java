@@ -9,6 +9,17 @@ public final class SaleJson {
 
   private SaleJson() {}
 
+  /**
+   * A sale's phase as buyers and operators see it: the entity's {@link Sale.Phase}, with an open sale
+   * that has no unit left shown as sold out (stock added, or a hold returned, opens it again).
+   */
+  public enum ShownPhase { NOT_DEFINED, UPCOMING, OPEN, SOLD_OUT, PAUSED, ENDED, CLOSED;
+
+    public static ShownPhase of(Sale.Phase phase, int available) {
+      return phase == Sale.Phase.OPEN && available == 0 ? SOLD_OUT : valueOf(phase.name());
+    }
+  }
+
   /** {@code PUT /admin/sales/{id}}. Boxed fields so a missing one is reported, not read as 0. */
   public record SaleRequest(
       String item,
@@ -101,7 +112,7 @@ public final class SaleJson {
   /** {@code GET /admin/sales/{id}}: every counter, and whether the stock invariant holds. */
   public record AdminSaleView(
       SaleView sale,
-      Sale.Phase phase,
+      ShownPhase phase,
       int stock,
       int available,
       int held,
@@ -114,7 +125,8 @@ public final class SaleJson {
       Instant serverTime) {
 
     public static AdminSaleView of(Sale.Status s) {
-      return new AdminSaleView(SaleView.of(s.saleId(), s.definition()), s.phase(), s.stock(), s.available(), s.held(),
+      return new AdminSaleView(SaleView.of(s.saleId(), s.definition()),
+          ShownPhase.of(s.phase(), s.available()), s.stock(), s.available(), s.held(),
           s.sold(), s.pending(), s.reservations(), s.buyers(), s.topBuyerUnits(),
           s.sold() + s.held() + s.available() == s.stock(),
           s.serverTime());

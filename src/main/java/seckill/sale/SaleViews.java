@@ -121,7 +121,7 @@ public final class SaleViews implements Extension {
   }
 
   /** A sale in the operators' list: its definition, phase and units as this node sees them. */
-  public record Summary(String saleId, String item, Sale.Phase phase, int stock, int available, int sold, int held,
+  public record Summary(String saleId, String item, SaleJson.ShownPhase phase, int stock, int available, int sold, int held,
       Instant startsAt, Instant endsAt) {}
 
   /** Every sale this node knows, by id. */
@@ -130,7 +130,8 @@ public final class SaleViews implements Extension {
       Listing l = e.getValue();
       Stock s = available.get(e.getKey());
       int stock = l.definition().stock();
-      return new Summary(e.getKey(), l.definition().item(), Sale.phaseOf(l.lifecycle(), l.definition(), now),
+      return new Summary(e.getKey(), l.definition().item(),
+          SaleJson.ShownPhase.of(Sale.phaseOf(l.lifecycle(), l.definition(), now), s == null ? stock : s.available()),
           s == null ? stock : s.available() + s.sold() + s.held(), s == null ? stock : s.available(),
           s == null ? 0 : s.sold(), s == null ? 0 : s.held(), l.definition().startsAt(), l.definition().endsAt());
     }).toList();

@@ -121,6 +121,28 @@ class HttpApiTest {
   }
 
   @Test
+  void aSoldOutSaleHidesItsReservePathAndOperatorsSeeSoldOut() {
+    String id = newSale(Api.sale(1, 1, "ON_ORDER", null));
+    assertEquals("OPEN", counters(id).get("phase").asText());
+    assertEquals(201, api.reserve(id, alice, "r1", 1).status());
+    api.awaitState(id, "SOLD_OUT");
+    Response status = api.get("/api/sales/" + id + "/status", null);
+    assertEquals("SOLD_OUT", status.json().get("state").asText());
+    assertNull(status.json().get("reservePath"), "the reserve path is shown only while OPEN: " + status.text());
+    assertEquals("SOLD_OUT", counters(id).get("phase").asText(), "the admin counters say sold out");
+    JsonNode listed = null;
+    for (JsonNode s : api.admin("GET", "/admin/sales", null).json().get("sales")) if (s.get("saleId").asText().equals(id)) listed = s;
+    assertNotNull(listed, "the sale is in the operators' list");
+    assertEquals("SOLD_OUT", listed.get("phase").asText(), "and so does the operators' list");
+
+    // stock added back: open again, the path shown again
+    assertEquals(200, api.admin("POST", "/admin/sales/" + id + "/stock", "{\"units\": 1}").status());
+    api.awaitState(id, "OPEN");
+    assertEquals("OPEN", counters(id).get("phase").asText());
+    assertNotNull(api.get("/api/sales/" + id + "/status", null).json().get("reservePath"));
+  }
+
+  @Test
   void unknownSalesAnswer404() {
     assertError(api.get("/api/sales/nope", null), 404, "sale_not_found");
     assertError(api.get("/api/sales/nope/status", null), 404, "sale_not_found");
@@ -375,7 +397,7 @@ class HttpApiTest {
 
   @Test
   void devModeOffHasNoTokenEndpointAndAnUnansweredAskIs503() {
-    // join-self off: the node never joins a cluster, so no shard can be allocated and every ask times out
+    // an ask of 1 ms: a first ask of a sale starts its shard and entity, which always takes longer
     try (TestNode lonely = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
         seckill.auth.dev-mode = off
         seckill.auth.hs256-secret = "another-jwt-secret-that-is-long-enough-0123"
@@ -383,13 +405,12 @@ class HttpApiTest {
         seckill.admission.sale-key-secret = "another-sale-key-secret-long-enough-0123456"
         seckill.challenge.secret = "another-challenge-secret-long-enough-0123"
         seckill.waiting-room.secret = "another-waiting-room-secret-long-enough-0123"
-        seckill.cluster.join-self = off
-        seckill.http.ask-timeout = 300ms
+        seckill.http.ask-timeout = 1ms
         """))) {
       Api other = lonely.api();
       assertError(other.post("/dev/tokens", null, "{\"buyer\":\"x\"}"), 404, "not_found");
-      String token = BuyerTokens.fromConfig(lonely.config.getConfig("seckill.auth")).mint("alice", Duration.ofMinutes(5));
-      Response r = other.get("/api/reservations/any.thing", token);
+      // the admin counters ask the sale itself, known or not
+      Response r = other.send("GET", "/admin/sales/any", "another-admin-token-long-enough-0123456789", null, Map.of());
       assertError(r, 503, "unavailable");
       assertEquals("1", r.header("Retry-After"));
     }
