@@ -27,12 +27,18 @@ public final class TestPostgres implements AutoCloseable {
 
   /** A fresh server with a {@code seckill} database, migrated as a node migrates it at start. */
   public static TestPostgres start() throws Exception {
+    TestPostgres pg = startEmpty();
+    Migrations.migrate(pg.config());
+    return pg;
+  }
+
+  /** A fresh server with an empty {@code seckill} database. */
+  public static TestPostgres startEmpty() throws Exception {
     TestPostgres pg = new TestPostgres(Files.createTempDirectory("seckill-pg-"), TestPorts.reserve());
     pg.startServer();
     try (Connection c = pg.server.getPostgresDatabase().getConnection()) {
       c.createStatement().execute("CREATE DATABASE seckill");
     }
-    Migrations.migrate(pg.config());
     return pg;
   }
 
