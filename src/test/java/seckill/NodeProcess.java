@@ -93,10 +93,15 @@ public final class NodeProcess implements AutoCloseable {
 
   /** The ERROR lines the process logged since it was last launched (a clean start logs none). */
   public List<String> errorsSinceStart() throws IOException {
+    return logSinceStart().stream().filter(l -> l.contains(" ERROR ")).toList();
+  }
+
+  /** The lines the process logged since it was last launched (the log file keeps earlier runs too). */
+  public List<String> logSinceStart() throws IOException {
     List<String> lines = Files.readAllLines(log);
     int start = 0;
     for (int i = 0; i < lines.size(); i++) if (lines.get(i).startsWith("==== start")) start = i;
-    return lines.subList(start, lines.size()).stream().filter(l -> l.contains(" ERROR ")).toList();
+    return lines.subList(start, lines.size());
   }
 
   /** SIGKILL: the JVM gets no chance to flush, hand off or leave. */
