@@ -4,13 +4,18 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import seckill.journal.Journal;
+import seckill.journal.Migrations;
 
 /** Real journals for tests: an H2 file in a temp folder, or a fresh database on an embedded PostgreSQL. */
 public final class TestDatabases {
@@ -42,8 +47,19 @@ public final class TestDatabases {
         .setServerConfig("full_page_writes", "on");
   }
 
-  /** A new database on the shared embedded PostgreSQL, with ddl/postgres.sql applied as ops would. */
-  public static synchronized Config postgres() {
+  /** A new database on the shared embedded PostgreSQL, migrated as a node migrates it at start. */
+  public static Config postgres() {
+    Config config = emptyPostgres();
+    try {
+      Migrations.migrate(config);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot migrate " + config.getString("seckill.db.url"), e);
+    }
+    return config;
+  }
+
+  /** A new, empty database on the shared embedded PostgreSQL. */
+  public static synchronized Config emptyPostgres() {
     try {
       if (postgres == null) {
         postgres = durable(EmbeddedPostgres.builder()).setPort(TestPorts.reserve()).start();
@@ -59,14 +75,31 @@ public final class TestDatabases {
       try (Connection c = postgres.getPostgresDatabase().getConnection()) {
         c.createStatement().execute("CREATE DATABASE " + name);
       }
-      Config config = ConfigFactory.parseMap(Map.of(
+      return ConfigFactory.parseMap(Map.of(
           "seckill.db.url", "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + name,
           "seckill.db.user", "postgres",
           "seckill.db.password", "postgres"));
-      Journal.apply(config, "ddl/postgres.sql");
-      return config;
     } catch (IOException | SQLException e) {
       throw new IllegalStateException("cannot start embedded PostgreSQL", e);
+    }
+  }
+
+  /**
+   * Runs each statement of a SQL resource on its own, in autocommit, as ops did with psql before the
+   * service migrated its own schema: the tables, and no Flyway history.
+   */
+  public static void applyOutOfBand(Config config, String resource) {
+    try (InputStream in = TestDatabases.class.getClassLoader().getResourceAsStream(resource);
+        Connection c = Journal.connect(config);
+        Statement st = c.createStatement()) {
+      if (in == null) throw new IllegalStateException("missing resource " + resource);
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String withoutComments = text.lines().filter(l -> !l.trim().startsWith("--")).collect(Collectors.joining("\n"));
+      for (String sql : withoutComments.split(";")) {
+        if (!sql.isBlank()) st.execute(sql.trim());
+      }
+    } catch (IOException | SQLException e) {
+      throw new IllegalStateException("cannot apply " + resource + ": " + e.getMessage(), e);
     }
   }
 }

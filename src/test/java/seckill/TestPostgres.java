@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.Map;
-import seckill.journal.Journal;
+import seckill.journal.Migrations;
 
 /**
  * A PostgreSQL server of a test's own (zonky's embedded binaries, durable settings) that the test can
@@ -25,14 +25,20 @@ public final class TestPostgres implements AutoCloseable {
     this.port = port;
   }
 
-  /** A fresh server with a {@code seckill} database and ddl/postgres.sql applied. */
+  /** A fresh server with a {@code seckill} database, migrated as a node migrates it at start. */
   public static TestPostgres start() throws Exception {
+    TestPostgres pg = startEmpty();
+    Migrations.migrate(pg.config());
+    return pg;
+  }
+
+  /** A fresh server with an empty {@code seckill} database. */
+  public static TestPostgres startEmpty() throws Exception {
     TestPostgres pg = new TestPostgres(Files.createTempDirectory("seckill-pg-"), TestPorts.reserve());
     pg.startServer();
     try (Connection c = pg.server.getPostgresDatabase().getConnection()) {
       c.createStatement().execute("CREATE DATABASE seckill");
     }
-    Journal.apply(pg.config(), "ddl/postgres.sql");
     return pg;
   }
 

@@ -4,20 +4,14 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.Arrays;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.config.ShippedDefaults;
 
-/** Picks the journal's database from {@code seckill.db.url} and creates the schema where we own it (H2). */
+/** Picks the journal's database from {@code seckill.db.url}, refuses an unsafe one and migrates its schema. */
 public final class Journal {
 
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
@@ -37,22 +31,34 @@ public final class Journal {
   }
 
   /**
-   * Refuses a journal that would acknowledge commits it may lose ({@link Durability}) and creates the
-   * H2 schema if it is missing; PostgreSQL's is applied by ops from ddl/postgres.sql. A PostgreSQL
-   * that does not answer yet is checked by the readiness probe once it does.
+   * Refuses a journal that would acknowledge commits it may lose ({@link Durability}) and brings its
+   * schema to the newest migration ({@link Migrations}) unless {@code seckill.db.migrate} is off. A
+   * PostgreSQL that does not answer yet is checked and migrated by the readiness probe once it does
+   * ({@link JournalReadiness}): the node is not ready, and takes no shard, before that.
    */
   public static void prepare(Config config) {
     requireExplicitOutsideDevMode(config);
     if (!isPostgres(config)) {
       Durability.require(config, Durability.ofH2(config.getString("seckill.db.url")));
-      apply(config, "ddl/h2.sql");
+      migrate(config);
       return;
     }
     try (Connection c = connect(config)) {
       Durability.require(config, Durability.ofPostgres(c));
     } catch (SQLException unreachable) {
-      log.warn("PostgreSQL does not answer yet ({}); its durability settings are checked before the node is ready",
-          unreachable.getMessage());
+      log.warn("PostgreSQL does not answer yet ({}); its durability settings are checked and its schema migrated"
+          + " before the node is ready", unreachable.getMessage());
+      return;
+    }
+    migrate(config);
+  }
+
+  private static void migrate(Config config) {
+    if (!Migrations.enabled(config)) return;
+    try {
+      Migrations.migrate(config);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot migrate the journal schema: " + e.getMessage(), e);
     }
   }
 
@@ -93,26 +99,5 @@ public final class Journal {
   public static Connection connect(Config config) throws SQLException {
     return DriverManager.getConnection(
         config.getString("seckill.db.url"), config.getString("seckill.db.user"), config.getString("seckill.db.password"));
-  }
-
-  /** Runs each statement of a DDL resource on its own, in autocommit. */
-  public static void apply(Config config, String resource) {
-    try (Connection c = connect(config);
-        Statement st = c.createStatement()) {
-      for (String sql : statements(resource)) st.execute(sql);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot create the journal schema from " + resource + ": " + e.getMessage(), e);
-    }
-  }
-
-  static List<String> statements(String resource) {
-    try (InputStream in = Journal.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) throw new IllegalStateException("missing resource " + resource);
-      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      String withoutComments = text.lines().filter(l -> !l.trim().startsWith("--")).reduce("", (a, b) -> a + b + "\n");
-      return Arrays.stream(withoutComments.split(";")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + resource, e);
-    }
   }
 }

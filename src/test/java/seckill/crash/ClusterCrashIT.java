@@ -22,9 +22,10 @@ import seckill.TestNode;
  * Buyers on the survivors send each request again (same requestId) until it is answered; every 201
  * survives, nothing is counted twice, and the time the sale could not answer is printed.
  */
-class ClusterCrashIT {
+public class ClusterCrashIT {
 
-  static List<NodeProcess> cluster(String name, Config db, Map<String, String> extra) {
+  /** Three node processes (not started) on {@code db}, the first two the seeds, with {@code extra} settings. */
+  public static List<NodeProcess> cluster(String name, Config db, Map<String, String> extra) {
     int[] remote = {TestPorts.reserve(), TestPorts.reserve(), TestPorts.reserve()};
     List<NodeProcess> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -41,7 +42,8 @@ class ClusterCrashIT {
     return nodes;
   }
 
-  static void startAll(List<NodeProcess> nodes) throws Exception {
+  /** Launches every node at once, waits until each is ready, and checks that none logged an ERROR. */
+  public static void startAll(List<NodeProcess> nodes) throws Exception {
     for (NodeProcess n : nodes) n.launch();
     for (NodeProcess n : nodes) n.awaitReady();
     for (NodeProcess n : nodes) assertEquals(List.of(), n.errorsSinceStart(), n.name + ": a clean start logs no ERROR");

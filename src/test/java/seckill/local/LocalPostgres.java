@@ -4,11 +4,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import seckill.journal.Journal;
 
 /**
  * A PostgreSQL for local clusters (cluster-config/cluster.sh): zonky's embedded binaries from Maven
- * Central, data kept in a folder across restarts, schema from ddl/postgres.sql. Runs until killed.
+ * Central, data kept in a folder across restarts; the nodes migrate the schema when they start. Runs until killed.
  */
 public final class LocalPostgres {
 
@@ -28,8 +27,6 @@ public final class LocalPostgres {
       if (!rs.next()) c.createStatement().execute("CREATE DATABASE seckill");
     }
     String url = "jdbc:postgresql://127.0.0.1:" + port + "/seckill";
-    Journal.apply(com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of(
-        "seckill.db.url", url, "seckill.db.user", "postgres", "seckill.db.password", "postgres")), "ddl/postgres.sql");
     System.out.println("PostgreSQL ready at " + url + (fresh ? " (new)" : " (existing data)"));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -1,5 +1,6 @@
--- Journal schema for the embedded H2 default, created at start (idempotent).
--- Same tables as pekko-persistence-jdbc's schema/h2/h2-create-schema.sql, made re-runnable.
+-- Journal schema for the embedded H2 default, version 1: applied by each node at start (Flyway,
+-- seckill.journal.Migrations). Same tables as pekko-persistence-jdbc's schema/h2/h2-create-schema.sql,
+-- re-runnable. A released migration never changes (Flyway checks its checksum): changes go in V2 and on.
 CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
   "ordering" BIGINT UNIQUE NOT NULL AUTO_INCREMENT,
   "deleted" BOOLEAN DEFAULT false NOT NULL,

@@ -1,6 +1,8 @@
--- Journal schema for PostgreSQL, applied by ops before the first start (psql -f ddl/postgres.sql).
+-- Journal schema for PostgreSQL, version 1: applied by each node at start (Flyway,
+-- seckill.journal.Migrations), or by ops in version order when SECKILL_DB_MIGRATE=off (psql -f V1__journal.sql).
 -- Same tables as pekko-persistence-jdbc's schema/postgres/postgres-create-schema.sql, re-runnable,
--- with plain CREATE INDEX so the whole file can run in one transaction.
+-- with plain CREATE INDEX so the whole file runs in one transaction (Flyway's default for a migration).
+-- A released migration never changes (Flyway checks its checksum): changes go in V2 and on.
 CREATE TABLE IF NOT EXISTS public.event_journal (
   ordering BIGSERIAL,
   persistence_id VARCHAR(255) NOT NULL,
