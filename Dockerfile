@@ -1,7 +1,9 @@
-# The image for k8s/: build the jar first (mvn -B -DskipTests package), then
+# The image for k8s/: build the jar first with Java 17 or newer (mvn -B -DskipTests package; it is
+# compiled for Java 17), then
 #   docker build -t registry.example.com/seckill:0.1.0 .     (k8s/overlays/production)
 #   docker build -t seckill:local .                          (k8s/overlays/local; kind load docker-image seckill:local)
-FROM eclipse-temurin:17-jre
+# It runs on Java 25, the current LTS; CI runs the quick test tier on Java 25 too (.ci/run).
+FROM eclipse-temurin:25-jre
 # a user of its own: the pods run as 10001, never root, on a read-only root filesystem (/tmp is a volume)
 RUN groupadd --system --gid 10001 seckill \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin seckill
