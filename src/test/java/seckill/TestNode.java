@@ -118,6 +118,15 @@ public final class TestNode implements AutoCloseable {
     return running;
   }
 
+  /** Stops this node's sale shard region: asks of its sales go unanswered from then on. */
+  public void stopSaleRegion() throws Exception {
+    var classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system);
+    var region = org.apache.pekko.cluster.sharding.ClusterSharding.get(classic).shardRegion(Sale.ENTITY_KEY.name());
+    boolean stopped = org.apache.pekko.pattern.Patterns.gracefulStop(region, Duration.ofSeconds(10),
+        org.apache.pekko.cluster.sharding.ShardRegion.gracefulShutdownInstance()).toCompletableFuture().get(15, TimeUnit.SECONDS);
+    if (!stopped) throw new IllegalStateException("the sale region did not stop");
+  }
+
   @Override
   public void close() {
     system.terminate();

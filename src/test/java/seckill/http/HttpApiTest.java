@@ -396,8 +396,7 @@ class HttpApiTest {
   }
 
   @Test
-  void devModeOffHasNoTokenEndpointAndAnUnansweredAskIs503() {
-    // an ask of 1 ms: a first ask of a sale starts its shard and entity, which always takes longer
+  void devModeOffHasNoTokenEndpointAndAnUnansweredAskIs503() throws Exception {
     try (TestNode lonely = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("""
         seckill.auth.dev-mode = off
         seckill.auth.hs256-secret = "another-jwt-secret-that-is-long-enough-0123"
@@ -405,10 +404,12 @@ class HttpApiTest {
         seckill.admission.sale-key-secret = "another-sale-key-secret-long-enough-0123456"
         seckill.challenge.secret = "another-challenge-secret-long-enough-0123"
         seckill.waiting-room.secret = "another-waiting-room-secret-long-enough-0123"
-        seckill.http.ask-timeout = 1ms
+        seckill.http.ask-timeout = 300ms
         """))) {
       Api other = lonely.api();
       assertError(other.post("/dev/tokens", null, "{\"buyer\":\"x\"}"), 404, "not_found");
+      // the node's sale region stopped: every ask of a sale goes unanswered
+      lonely.stopSaleRegion();
       // the admin counters ask the sale itself, known or not
       Response r = other.send("GET", "/admin/sales/any", "another-admin-token-long-enough-0123456789", null, Map.of());
       assertError(r, 503, "unavailable");
