@@ -214,8 +214,9 @@ public class Bench {
   static Process startServer(Map<String, String> extraEnv) throws IOException {
     Path jar = Path.of("target/seckill.jar");
     if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -q -DskipTests package");
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xms2g", "-Xmx2g"));
-    // extra JVM options for the server only, e.g. a JFR recording: BENCH_JAVA_OPTS="-XX:StartFlightRecording=..."
+    // the server's JVM (BENCH_JAVA, default the java on the PATH) and extra options for it only, e.g. a GC
+    // or a JFR recording: BENCH_JAVA_OPTS="-XX:+UseZGC -XX:StartFlightRecording=..."
+    List<String> cmd = new ArrayList<>(List.of(System.getenv().getOrDefault("BENCH_JAVA", "java"), "-Xms2g", "-Xmx2g"));
     String opts = System.getenv().getOrDefault("BENCH_JAVA_OPTS", "").trim();
     if (!opts.isEmpty()) cmd.addAll(List.of(opts.split("\\s+")));
     cmd.addAll(List.of("-jar", jar.toString()));
@@ -286,8 +287,15 @@ public class Bench {
     }
   }
 
+  static final Map<String, String> RESERVE_PATHS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A sale's keyed reserve path, as its status shows it while it sells (a sold-out sale no longer shows it). */
   static String reservePath(String saleId) throws Exception {
-    return field(get("/api/sales/" + saleId + "/status", null).body(), "reservePath");
+    String known = RESERVE_PATHS.get(saleId);
+    if (known != null) return known;
+    String path = field(get("/api/sales/" + saleId + "/status", null).body(), "reservePath");
+    RESERVE_PATHS.put(saleId, path);
+    return path;
   }
 
   static Map<String, Long> admission() throws Exception {
@@ -351,6 +359,8 @@ public class Bench {
     System.out.printf("seckill edge benchmark: %d s per phase, wrk -t2 -c%d (closed loop), one server process (H2 file journal), "
         + "%d cores shared with the load generator; warm-up 2 x %d s per path%n", seconds, connections,
         Runtime.getRuntime().availableProcessors(), warmupSeconds);
+    System.out.printf("server JVM: %s -Xms2g -Xmx2g %s%n", System.getenv().getOrDefault("BENCH_JAVA", "java"),
+        System.getenv().getOrDefault("BENCH_JAVA_OPTS", ""));
     System.out.printf("server: rate limit %s/s (burst %s), queue %s, wait budget %s%n", httpRateLimit, httpRateBurst,
         System.getenv().getOrDefault("SECKILL_QUEUE_SIZE", "256"), System.getenv().getOrDefault("SECKILL_WAIT_BUDGET", "100ms"));
     System.out.println("| phase | req/s | p50 ms | p99 ms | req/s vs no-op | p99 vs no-op | goal | met |");

@@ -3,6 +3,8 @@ package seckill.bench;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -142,14 +146,14 @@ public final class BigSaleBench {
         db, heapBefore >> 20, heapLive >> 20, heapStopped >> 20, perReservation);
 
     // recovery: a new incarnation of the same sale, from its snapshot and the events after it
-    double recovery = recover(db, kit, settings, saleId, total);
+    double recovery = recover(db, kit, settings, saleId, total, "snapshot");
     // and from the events alone: what a snapshot saves
     try (Connection c = Journal.connect(config);
         PreparedStatement st = c.prepareStatement("DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?")) {
       st.setString(1, "Sale|" + saleId);
       st.executeUpdate();
     }
-    double fromEvents = recover(db, kit, settings, saleId, total);
+    double fromEvents = recover(db, kit, settings, saleId, total, "events");
     kit.stop(collector);
 
     double first = rates.get(0);
@@ -159,7 +163,15 @@ public final class BigSaleBench {
         longest.stream().mapToDouble(Double::doubleValue).max().orElse(0), perReservation, recovery, fromEvents);
   }
 
-  private static double recover(String db, ActorTestKit kit, Sale.Settings settings, String saleId, int total) {
+  /** Recovers the sale; with BIG_SALE_PROFILE (a folder) a JFR profile of just this recovery is written there. */
+  private static double recover(String db, ActorTestKit kit, Sale.Settings settings, String saleId, int total, String from)
+      throws Exception {
+    String profileDir = System.getenv("BIG_SALE_PROFILE");
+    Recording profile = null;
+    if (profileDir != null) {
+      profile = new Recording(Configuration.getConfiguration("profile"));
+      profile.start();
+    }
     long start = System.nanoTime();
     ActorRef<Sale.Command> again = kit.spawn(Sale.create(saleId, settings, kit.system().ignoreRef()));
     TestProbe<Sale.Status> status = kit.createTestProbe();
@@ -168,6 +180,14 @@ public final class BigSaleBench {
     double seconds = (System.nanoTime() - start) / 1e9;
     if (recovered.sold() != total) throw new IllegalStateException("recovered " + recovered.sold() + " sold of " + total);
     System.out.printf("%s: recovered %,d sold in %.2f s%n", db, recovered.sold(), seconds);
+    if (profile != null) {
+      profile.stop();
+      Path file = Path.of(profileDir, "recovery-" + db.replace(' ', '-') + "-" + from + ".jfr");
+      Files.createDirectories(file.getParent());
+      profile.dump(file);
+      profile.close();
+      System.out.printf("%s: profile of the recovery from %s in %s%n", db, from, file);
+    }
     kit.stop(again);
     return seconds;
   }
