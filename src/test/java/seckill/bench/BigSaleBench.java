@@ -20,7 +20,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import seckill.TestDatabases;
 import seckill.TestNode;
 import seckill.journal.Journal;
+import seckill.sale.DeductionMode;
 import seckill.sale.Sale;
+import seckill.sale.SaleDefinition;
+import seckill.sale.SaleSettings;
 
 /**
  * A big sale, the entity alone (no HTTP, no sharding): one sale of {@code BIG_SALE_RESERVATIONS}
@@ -49,7 +52,7 @@ public final class BigSaleBench {
       Config config = TestNode.config(dbConfig, ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING"));
       Journal.prepare(config);
       ActorTestKit kit = ActorTestKit.create("big-sale", config);
-      Sale.Settings settings = Sale.Settings.fromConfig(config.getConfig("seckill.sale"));
+      SaleSettings settings = SaleSettings.fromConfig(config.getConfig("seckill.sale"));
       try {
         if (warmUp > 0) {
           System.out.printf("%s: warm-up sale of %,d reservations (not counted)%n", db, warmUp);
@@ -72,15 +75,15 @@ public final class BigSaleBench {
     System.exit(0);
   }
 
-  private static String run(String db, ActorTestKit kit, Sale.Settings settings, int total, Config config, boolean report)
+  private static String run(String db, ActorTestKit kit, SaleSettings settings, int total, Config config, boolean report)
       throws Exception {
     String saleId = "big-" + System.nanoTime();
     long heapBefore = usedHeapAfterGc();
     ActorRef<Sale.Command> sale = kit.spawn(Sale.create(saleId, settings, kit.system().ignoreRef()));
     TestProbe<Sale.Confirmation> probe = kit.createTestProbe();
     Instant now = Instant.now();
-    sale.tell(new Sale.Define(new Sale.Definition("big", "", BigDecimal.ONE, "EUR", total, now.minusSeconds(1),
-        now.plusSeconds(86_400), 1, Sale.DeductionMode.ON_ORDER, null), probe.ref()));
+    sale.tell(new Sale.Define(new SaleDefinition("big", "", BigDecimal.ONE, "EUR", total, now.minusSeconds(1),
+        now.plusSeconds(86_400), 1, DeductionMode.ON_ORDER, null), probe.ref()));
     probe.expectMessageClass(Sale.Accepted.class, Duration.ofSeconds(30));
 
     AtomicInteger remaining = new AtomicInteger();
@@ -159,7 +162,7 @@ public final class BigSaleBench {
         longest.stream().mapToDouble(Double::doubleValue).max().orElse(0), perReservation, recovery, fromEvents);
   }
 
-  private static double recover(String db, ActorTestKit kit, Sale.Settings settings, String saleId, int total) {
+  private static double recover(String db, ActorTestKit kit, SaleSettings settings, String saleId, int total) {
     long start = System.nanoTime();
     ActorRef<Sale.Command> again = kit.spawn(Sale.create(saleId, settings, kit.system().ignoreRef()));
     TestProbe<Sale.Status> status = kit.createTestProbe();
