@@ -20,6 +20,8 @@ import seckill.admission.Admission;
 import seckill.admission.HotKeys;
 import seckill.http.JsonDirectives;
 import seckill.sale.Sale;
+import seckill.sale.SaleDefinition;
+import seckill.sale.SaleIds;
 import seckill.sale.SaleJson.AdminSaleView;
 import seckill.sale.SaleJson.PaymentRequest;
 import seckill.sale.SaleJson.SaleRequest;
@@ -140,11 +142,11 @@ public final class AdminRoutes extends JsonDirectives {
 
   private Route define(String saleId) {
     return jsonBody(SaleRequest.class, body -> {
-      if (!Sale.isValidSaleId(saleId))
+      if (!SaleIds.isValidSaleId(saleId))
         return error(StatusCodes.BAD_REQUEST, "invalid_sale_id", "sale id must be 1 to 64 of A-Z a-z 0-9 _ -");
       String missing = body.missingField();
       if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_definition", missing + " is required");
-      Sale.Definition definition = body.toDefinition();
+      SaleDefinition definition = body.toDefinition();
       // refused here, so a bad definition for a new id never starts (and remembers) an entity
       var problem = definition.problem(java.time.Instant.now());
       if (problem.isPresent()) return error(StatusCodes.BAD_REQUEST, "invalid_definition", problem.get());
@@ -159,21 +161,21 @@ public final class AdminRoutes extends JsonDirectives {
   }
 
   private Route confirm(String saleId, Function<ActorRef<Sale.Confirmation>, Sale.Command> command) {
-    if (!Sale.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
+    if (!SaleIds.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
     return onSuccess(sales.ask(saleId, command), reply -> reply instanceof Sale.Accepted accepted
         ? json(StatusCodes.OK, AdminSaleView.of(accepted.status()))
         : replies.rejected((Sale.Rejected) reply));
   }
 
   private Route counters(String saleId) {
-    if (!Sale.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
+    if (!SaleIds.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
     return onSuccess(sales.status(saleId), status -> status.definition() == null
         ? replies.saleNotFound(saleId)
         : json(StatusCodes.OK, AdminSaleView.of(status)));
   }
 
   private Route placement(String saleId) {
-    if (!Sale.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
+    if (!SaleIds.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
     return onSuccess(sales.placement(saleId), placement -> json(StatusCodes.OK, placement));
   }
 
@@ -187,7 +189,7 @@ public final class AdminRoutes extends JsonDirectives {
   }
 
   private Route reservation(String reservationId, Function<ActorRef<Sale.ReservationReply>, Sale.Command> command) {
-    var saleId = Sale.saleIdOf(reservationId);
+    var saleId = SaleIds.saleIdOf(reservationId);
     if (saleId.isEmpty())
       return error(StatusCodes.NOT_FOUND, "reservation_not_found", "no reservation " + reservationId);
     return replies.reservationAnswer(sales.ask(saleId.get(), command));

@@ -17,7 +17,8 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.http.JsonDirectives;
-import seckill.sale.Sale;
+import seckill.sale.SaleIds;
+import seckill.sale.WaitingRoomPolicy;
 
 /**
  * {@code /admin/switches}: read this node's copy of the operator switches, change them through the
@@ -45,8 +46,8 @@ public final class SwitchRoutes extends JsonDirectives {
     Config config = system.settings().config();
     this.switches = Switches.get(system);
     this.sharding = ClusterSharding.get(system);
-    this.limits = SwitchPatch.Limits.fromConfig(config, Sale::isValidSaleId,
-        Sale.WaitingRoom.MAX_ADMIT_PER_SECOND, Sale.WaitingRoom.MAX_ACTIVE);
+    this.limits = SwitchPatch.Limits.fromConfig(config, SaleIds::isValidSaleId,
+        WaitingRoomPolicy.MAX_ADMIT_PER_SECOND, WaitingRoomPolicy.MAX_ACTIVE);
     this.configuredRate = config.getInt("seckill.admission.rate-limit.per-second");
     this.configuredBudget = config.getDuration("seckill.admission.wait-budget").toMillis();
   }
@@ -79,7 +80,7 @@ public final class SwitchRoutes extends JsonDirectives {
     return parameterOptional("by", by -> {
       if (operator(by.orElse(null)).isEmpty())
         return invalid("the query parameter \"by\" must name the operator (1 to " + MAX_BY + " characters)");
-      if (!Sale.isValidSaleId(saleId)) return invalid("\"" + saleId + "\" is not a sale id");
+      if (!SaleIds.isValidSaleId(saleId)) return invalid("\"" + saleId + "\" is not a sale id");
       return apply(SwitchPatch.pausing(saleId, paused), by.get().trim());
     });
   }

@@ -1,5 +1,6 @@
 package seckill.admission;
 
+import seckill.sale.Reservation;
 import seckill.sale.SaleViews;
 import seckill.sale.SaleReplies;
 import seckill.sale.Sales;
@@ -133,7 +134,7 @@ public final class AdmissionRoutes extends JsonDirectives {
   }
 
   private Route sale(String saleId) {
-    Optional<SaleViews.View> view = views.get(saleId);
+    Optional<SaleViews.LocalCopy> view = views.get(saleId);
     if (view.isEmpty()) return replies.saleNotFound(saleId);
     SaleView body = SaleView.of(saleId, view.get().definition());
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(saleMaxAge)),
@@ -142,9 +143,9 @@ public final class AdmissionRoutes extends JsonDirectives {
 
   private Route status(String saleId) {
     hotKeys.statusPoll(saleId);
-    Optional<SaleViews.View> found = views.get(saleId);
+    Optional<SaleViews.LocalCopy> found = views.get(saleId);
     if (found.isEmpty()) return replies.saleNotFound(saleId);
-    SaleViews.View view = found.get();
+    SaleViews.LocalCopy view = found.get();
     Instant now = Instant.now();
     SaleJson.ShownPhase shown = SaleJson.ShownPhase.of(view.phase(now), view.available());
     // an operator's pause shows as PAUSED while units are left; the reserve path is there only while OPEN
@@ -157,7 +158,7 @@ public final class AdmissionRoutes extends JsonDirectives {
             room.roomOf(view.definition(), saleId).isPresent() ? Boolean.TRUE : null)));
   }
 
-  private String reservePath(String saleId, SaleViews.View view) {
+  private String reservePath(String saleId, SaleViews.LocalCopy view) {
     return "/api/sales/" + saleId + "/reservations/" + guards.saleKey(saleId, view.definition().startsAt());
   }
 
@@ -169,7 +170,7 @@ public final class AdmissionRoutes extends JsonDirectives {
         .orElseGet(() -> jsonBody(ReserveRequest.class, body -> admit(saleId, buyer, body, checked.view()))));
   }
 
-  private Route admit(String saleId, String buyer, ReserveRequest body, SaleViews.View view) {
+  private Route admit(String saleId, String buyer, ReserveRequest body, SaleViews.LocalCopy view) {
     Optional<ReserveEdge.Refusal> invalid = edge.body(body, view);
     if (invalid.isPresent()) return refuse(invalid.get());
     String requestId = body.requestId();
@@ -226,7 +227,7 @@ public final class AdmissionRoutes extends JsonDirectives {
     return replies.rejected((Sale.Rejected) reply);
   }
 
-  private Route reserved(Sale.Reservation reservation) {
+  private Route reserved(Reservation reservation) {
     ReservationView view = ReservationView.of(reservation);
     return respondWithHeader(Location.create("/api/reservations/" + view.reservationId()),
         () -> json(StatusCodes.CREATED, view));

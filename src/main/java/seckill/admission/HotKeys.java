@@ -28,7 +28,7 @@ import org.apache.pekko.actor.Extension;
 import org.apache.pekko.actor.ExtensionIdProvider;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import seckill.sale.Sale;
+import seckill.sale.SaleIds;
 
 /**
  * This node's heat per sale and per buyer: request counts over a sliding window of short buckets,
@@ -118,12 +118,12 @@ public final class HotKeys implements Extension {
 
   /** Counts one reserve attempt on a sale, before any filter answers it. */
   public void reserveAttempt(String saleId) {
-    if (Sale.isValidSaleId(saleId)) sales.get(saleId, k -> new Window(ticks)).add(tick(), RESERVES);
+    if (SaleIds.isValidSaleId(saleId)) sales.get(saleId, k -> new Window(ticks)).add(tick(), RESERVES);
   }
 
   /** Counts one status poll of a sale. */
   public void statusPoll(String saleId) {
-    if (Sale.isValidSaleId(saleId)) sales.get(saleId, k -> new Window(ticks)).add(tick(), STATUS_POLLS);
+    if (SaleIds.isValidSaleId(saleId)) sales.get(saleId, k -> new Window(ticks)).add(tick(), STATUS_POLLS);
   }
 
   /** True while the sale's reserve attempts on this node average at least the hot rate over the window. */

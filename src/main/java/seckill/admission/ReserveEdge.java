@@ -9,7 +9,9 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import seckill.challenge.Challenges;
 import seckill.http.RetryAdvice;
 import seckill.sale.Sale;
+import seckill.sale.SaleIds;
 import seckill.sale.SaleJson.ReserveRequest;
+import seckill.sale.SalePhase;
 import seckill.sale.SaleReplies;
 import seckill.sale.SaleViews;
 import seckill.switches.Switches;
@@ -50,7 +52,7 @@ final class ReserveEdge {
   }
 
   /** What the steps before the token found: the sale's view to go on with, or why not. */
-  record Checked(SaleViews.View view, Refusal refusal) {
+  record Checked(SaleViews.LocalCopy view, Refusal refusal) {
     static Checked refused(Refusal refusal) {
       return new Checked(null, refusal);
     }
@@ -82,11 +84,11 @@ final class ReserveEdge {
    * and spares the token's cost to every loser.
    */
   Checked publicChecks(String saleId, String key) {
-    Optional<SaleViews.View> found = views.get(saleId);
+    Optional<SaleViews.LocalCopy> found = views.get(saleId);
     if (found.isEmpty()) return Checked.refused(Refusal.of(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId));
-    SaleViews.View view = found.get();
-    Sale.Phase phase = view.phase(Instant.now());
-    if (phase != Sale.Phase.OPEN) return Checked.refused(refusal(Sale.refusalFor(phase)));
+    SaleViews.LocalCopy view = found.get();
+    SalePhase phase = view.phase(Instant.now());
+    if (phase != SalePhase.OPEN) return Checked.refused(refusal(phase.refusal()));
     Optional<Switches.Brake> brake = switches.reserveBrake(saleId);
     if (brake.isPresent()) {
       return Checked.refused(new Refusal(StatusCodes.SERVICE_UNAVAILABLE, brake.get().code(), brake.get().message(),
@@ -120,9 +122,9 @@ final class ReserveEdge {
   }
 
   /** Step 9: the body's own rules. */
-  Optional<Refusal> body(ReserveRequest body, SaleViews.View view) {
-    if (!Sale.isValidRequestId(body.requestId())) {
-      return Optional.of(Refusal.of(StatusCodes.BAD_REQUEST, "invalid_request_id", Sale.REQUEST_ID_RULE));
+  Optional<Refusal> body(ReserveRequest body, SaleViews.LocalCopy view) {
+    if (!SaleIds.isValidRequestId(body.requestId())) {
+      return Optional.of(Refusal.of(StatusCodes.BAD_REQUEST, "invalid_request_id", SaleIds.REQUEST_ID_RULE));
     }
     int quantity = quantityOf(body);
     if (quantity <= 0) return Optional.of(Refusal.of(StatusCodes.BAD_REQUEST, "invalid_quantity", "quantity must be at least 1"));
@@ -149,7 +151,7 @@ final class ReserveEdge {
    * token of a solved challenge when the sale asks for one. The first request to present a token
    * takes it; retries of that request pass again, other requests are refused ({@link seckill.auth.TokenUses}).
    */
-  Tokens tokens(String saleId, SaleViews.View view, String buyer, String requestId, Optional<String> admissionToken,
+  Tokens tokens(String saleId, SaleViews.LocalCopy view, String buyer, String requestId, Optional<String> admissionToken,
       Optional<String> accessToken) {
     WaitingRoom.Admission entry = room.admit(saleId, view.definition(), buyer, requestId, admissionToken);
     if (entry instanceof WaitingRoom.Refused refused) return Tokens.refused(refused.code(), refused.message(), refused.expired());

@@ -1,5 +1,7 @@
 package seckill.challenge;
 
+import seckill.sale.SaleIds;
+import seckill.sale.SalePhase;
 import seckill.sale.SaleReplies;
 import seckill.auth.AuthDirectives;
 import java.time.Instant;
@@ -13,7 +15,6 @@ import org.apache.pekko.http.javadsl.server.Route;
 import seckill.sale.SaleViews;
 import seckill.auth.BuyerTokens;
 import seckill.http.JsonDirectives;
-import seckill.sale.Sale;
 
 /**
  * {@code GET /api/sales/{id}/challenge} hands an open sale's buyer a proof of work;
@@ -52,11 +53,11 @@ public final class ChallengeRoutes extends JsonDirectives {
   }
 
   private Route issue(String saleId, String buyer) {
-    Optional<SaleViews.View> found = views.get(saleId);
+    Optional<SaleViews.LocalCopy> found = views.get(saleId);
     if (found.isEmpty()) return replies.saleNotFound(saleId);
     // only once the sale is open: challenges solved in advance would pile up at the opening second
-    Sale.Phase phase = found.get().phase(Instant.now());
-    if (phase != Sale.Phase.OPEN) return replies.rejected(Sale.refusalFor(phase));
+    SalePhase phase = found.get().phase(Instant.now());
+    if (phase != SalePhase.OPEN) return replies.rejected(phase.refusal());
     if (challenges.difficultyFor(saleId) == 0)
       return error(StatusCodes.NOT_FOUND, "challenge_off", "sale " + saleId + " needs no challenge: reserve directly");
     return json(StatusCodes.OK, challenges.issue(saleId, buyer));
@@ -68,8 +69,8 @@ public final class ChallengeRoutes extends JsonDirectives {
       String missing = body.challenge() == null ? "challenge" : body.solution() == null ? "solution"
           : body.requestId() == null ? "requestId" : null;
       if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_body", "field '" + missing + "' is required");
-      if (!Sale.isValidRequestId(body.requestId()))
-        return error(StatusCodes.BAD_REQUEST, "invalid_request_id", Sale.REQUEST_ID_RULE);
+      if (!SaleIds.isValidRequestId(body.requestId()))
+        return error(StatusCodes.BAD_REQUEST, "invalid_request_id", SaleIds.REQUEST_ID_RULE);
       Challenges.Outcome outcome = challenges.redeem(saleId, buyer, body.challenge(), body.solution(), body.requestId());
       if (outcome instanceof Challenges.Refusal refusal) return error(StatusCodes.FORBIDDEN, refusal.code(), refusal.message());
       return json(StatusCodes.OK, outcome);

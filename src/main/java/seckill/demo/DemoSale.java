@@ -13,7 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.config.ShippedDefaults;
 import seckill.auth.BuyerTokens;
+import seckill.sale.DeductionMode;
 import seckill.sale.Sale;
+import seckill.sale.SaleDefinition;
 import seckill.sale.Sales;
 
 /** Creates the demo sale on first start and prints how to try it. */
@@ -50,9 +52,9 @@ public final class DemoSale {
         });
   }
 
-  private static Sale.Definition definition(Config demo) {
+  private static SaleDefinition definition(Config demo) {
     Instant startsAt = Instant.now().plus(demo.getDuration("opens-after")).truncatedTo(ChronoUnit.SECONDS);
-    return new Sale.Definition(
+    return new SaleDefinition(
         demo.getString("item"),
         demo.getString("description"),
         new BigDecimal(demo.getString("price")),
@@ -61,7 +63,7 @@ public final class DemoSale {
         startsAt,
         startsAt.plus(demo.getDuration("lasts")),
         demo.getInt("per-buyer-limit"),
-        Sale.DeductionMode.valueOf(demo.getString("mode")),
+        DeductionMode.valueOf(demo.getString("mode")),
         demo.getDuration("hold"));
   }
 
@@ -69,7 +71,7 @@ public final class DemoSale {
     Config auth = system.settings().config().getConfig("seckill.auth");
     String sale = baseUrl + "/api/sales/" + s.saleId();
     StringBuilder out = new StringBuilder("\n\n  seckill is up at ").append(baseUrl).append("\n\n");
-    Sale.Definition d = s.definition();
+    SaleDefinition d = s.definition();
     out.append(String.format("  Demo sale '%s': %s, %d units, %d per buyer, mode %s, %s%n",
         s.saleId(), d.item(), d.stock(), d.perBuyerLimit(), d.mode(), describe(s)));
     out.append("    sale page: ").append(baseUrl).append("/sales/").append(s.saleId()).append('\n');

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import seckill.sale.DeductionMode;
+import seckill.sale.Reservation;
+import seckill.sale.ReservationStatus;
 import seckill.sale.Sale;
 
 /**
@@ -57,7 +60,7 @@ public final class OrderContract {
     List<Outgoing> out = new ArrayList<>();
     if (event instanceof Sale.ReservationsPlaced e) {
       int i = 0;
-      for (Sale.Reservation r : e.reservations()) {
+      for (Reservation r : e.reservations()) {
         out.add(order(new OrderEvent(VERSION, "reservation.placed", eventId + ":" + i++, saleId, r.id(), r.buyer(),
             r.requestId(), r.quantity(), modeOf(r.status()).name(), r.status().name(), r.expiresAt(), null, null,
             e.at())));
@@ -65,17 +68,17 @@ public final class OrderContract {
     } else if (event instanceof Sale.ReservationsExpired e) {
       int i = 0;
       for (String id : e.reservationIds()) {
-        out.add(order(ended("reservation.expired", eventId + ":" + i++, saleId, id, Sale.ReservationStatus.EXPIRED,
+        out.add(order(ended("reservation.expired", eventId + ":" + i++, saleId, id, ReservationStatus.EXPIRED,
             null, e.at())));
       }
     } else if (event instanceof Sale.PaymentConfirmed e) {
-      out.add(order(ended("reservation.paid", eventId, saleId, e.reservationId(), Sale.ReservationStatus.PAID,
+      out.add(order(ended("reservation.paid", eventId, saleId, e.reservationId(), ReservationStatus.PAID,
           e.paymentId(), e.at())));
     } else if (event instanceof Sale.PaymentFailed e) {
       out.add(order(ended("reservation.payment_failed", eventId, saleId, e.reservationId(),
-          Sale.ReservationStatus.PAYMENT_FAILED, e.paymentId(), e.at())));
+          ReservationStatus.PAYMENT_FAILED, e.paymentId(), e.at())));
     } else if (event instanceof Sale.ReservationCancelled e) {
-      out.add(order(ended("reservation.cancelled", eventId, saleId, e.reservationId(), Sale.ReservationStatus.CANCELLED,
+      out.add(order(ended("reservation.cancelled", eventId, saleId, e.reservationId(), ReservationStatus.CANCELLED,
           null, e.at())));
     } else if (event instanceof Sale.SaleDefined e) {
       out.add(sale(new SaleEvent(VERSION, "sale.defined", eventId, saleId, e.definition().stock(), e.at())));
@@ -104,16 +107,16 @@ public final class OrderContract {
 
   /** A reservation's later change: only what the event holds; consumers join it to the placed record by key. */
   private static OrderEvent ended(String type, String eventId, String saleId, String reservationId,
-      Sale.ReservationStatus status, String paymentId, Instant at) {
+      ReservationStatus status, String paymentId, Instant at) {
     return new OrderEvent(VERSION, type, eventId, saleId, reservationId, null, null, null, null, status.name(), null,
         paymentId, null, at);
   }
 
-  private static Sale.DeductionMode modeOf(Sale.ReservationStatus placed) {
+  private static DeductionMode modeOf(ReservationStatus placed) {
     return switch (placed) {
-      case CONFIRMED -> Sale.DeductionMode.ON_ORDER;
-      case PENDING_PAYMENT -> Sale.DeductionMode.ON_PAYMENT;
-      default -> Sale.DeductionMode.HOLD;
+      case CONFIRMED -> DeductionMode.ON_ORDER;
+      case PENDING_PAYMENT -> DeductionMode.ON_PAYMENT;
+      default -> DeductionMode.HOLD;
     };
   }
 

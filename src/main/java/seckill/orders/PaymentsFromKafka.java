@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import seckill.sale.SaleViews;
 import seckill.http.Json;
 import seckill.sale.Sale;
+import seckill.sale.SaleIds;
 
 /**
  * Turns payment results from {@code seckill.payments} into confirm/fail commands on the sale. The
@@ -104,7 +105,7 @@ public final class PaymentsFromKafka {
     }
     String problem = problemOf(payment);
     if (problem != null) return deadLetter(record, problem);
-    var saleId = Sale.saleIdOf(payment.reservationId());
+    var saleId = SaleIds.saleIdOf(payment.reservationId());
     // until this node has read the sale views from a majority, "unknown" could only mean "not seen yet"
     if (!views.synced()) return CompletableFuture.failedFuture(new IllegalStateException("sale views not read yet"));
     // a sale the cluster does not know: no entity is started (and remembered) for it

@@ -1,8 +1,8 @@
 package seckill.sale;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
-import seckill.sale.Sale.DeductionMode;
 
 /** The HTTP API's JSON records for sales and reservations; never the entity's own commands or events. */
 public final class SaleJson {
@@ -10,13 +10,13 @@ public final class SaleJson {
   private SaleJson() {}
 
   /**
-   * A sale's phase as buyers and operators see it: the entity's {@link Sale.Phase}, with an open sale
+   * A sale's phase as buyers and operators see it: the entity's {@link SalePhase}, with an open sale
    * that has no unit left shown as sold out (stock added, or a hold returned, opens it again).
    */
   public enum ShownPhase { NOT_DEFINED, UPCOMING, OPEN, SOLD_OUT, PAUSED, ENDED, CLOSED;
 
-    public static ShownPhase of(Sale.Phase phase, int available) {
-      return phase == Sale.Phase.OPEN && available == 0 ? SOLD_OUT : valueOf(phase.name());
+    public static ShownPhase of(SalePhase phase, int available) {
+      return phase == SalePhase.OPEN && available == 0 ? SOLD_OUT : valueOf(phase.name());
     }
   }
 
@@ -50,10 +50,10 @@ public final class SaleJson {
       return null;
     }
 
-    public Sale.Definition toDefinition() {
-      return new Sale.Definition(item, description == null ? "" : description, canonical(price), currency, stock, startsAt, endsAt,
-          perBuyerLimit, mode, holdSeconds == null ? null : java.time.Duration.ofSeconds(holdSeconds),
-          waitingRoom == null ? null : waitingRoom.toRoom());
+    public SaleDefinition toDefinition() {
+      return new SaleDefinition(item, description == null ? "" : description, canonical(price), currency, stock, startsAt, endsAt,
+          perBuyerLimit, mode, holdSeconds == null ? null : Duration.ofSeconds(holdSeconds),
+          waitingRoom == null ? null : waitingRoom.toPolicy());
     }
   }
 
@@ -62,7 +62,7 @@ public final class SaleJson {
    * definition refuses the others): 1E+999999999 would be a number of a gigabyte.
    */
   static BigDecimal canonical(BigDecimal price) {
-    if (price == null || price.scale() >= 0 || price.signum() < 0 || price.compareTo(Sale.Definition.MAX_PRICE) > 0) return price;
+    if (price == null || price.scale() >= 0 || price.signum() < 0 || price.compareTo(SaleDefinition.MAX_PRICE) > 0) return price;
     return price.setScale(0);
   }
 
@@ -76,13 +76,13 @@ public final class SaleJson {
 
     public static final long DEFAULT_TTL_SECONDS = 120;
 
-    Sale.WaitingRoom toRoom() {
-      return new Sale.WaitingRoom(enabled == null || enabled, admitPerSecond, maxActive, preQueueFrom,
+    WaitingRoomPolicy toPolicy() {
+      return new WaitingRoomPolicy(enabled == null || enabled, admitPerSecond, maxActive, preQueueFrom,
           shuffleAtOpen != null && shuffleAtOpen,
-          java.time.Duration.ofSeconds(admissionTtlSeconds == null ? DEFAULT_TTL_SECONDS : admissionTtlSeconds));
+          Duration.ofSeconds(admissionTtlSeconds == null ? DEFAULT_TTL_SECONDS : admissionTtlSeconds));
     }
 
-    static WaitingRoomJson of(Sale.WaitingRoom room) {
+    static WaitingRoomJson of(WaitingRoomPolicy room) {
       return room == null ? null : new WaitingRoomJson(room.enabled(), room.admitPerSecond(), room.maxActive(),
           room.preQueueFrom(), room.shuffleAtOpen(), room.admissionTtl().toSeconds());
     }
@@ -103,7 +103,7 @@ public final class SaleJson {
       Long holdSeconds,
       WaitingRoomJson waitingRoom) {
 
-    public static SaleView of(String id, Sale.Definition d) {
+    public static SaleView of(String id, SaleDefinition d) {
       return new SaleView(id, d.item(), d.description(), d.price(), d.currency(), d.stock(), d.startsAt(), d.endsAt(),
           d.perBuyerLimit(), d.mode(), d.hold() == null ? null : d.hold().toSeconds(), WaitingRoomJson.of(d.waitingRoom()));
     }
@@ -143,13 +143,13 @@ public final class SaleJson {
       String buyer,
       String requestId,
       int quantity,
-      Sale.ReservationStatus status,
+      ReservationStatus status,
       Instant createdAt,
       Instant expiresAt,
       String paymentId) {
 
-    public static ReservationView of(Sale.Reservation r) {
-      return new ReservationView(r.id(), Sale.saleIdOf(r.id()).orElseThrow(), r.buyer(), r.requestId(), r.quantity(),
+    public static ReservationView of(Reservation r) {
+      return new ReservationView(r.id(), SaleIds.saleIdOf(r.id()).orElseThrow(), r.buyer(), r.requestId(), r.quantity(),
           r.status(), r.createdAt(), r.expiresAt(), r.paymentId());
     }
   }

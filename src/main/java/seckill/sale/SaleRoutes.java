@@ -70,7 +70,7 @@ public final class SaleRoutes extends JsonDirectives {
   }
 
   private Route mine(String saleId, String buyer, int offset, int limit) {
-    if (!Sale.isValidSaleId(saleId) || views.surelyUnknown(saleId)) return replies.saleNotFound(saleId);
+    if (!SaleIds.isValidSaleId(saleId) || views.surelyUnknown(saleId)) return replies.saleNotFound(saleId);
     return onSuccess(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)), found -> {
       var all = found.reservations();
       var page = all.stream().skip(offset).limit(limit).map(ReservationView::of).toList();
@@ -80,14 +80,14 @@ public final class SaleRoutes extends JsonDirectives {
   }
 
   private Route reservation(String reservationId, String buyer) {
-    return Sale.saleIdOf(reservationId)
+    return SaleIds.saleIdOf(reservationId)
         .map(saleId -> views.surelyUnknown(saleId) ? replies.saleNotFound(saleId)
             : replies.reservationAnswer(sales.ask(saleId, r -> new Sale.GetReservation(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));
   }
 
   private Route cancel(String reservationId, String buyer) {
-    return Sale.saleIdOf(reservationId)
+    return SaleIds.saleIdOf(reservationId)
         .map(saleId -> views.surelyUnknown(saleId) ? replies.saleNotFound(saleId)
             : replies.reservationAnswer(sales.ask(saleId, r -> new Sale.Cancel(reservationId, buyer, r))))
         .orElseGet(() -> notFound(reservationId));

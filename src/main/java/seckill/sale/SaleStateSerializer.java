@@ -1,36 +1,50 @@
 package seckill.sale;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
+import org.apache.pekko.serialization.jackson.JacksonMigration;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
-import seckill.sale.Sale.Definition;
-import seckill.sale.Sale.Lifecycle;
-import seckill.sale.Sale.Reservation;
-import seckill.sale.Sale.State;
-import seckill.sale.Sale.Units;
+import seckill.sale.SaleState.Lifecycle;
+import seckill.sale.SaleState.Units;
 
 /**
- * Writes a sale's snapshot: a small CBOR header (definition, lifecycle, counts, the few reservations
+ * Writes a sale's snapshot: a small CBOR header (definition, lifecycle, units, the few reservations
  * the ledger keeps whole) and then the ledger's columns as raw arrays, so writing and reading a
  * million reservations is a few memory copies rather than a million Jackson objects. Runs in the
- * snapshot store, off the entity's thread. Bound to {@link State} in serialization.conf.
+ * snapshot store, off the entity's thread. Bound to {@link SaleState} in serialization.conf.
  */
 public final class SaleStateSerializer extends SerializerWithStringManifest {
 
   private static final String MANIFEST = "ledger-1";
 
+  /** What the sale hands the snapshot store, and what recovery makes of a snapshot of any form. */
+  static final SnapshotAdapter<SaleState> SNAPSHOTS = new SnapshotAdapter<>() {
+    @Override
+    public Object toJournal(SaleState state) {
+      return state.frozen();
+    }
+
+    @Override
+    public SaleState fromJournal(Object from) {
+      return from instanceof JacksonForm old ? old.toState() : ((SaleState) from).writable();
+    }
+  };
+
   /** What is not columns. */
-  record Header(Definition definition, Lifecycle lifecycle, Units units, List<WholeRow> wholeRows) {}
+  record Header(SaleDefinition definition, Lifecycle lifecycle, Units units, List<WholeRow> wholeRows) {}
 
   record WholeRow(int row, Reservation reservation) {}
 
@@ -52,7 +66,7 @@ public final class SaleStateSerializer extends SerializerWithStringManifest {
 
   @Override
   public byte[] toBinary(Object o) {
-    if (!(o instanceof State state)) throw new IllegalArgumentException("not a sale state: " + o.getClass());
+    if (!(o instanceof SaleState state)) throw new IllegalArgumentException("not a sale state: " + o.getClass());
     Ledger ledger = state.ledger();
     List<WholeRow> whole = ledger.irregularRows().entrySet().stream()
         .map(e -> new WholeRow(e.getKey(), e.getValue())).toList();
@@ -83,6 +97,45 @@ public final class SaleStateSerializer extends SerializerWithStringManifest {
     }
     Map<Integer, Reservation> whole = new HashMap<>();
     header.wholeRows().forEach(w -> whole.put(w.row(), w.reservation()));
-    return new State(header.definition(), header.lifecycle(), header.units(), Ledger.readFrom(in, whole));
+    return new SaleState(header.definition(), header.lifecycle(), header.units(), Ledger.readFrom(in, whole));
+  }
+
+  // ---------------------------------------------------------------- the Jackson form
+
+  /**
+   * A snapshot in the Jackson form (manifest {@code seckill.sale.Sale$State} under jackson-cbor): read,
+   * never written. Its units are a record or, in its first version, five fields; its reservations a map
+   * of records, from which the ledger is rebuilt.
+   */
+  record JacksonForm(SaleDefinition definition, Lifecycle lifecycle, Units units, int stock, int available, int held,
+      int sold, int pending, Map<String, Reservation> reservations) {
+
+    SaleState toState() {
+      Ledger ledger = Ledger.create();
+      if (reservations != null) {
+        reservations.values().stream()
+            .sorted(Comparator.comparing(Reservation::createdAt).thenComparing(Reservation::id))
+            .forEach(ledger::place);
+      }
+      return new SaleState(definition, lifecycle, units != null ? units : new Units(stock, available, held, sold, pending), ledger);
+    }
+  }
+
+  /** Points Jackson at {@link JacksonForm} for the class name those snapshots carry (serialization.conf). */
+  public static final class JacksonFormMigration extends JacksonMigration {
+    @Override
+    public int currentVersion() {
+      return 2;
+    }
+
+    @Override
+    public String transformClassName(int fromVersion, String className) {
+      return JacksonForm.class.getName();
+    }
+
+    @Override
+    public JsonNode transform(int fromVersion, JsonNode json) {
+      return json;
+    }
   }
 }

@@ -1,25 +1,31 @@
 package seckill.sale;
 
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import seckill.metrics.Metrics;
-
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
 import org.apache.pekko.actor.ExtensionIdProvider;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
@@ -28,6 +34,8 @@ import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import seckill.metrics.Metrics;
+import seckill.sale.SaleState.Lifecycle;
 import seckill.serialization.CborSerializable;
 
 /**
@@ -58,15 +66,15 @@ public final class SaleViews implements Extension {
   }
 
   /** What changes rarely: the definition and the lifecycle. */
-  public record Listing(Sale.Definition definition, Sale.Lifecycle lifecycle, long version) implements Entry {}
+  public record Listing(SaleDefinition definition, Lifecycle lifecycle, long version) implements Entry {}
 
   /** What changes with every batch: the units left. */
   public record Stock(int available, int sold, int held, long version) implements Entry {}
 
-  /** One sale as this node sees it. */
-  public record View(String saleId, Sale.Definition definition, Sale.Lifecycle lifecycle, int available) {
-    public Sale.Phase phase(Instant now) {
-      return Sale.phaseOf(lifecycle, definition, now);
+  /** One sale as this node's copy has it: what the edge answers from without asking the entity. */
+  public record LocalCopy(String saleId, SaleDefinition definition, Lifecycle lifecycle, int available) {
+    public SalePhase phase(Instant now) {
+      return SalePhase.of(lifecycle, definition, now);
     }
   }
 
@@ -80,7 +88,7 @@ public final class SaleViews implements Extension {
   private volatile boolean synced;
 
   /** How long the first read of the views from a majority may take before it is tried again. */
-  private final java.time.Duration readTimeout;
+  private final Duration readTimeout;
 
   private SaleViews(ActorSystem<?> system) {
     this.readTimeout = system.settings().config().getDuration("seckill.views.read-timeout");
@@ -109,7 +117,7 @@ public final class SaleViews implements Extension {
 
   /** Every sale's latest stock figures as this node sees them (for metrics). */
   public Map<String, Stock> stock() {
-    return java.util.Collections.unmodifiableMap(available);
+    return Collections.unmodifiableMap(available);
   }
 
   /**
@@ -125,29 +133,29 @@ public final class SaleViews implements Extension {
       Instant startsAt, Instant endsAt) {}
 
   /** Every sale this node knows, by id. */
-  public java.util.List<Summary> summaries(Instant now) {
+  public List<Summary> summaries(Instant now) {
     return listings.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> {
       Listing l = e.getValue();
       Stock s = available.get(e.getKey());
       int stock = l.definition().stock();
       return new Summary(e.getKey(), l.definition().item(),
-          SaleJson.ShownPhase.of(Sale.phaseOf(l.lifecycle(), l.definition(), now), s == null ? stock : s.available()),
+          SaleJson.ShownPhase.of(SalePhase.of(l.lifecycle(), l.definition(), now), s == null ? stock : s.available()),
           s == null ? stock : s.available() + s.sold() + s.held(), s == null ? stock : s.available(),
           s == null ? 0 : s.sold(), s == null ? 0 : s.held(), l.definition().startsAt(), l.definition().endsAt());
     }).toList();
   }
 
-  public Optional<View> get(String saleId) {
+  public Optional<LocalCopy> get(String saleId) {
     Listing listing = listings.get(saleId);
     if (listing == null) return Optional.empty();
     Stock stock = available.get(saleId);
-    return Optional.of(new View(saleId, listing.definition(), listing.lifecycle(),
+    return Optional.of(new LocalCopy(saleId, listing.definition(), listing.lifecycle(),
         stock == null ? listing.definition().stock() : stock.available()));
   }
 
   // ---------------------------------------------------------------- the replicating actor
 
-  /** The actor takes Sale.ViewChanged from entities and its own replicator answers. */
+  /** The actor takes {@link Sale.ViewChanged} from entities and its own replicator answers. */
   private interface Msg {}
 
   private record Replicated(Replicator.SubscribeResponse<LWWMap<String, Entry>> response) implements Msg {}
@@ -159,7 +167,6 @@ public final class SaleViews implements Extension {
 
   private record ReadAgain(Key<LWWMap<String, Entry>> key) implements Msg {}
 
-
   /** Version is the entity's sequence number: newer always wins, whichever node wrote it. */
   private static final LWWRegister.Clock<Entry> VERSION = (current, value) -> value.version();
 
@@ -169,13 +176,13 @@ public final class SaleViews implements Extension {
           SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
           replicator.subscribe(LISTINGS, Replicated::new);
           replicator.subscribe(STOCK, Replicated::new);
-          java.util.Set<Key<LWWMap<String, Entry>>> unread = new java.util.HashSet<>(List.of(LISTINGS, STOCK));
+          Set<Key<LWWMap<String, Entry>>> unread = new HashSet<>(List.of(LISTINGS, STOCK));
           // read once this node is Up, from a majority that includes another node whenever there is one:
           // before joining, a "majority" is this node alone and would find nothing
-          java.util.function.Consumer<Key<LWWMap<String, Entry>>> read = key -> {
-            org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(ctx.getSystem()));
-            long up = java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
-                .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up()).count();
+          Consumer<Key<LWWMap<String, Entry>>> read = key -> {
+            Cluster cluster = Cluster.get(Adapter.toClassic(ctx.getSystem()));
+            long up = StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+                .filter(m -> m.status() == MemberStatus.up()).count();
             int minCap = up > 1 ? 2 : 1;
             replicator.askGet(
                 replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(readTimeout, minCap), replyTo),
@@ -184,7 +191,7 @@ public final class SaleViews implements Extension {
           // the callback runs on another thread: it may only send, so the actor ref and keys are taken here
           ActorRef<Object> me = ctx.getSelf();
           List<Key<LWWMap<String, Entry>>> keys = List.copyOf(unread);
-          org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(ctx.getSystem()))
+          Cluster.get(Adapter.toClassic(ctx.getSystem()))
               .registerOnMemberUp(() -> keys.forEach(k -> me.tell(new ReadAgain(k))));
           Map<String, Listing> lastListing = new HashMap<>();
           Map<String, Long> lastStockVersion = new HashMap<>();

@@ -31,7 +31,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import seckill.journal.VerifiedAllocation;
-import seckill.sale.Sale;
+import seckill.sale.WaitingRoomPolicy;
 import seckill.serialization.CborSerializable;
 
 /**
@@ -130,7 +130,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
    * started (its start passed, or an operator opened it early), whether to admit now (open, not
    * paused, units left) and whether it is over (ended or closed: the line stops).
    */
-  public record Conditions(Sale.WaitingRoom room, boolean started, boolean admitting, boolean over) {}
+  public record Conditions(WaitingRoomPolicy room, boolean started, boolean admitting, boolean over) {}
 
   /** Where the line reads its sale's conditions: the node's views and switches. */
   public interface SaleConditions {

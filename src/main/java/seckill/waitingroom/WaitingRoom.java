@@ -28,8 +28,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import seckill.auth.Signer;
 import seckill.auth.TokenUses;
 import seckill.metrics.Metrics;
-import seckill.sale.Sale;
+import seckill.sale.SaleDefinition;
+import seckill.sale.SalePhase;
 import seckill.sale.SaleViews;
+import seckill.sale.WaitingRoomPolicy;
 import seckill.switches.Switches;
 
 /**
@@ -155,8 +157,8 @@ public final class WaitingRoom {
     this.views = SaleViews.get(system);
     this.switches = Switches.get(system);
     this.sharding = ClusterSharding.get(system);
-    this.used = new TokenUses(settings.usedMax(), Sale.WaitingRoom.MAX_TTL);
-    this.seenAdmitted = Caffeine.newBuilder().maximumSize(settings.usedMax()).expireAfterWrite(Sale.WaitingRoom.MAX_TTL).build();
+    this.used = new TokenUses(settings.usedMax(), WaitingRoomPolicy.MAX_TTL);
+    this.seenAdmitted = Caffeine.newBuilder().maximumSize(settings.usedMax()).expireAfterWrite(WaitingRoomPolicy.MAX_TTL).build();
     PrometheusRegistry registry = Metrics.get(system).registry();
     this.joins = Counter.builder().name("seckill_queue_joins_total")
         .help("Joins answered by this node: a new place, or the same place again").labelNames("sale", "kind").register(registry);
@@ -238,22 +240,22 @@ public final class WaitingRoom {
   }
 
   /** The room in front of a sale with the operator's switches applied, or empty when it has none that is on. */
-  public Optional<Sale.WaitingRoom> roomOf(Sale.Definition definition, String saleId) {
+  public Optional<WaitingRoomPolicy> roomOf(SaleDefinition definition, String saleId) {
     if (!definition.queued()) return Optional.empty();
-    Sale.WaitingRoom room = definition.waitingRoom();
+    WaitingRoomPolicy room = definition.waitingRoom();
     var values = switches.values();
     Integer pace = values.saleAdmitPerSecond().get(saleId);
     Integer cap = values.saleMaxActive().get(saleId);
     if (pace == null && cap == null) return Optional.of(room);
-    return Optional.of(new Sale.WaitingRoom(room.enabled(), pace != null ? pace : room.admitPerSecond(),
+    return Optional.of(new WaitingRoomPolicy(room.enabled(), pace != null ? pace : room.admitPerSecond(),
         cap != null ? cap : room.maxActive(), room.preQueueFrom(), room.shuffleAtOpen(), room.admissionTtl()));
   }
 
   Optional<WaitingLine.Conditions> conditions(String saleId, Instant now) {
     return views.get(saleId).flatMap(view -> roomOf(view.definition(), saleId).map(room -> {
-      Sale.Phase phase = view.phase(now);
-      return new WaitingLine.Conditions(room, phase != Sale.Phase.UPCOMING && phase != Sale.Phase.NOT_DEFINED,
-          phase == Sale.Phase.OPEN && !switches.paused(saleId) && view.available() > 0, over(phase));
+      SalePhase phase = view.phase(now);
+      return new WaitingLine.Conditions(room, phase != SalePhase.UPCOMING && phase != SalePhase.NOT_DEFINED,
+          phase == SalePhase.OPEN && !switches.paused(saleId) && view.available() > 0, over(phase));
     }));
   }
 
@@ -262,8 +264,8 @@ public final class WaitingRoom {
     return views.get(saleId).map(view -> over(view.phase(clock.instant()))).orElse(false);
   }
 
-  private static boolean over(Sale.Phase phase) {
-    return phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED;
+  private static boolean over(SalePhase phase) {
+    return phase == SalePhase.ENDED || phase == SalePhase.CLOSED;
   }
 
   // ---------------------------------------------------------------- joins
@@ -290,11 +292,11 @@ public final class WaitingRoom {
   // ---------------------------------------------------------------- polls
 
   /** Where the ticket's holder stands now, from this node's copies of the sale and its line. */
-  public QueueAnswer status(SaleViews.View view, Sale.WaitingRoom room, Ticket ticket) {
+  public QueueAnswer status(SaleViews.LocalCopy view, WaitingRoomPolicy room, Ticket ticket) {
     Instant now = clock.instant();
-    Sale.Phase phase = view.phase(now);
-    if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return new QueueAnswer(null, "CLOSED", null, null, null, null, null);
-    if (phase != Sale.Phase.UPCOMING && view.available() == 0) {
+    SalePhase phase = view.phase(now);
+    if (phase == SalePhase.ENDED || phase == SalePhase.CLOSED) return new QueueAnswer(null, "CLOSED", null, null, null, null, null);
+    if (phase != SalePhase.UPCOMING && view.available() == 0) {
       soldOutNotice(view.saleId());
       return new QueueAnswer(null, "SOLD_OUT", null, null, null, null, null);
     }
@@ -302,7 +304,7 @@ public final class WaitingRoom {
     if (line == null || !line.opened()) {
       wakeIfQuiet(view.saleId(), line, now, phase);
       long untilOpen = Math.max(0, Duration.between(now, view.definition().startsAt()).toSeconds());
-      return waiting(null, phase == Sale.Phase.UPCOMING ? untilOpen : null, untilOpen);
+      return waiting(null, phase == SalePhase.UPCOMING ? untilOpen : null, untilOpen);
     }
     wakeIfQuiet(view.saleId(), line, now, phase);
     long rank = line.rankOf(ticket.place());
@@ -310,7 +312,7 @@ public final class WaitingRoom {
       long ahead = line.ahead(rank);
       double rate = line.counts().admittedPerSecond();
       if (rate <= 0) rate = room.admitPerSecond();
-      boolean moving = phase == Sale.Phase.OPEN && !switches.paused(view.saleId());
+      boolean moving = phase == SalePhase.OPEN && !switches.paused(view.saleId());
       // the wait shown is at the recent pace; polls follow the soonest the buyer can be let in (the
       // room's full pace), so a buyer let in learns it soon and does not hold an active slot unaware
       return waiting(ahead, moving ? (long) Math.ceil(ahead / rate) : null, (long) Math.ceil(ahead / (double) room.admitPerSecond()));
@@ -342,8 +344,8 @@ public final class WaitingRoom {
    * A line that has gone quiet while its sale is on (its node restarted, its shard moved) is woken
    * by the next poll: polls never reach the line otherwise. At most once per publish interval per node.
    */
-  private void wakeIfQuiet(String saleId, LineView line, Instant now, Sale.Phase phase) {
-    if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return;
+  private void wakeIfQuiet(String saleId, LineView line, Instant now, SalePhase phase) {
+    if (phase == SalePhase.ENDED || phase == SalePhase.CLOSED) return;
     long nowMillis = now.toEpochMilli();
     long quiet = 3 * settings.publishInterval().toMillis();
     if (line != null && nowMillis - line.publishedAtMillis() < quiet) return;
@@ -361,7 +363,7 @@ public final class WaitingRoom {
    * first request to present it takes it; that request's retries pass again until the sale refuses
    * it, see {@link TokenUses}).
    */
-  public Admission admit(String saleId, Sale.Definition definition, String buyer, String requestId, Optional<String> token) {
+  public Admission admit(String saleId, SaleDefinition definition, String buyer, String requestId, Optional<String> token) {
     if (roomOf(definition, saleId).isEmpty()) return Passed.NO_ROOM;
     if (token.isEmpty() || token.get().isBlank()) {
       return new Refused("admission_required", "this sale has a waiting room: POST /api/sales/" + saleId

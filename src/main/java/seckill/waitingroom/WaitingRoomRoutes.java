@@ -12,9 +12,10 @@ import org.apache.pekko.http.javadsl.server.Route;
 import seckill.auth.AuthDirectives;
 import seckill.auth.BuyerTokens;
 import seckill.http.JsonDirectives;
-import seckill.sale.Sale;
+import seckill.sale.SalePhase;
 import seckill.sale.SaleReplies;
 import seckill.sale.SaleViews;
+import seckill.sale.WaitingRoomPolicy;
 
 /**
  * {@code POST /api/sales/{id}/queue} joins a sale's waiting room (the buyer's token; the ticket
@@ -69,9 +70,9 @@ public final class WaitingRoomRoutes extends JsonDirectives {
                     path("bypass", () -> post(() -> withRoom(saleId, this::bypass))))))));
   }
 
-  private Route bypass(SaleViews.View view, Sale.WaitingRoom settings) {
-    Sale.Phase phase = view.phase(Instant.now());
-    if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return replies.rejected(Sale.refusalFor(phase));
+  private Route bypass(SaleViews.LocalCopy view, WaitingRoomPolicy settings) {
+    SalePhase phase = view.phase(Instant.now());
+    if (phase == SalePhase.ENDED || phase == SalePhase.CLOSED) return replies.rejected(phase.refusal());
     return jsonBody(BypassRequest.class, body -> {
       if (body.buyers() == null || body.buyers().isEmpty() || body.buyers().size() > MAX_BYPASS) {
         return error(StatusCodes.BAD_REQUEST, "invalid_body", "buyers must name 1 to " + MAX_BYPASS + " buyers");
@@ -87,10 +88,10 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   }
 
   /** The sale's view and room, or the answer that it has none. */
-  private Route withRoom(String saleId, java.util.function.BiFunction<SaleViews.View, Sale.WaitingRoom, Route> inner) {
-    Optional<SaleViews.View> found = views.get(saleId);
+  private Route withRoom(String saleId, java.util.function.BiFunction<SaleViews.LocalCopy, WaitingRoomPolicy, Route> inner) {
+    Optional<SaleViews.LocalCopy> found = views.get(saleId);
     if (found.isEmpty()) return replies.saleNotFound(saleId);
-    Optional<Sale.WaitingRoom> settings = room.roomOf(found.get().definition(), saleId);
+    Optional<WaitingRoomPolicy> settings = room.roomOf(found.get().definition(), saleId);
     if (settings.isEmpty()) {
       return error(StatusCodes.NOT_FOUND, "waiting_room_off", "sale " + saleId + " has no waiting room: reserve directly");
     }
@@ -100,13 +101,13 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   private Route join(String saleId) {
     return withRoom(saleId, (view, settings) -> {
       Instant now = Instant.now();
-      Sale.Phase phase = view.phase(now);
-      if (phase == Sale.Phase.ENDED || phase == Sale.Phase.CLOSED) return replies.rejected(Sale.refusalFor(phase));
+      SalePhase phase = view.phase(now);
+      if (phase == SalePhase.ENDED || phase == SalePhase.CLOSED) return replies.rejected(phase.refusal());
       Instant joinsFrom = settings.joinsFrom(view.definition().startsAt());
-      if (phase == Sale.Phase.UPCOMING && now.isBefore(joinsFrom)) { // an operator may open a sale early
+      if (phase == SalePhase.UPCOMING && now.isBefore(joinsFrom)) { // an operator may open a sale early
         return error(StatusCodes.CONFLICT, "not_open", "the line for sale " + saleId + " opens at " + joinsFrom);
       }
-      if (phase != Sale.Phase.UPCOMING && view.available() == 0) {
+      if (phase != SalePhase.UPCOMING && view.available() == 0) {
         room.soldOutNotice(saleId);
         return error(StatusCodes.GONE, "sold_out", "sold out");
       }
@@ -126,11 +127,11 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   }
 
   /** The buyer's place from the desk; once more when that place's admission had expired. */
-  private Route placed(SaleViews.View view, Sale.WaitingRoom settings, String buyer, long expiredPlace, boolean again) {
+  private Route placed(SaleViews.LocalCopy view, WaitingRoomPolicy settings, String buyer, long expiredPlace, boolean again) {
     Instant now = Instant.now();
     Instant startsAt = view.definition().startsAt();
     // pre-queue places end at the opening, also when an operator opened the sale early
-    Instant opensAt = view.phase(now) == Sale.Phase.UPCOMING || now.isAfter(startsAt) ? startsAt : now;
+    Instant opensAt = view.phase(now) == SalePhase.UPCOMING || now.isAfter(startsAt) ? startsAt : now;
     CompletionStage<JoinDesk.Answer> asked = room.join(view.saleId(), buyer, opensAt, expiredPlace);
     return onComplete(asked, done -> {
       if (done.isFailure() || done.get() instanceof JoinDesk.NotPlaced) {

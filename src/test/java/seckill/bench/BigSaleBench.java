@@ -24,7 +24,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import seckill.TestDatabases;
 import seckill.TestNode;
 import seckill.journal.Journal;
+import seckill.sale.DeductionMode;
 import seckill.sale.Sale;
+import seckill.sale.SaleDefinition;
+import seckill.sale.SaleSettings;
 
 /**
  * A big sale, the entity alone (no HTTP, no sharding): one sale of {@code BIG_SALE_RESERVATIONS}
@@ -53,7 +56,7 @@ public final class BigSaleBench {
       Config config = TestNode.config(dbConfig, ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING"));
       Journal.prepare(config);
       ActorTestKit kit = ActorTestKit.create("big-sale", config);
-      Sale.Settings settings = Sale.Settings.fromConfig(config.getConfig("seckill.sale"));
+      SaleSettings settings = SaleSettings.fromConfig(config.getConfig("seckill.sale"));
       try {
         if (warmUp > 0) {
           System.out.printf("%s: warm-up sale of %,d reservations (not counted)%n", db, warmUp);
@@ -76,15 +79,15 @@ public final class BigSaleBench {
     System.exit(0);
   }
 
-  private static String run(String db, ActorTestKit kit, Sale.Settings settings, int total, Config config, boolean report)
+  private static String run(String db, ActorTestKit kit, SaleSettings settings, int total, Config config, boolean report)
       throws Exception {
     String saleId = "big-" + System.nanoTime();
     long heapBefore = usedHeapAfterGc();
     ActorRef<Sale.Command> sale = kit.spawn(Sale.create(saleId, settings, kit.system().ignoreRef()));
     TestProbe<Sale.Confirmation> probe = kit.createTestProbe();
     Instant now = Instant.now();
-    sale.tell(new Sale.Define(new Sale.Definition("big", "", BigDecimal.ONE, "EUR", total, now.minusSeconds(1),
-        now.plusSeconds(86_400), 1, Sale.DeductionMode.ON_ORDER, null), probe.ref()));
+    sale.tell(new Sale.Define(new SaleDefinition("big", "", BigDecimal.ONE, "EUR", total, now.minusSeconds(1),
+        now.plusSeconds(86_400), 1, DeductionMode.ON_ORDER, null), probe.ref()));
     probe.expectMessageClass(Sale.Accepted.class, Duration.ofSeconds(30));
 
     AtomicInteger remaining = new AtomicInteger();
@@ -164,7 +167,7 @@ public final class BigSaleBench {
   }
 
   /** Recovers the sale; with BIG_SALE_PROFILE (a folder) a JFR profile of just this recovery is written there. */
-  private static double recover(String db, ActorTestKit kit, Sale.Settings settings, String saleId, int total, String from)
+  private static double recover(String db, ActorTestKit kit, SaleSettings settings, String saleId, int total, String from)
       throws Exception {
     String profileDir = System.getenv("BIG_SALE_PROFILE");
     Recording profile = null;

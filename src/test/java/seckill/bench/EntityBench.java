@@ -18,7 +18,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import seckill.TestDatabases;
 import seckill.TestNode;
 import seckill.journal.Journal;
+import seckill.sale.DeductionMode;
 import seckill.sale.Sale;
+import seckill.sale.SaleDefinition;
+import seckill.sale.SaleSettings;
 
 /**
  * One sale entity alone (no HTTP, no sharding): reservations per second with batches of 1, 10,
@@ -44,14 +47,14 @@ public final class EntityBench {
       Config config = TestNode.config(dbConfig, ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING"));
       Journal.prepare(config);
       ActorTestKit kit = ActorTestKit.create("bench", config);
-      Sale.Settings settings = Sale.Settings.fromConfig(config.getConfig("seckill.sale"));
+      SaleSettings settings = SaleSettings.fromConfig(config.getConfig("seckill.sale"));
       try {
         for (int batch : batches) {
           ActorRef<Sale.Command> sale = kit.spawn(Sale.create("bench-" + batch, settings, kit.system().ignoreRef()));
           TestProbe<Sale.Confirmation> probe = kit.createTestProbe();
           Instant now = Instant.now();
-          sale.tell(new Sale.Define(new Sale.Definition("bench", "", BigDecimal.ONE, "EUR", Sale.Definition.MAX_STOCK,
-              now.minusSeconds(1), now.plusSeconds(3600), 1, Sale.DeductionMode.ON_ORDER, null), probe.ref()));
+          sale.tell(new Sale.Define(new SaleDefinition("bench", "", BigDecimal.ONE, "EUR", SaleDefinition.MAX_STOCK,
+              now.minusSeconds(1), now.plusSeconds(3600), 1, DeductionMode.ON_ORDER, null), probe.ref()));
           probe.expectMessageClass(Sale.Accepted.class, Duration.ofSeconds(10));
 
           AtomicInteger remaining = new AtomicInteger();

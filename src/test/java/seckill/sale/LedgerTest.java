@@ -18,10 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import seckill.sale.Sale.Reservation;
-import seckill.sale.Sale.ReservationStatus;
 
-/** The compact ledger against a plain map of records, the form it replaced: same answers, always. */
+/** The ledger, through what the sale asks of it, against a plain map of records: same answers, always. */
 class LedgerTest {
 
   private static final Duration HOLD = Duration.ofMinutes(5);
@@ -55,11 +53,11 @@ class LedgerTest {
         // as the entity does: it only releases reservations waiting for payment, and only pays live unpaid ones
         if (next != ReservationStatus.PAID ? !now.status().awaitsPayment() : !now.status().live() || now.status() == ReservationStatus.PAID) continue;
         String payment = next == ReservationStatus.PAID || next == ReservationStatus.PAYMENT_FAILED ? "p" + step : now.paymentId();
-        ledger.change(r.id(), next, false, payment, false);
+        change(ledger, r.id(), next, payment);
         model.put(r.id(), now.with(next, payment));
       }
       if (step % 97 == 0) ledger = roundTrip(ledger);
-      if (step % 89 == 0) ledger = ledger.frozenCopy().thawed();
+      if (step % 89 == 0) ledger = ledger.frozenCopy().writable();
       if (step % 113 == 0) {
         // a frozen copy shares the columns written once with the ledger that goes on changing
         if (frozen != null) {
@@ -118,14 +116,14 @@ class LedgerTest {
     Ledger read = roundTrip(ledger);
     assertSame(model, read, clock);
     assertEquals(due, read.dueAt(at, Integer.MAX_VALUE));
-    Ledger thawed = ledger.frozenCopy().thawed();
+    Ledger thawed = ledger.frozenCopy().writable();
     assertEquals(model, thawed.all());
     assertEquals(due, thawed.dueAt(at, Integer.MAX_VALUE));
     // the copy taken halfway shares the pages written once with the ledger that went on, and is as it was
     assertEquals(100_001, frozen.size());
     assertEquals(frozenModel, frozen.all());
     assertEquals(frozenModel, roundTrip(frozen).all());
-    assertEquals(frozenModel, frozen.thawed().all());
+    assertEquals(frozenModel, frozen.writable().all());
   }
 
   /** A hold still waiting is paid or cancelled, as the entity does (it ends only those); any other is left. */
@@ -134,8 +132,14 @@ class LedgerTest {
     if (now == null || !now.status().awaitsPayment()) return;
     ReservationStatus next = random.nextBoolean() ? ReservationStatus.PAID : ReservationStatus.CANCELLED;
     String payment = next == ReservationStatus.PAID ? "p" + step : null;
-    assertEquals(new Ledger.Change(now.status(), now.quantity()), ledger.change(id, next, false, payment, false));
+    assertEquals(new Ledger.Change(now.status(), now.quantity()), change(ledger, id, next, payment));
     model.put(id, now.with(next, payment));
+  }
+
+  /** A change as the sale's events make it: a payment, or the end of a reservation waiting for one. */
+  private static Ledger.Change change(Ledger ledger, String id, ReservationStatus next, String payment) {
+    return next == ReservationStatus.PAID ? ledger.paid(id, payment)
+        : ledger.ended(id, next, next == ReservationStatus.PAYMENT_FAILED ? payment : null);
   }
 
   @Test
@@ -161,13 +165,13 @@ class LedgerTest {
       model.put(r.id(), r);
     }
     assertSame(model, ledger, t);
-    ledger.change("s1.ABC", ReservationStatus.PAID, false, "p1", false);
+    ledger.paid("s1.ABC", "p1");
     model.put("s1.ABC", model.get("s1.ABC").with(ReservationStatus.PAID, "p1"));
-    ledger.change("s1.abe", ReservationStatus.CANCELLED, false, null, false);
+    ledger.ended("s1.abe", ReservationStatus.CANCELLED, null);
     model.put("s1.abe", model.get("s1.abe").with(ReservationStatus.CANCELLED, null));
     assertSame(model, ledger, t);
     assertSame(model, roundTrip(ledger), t);
-    assertSame(model, ledger.frozenCopy().thawed(), t);
+    assertSame(model, ledger.frozenCopy().writable(), t);
     assertNull(ledger.get("s1.abk"));
     assertNull(ledger.get("s1."));
     assertNull(ledger.get("s1.zzzzzzzzzzzzzzzz"));

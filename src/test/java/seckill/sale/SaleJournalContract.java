@@ -38,8 +38,8 @@ import seckill.sale.Sale.*;
 abstract class SaleJournalContract {
 
   private static final AtomicInteger ids = new AtomicInteger();
-  private static final Settings SETTINGS =
-      new Settings(5, 0.2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
+  private static final SaleSettings SETTINGS =
+      new SaleSettings(5, 0.2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
 
   private Config config;
   private ActorTestKit testKit;

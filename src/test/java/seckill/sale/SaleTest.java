@@ -25,16 +25,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.sale.Sale.*;
+import seckill.sale.SaleState.Lifecycle;
+import seckill.sale.SaleState.Units;
 
 @ExtendWith(LogCapturingExtension.class)
 class SaleTest {
 
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("serialization.conf")));
-  private static final Settings SETTINGS =
-      new Settings(4, 0.2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
+  private static final SaleSettings SETTINGS =
+      new SaleSettings(4, 0.2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
 
-  private EventSourcedBehaviorTestKit<Command, Event, State> sale;
+  private EventSourcedBehaviorTestKit<Command, Event, SaleState> sale;
   private TestProbe<ViewChanged> views;
   private int saleNo;
 
@@ -48,24 +50,24 @@ class SaleTest {
     sale = newSale(SETTINGS);
   }
 
-  private EventSourcedBehaviorTestKit<Command, Event, State> newSale(Settings settings) {
+  private EventSourcedBehaviorTestKit<Command, Event, SaleState> newSale(SaleSettings settings) {
     views = testKit.createTestProbe();
     return EventSourcedBehaviorTestKit.create(testKit.system(), Sale.create("s" + (++saleNo), settings, views.ref()));
   }
 
   // ---------------------------------------------------------------- helpers
 
-  static Definition definition(int stock, int limit, DeductionMode mode, Duration hold, Instant startsAt, Instant endsAt) {
-    return new Definition("Phone", "a phone", new BigDecimal("99.00"), "EUR", stock, startsAt, endsAt, limit, mode, hold);
+  static SaleDefinition definition(int stock, int limit, DeductionMode mode, Duration hold, Instant startsAt, Instant endsAt) {
+    return new SaleDefinition("Phone", "a phone", new BigDecimal("99.00"), "EUR", stock, startsAt, endsAt, limit, mode, hold);
   }
 
-  static Definition openNow(int stock, int limit, DeductionMode mode, Duration hold) {
+  static SaleDefinition openNow(int stock, int limit, DeductionMode mode, Duration hold) {
     Instant now = Instant.now();
     return definition(stock, limit, mode, hold, now.minusSeconds(1), now.plusSeconds(3600));
   }
 
-  private Status define(Definition d) {
-    CommandResultWithReply<Command, Event, State, Confirmation> r = sale.runCommand(replyTo -> new Define(d, replyTo));
+  private Status define(SaleDefinition d) {
+    CommandResultWithReply<Command, Event, SaleState, Confirmation> r = sale.runCommand(replyTo -> new Define(d, replyTo));
     return assertInstanceOf(Accepted.class, r.reply(), () -> "define rejected: " + r.reply()).status();
   }
 
@@ -118,7 +120,7 @@ class SaleTest {
 
   @Test
   void undefinedSaleAnswersNotFoundToEveryCommand() {
-    assertEquals(Phase.NOT_DEFINED, status().phase());
+    assertEquals(SalePhase.NOT_DEFINED, status().phase());
     assertEquals(Reason.SALE_NOT_FOUND, confirmationRejection(Open::new));
     assertEquals(Reason.SALE_NOT_FOUND, confirmationRejection(Pause::new));
     assertEquals(Reason.SALE_NOT_FOUND, confirmationRejection(Close::new));
@@ -134,26 +136,26 @@ class SaleTest {
   @Test
   void definesAnUpcomingSaleAndUpdatesItOnlyBeforeItOpens() {
     Instant now = Instant.now();
-    Definition d = definition(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5), now.plusSeconds(60), now.plusSeconds(600));
+    SaleDefinition d = definition(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5), now.plusSeconds(60), now.plusSeconds(600));
     Status s = define(d);
-    assertEquals(Phase.UPCOMING, s.phase());
+    assertEquals(SalePhase.UPCOMING, s.phase());
     assertEquals(10, s.available());
     assertEquals(Reason.NOT_OPEN, rejection(reserve("alice", "r1", 1)));
 
-    Definition bigger = definition(20, 2, DeductionMode.HOLD, Duration.ofMinutes(5), now.plusSeconds(60), now.plusSeconds(600));
+    SaleDefinition bigger = definition(20, 2, DeductionMode.HOLD, Duration.ofMinutes(5), now.plusSeconds(60), now.plusSeconds(600));
     assertEquals(20, define(bigger).stock());
-    CommandResultWithReply<Command, Event, State, Confirmation> same = sale.runCommand(r -> new Define(bigger, r));
+    CommandResultWithReply<Command, Event, SaleState, Confirmation> same = sale.runCommand(r -> new Define(bigger, r));
     assertTrue(same.hasNoEvents(), "redefining with the same definition persists nothing");
 
     sale.runCommand(Open::new);
-    assertEquals(Phase.OPEN, status().phase());
+    assertEquals(SalePhase.OPEN, status().phase());
     assertEquals(Reason.ALREADY_STARTED, confirmationRejection(r -> new Define(d, r)));
   }
 
   @Test
   void rejectsInvalidDefinitions() {
     Instant now = Instant.now();
-    List<Definition> bad = List.of(
+    List<SaleDefinition> bad = List.of(
         definition(-1, 2, DeductionMode.ON_ORDER, null, now, now.plusSeconds(60)),
         definition(10, 0, DeductionMode.ON_ORDER, null, now, now.plusSeconds(60)),
         definition(10, 2, DeductionMode.HOLD, null, now, now.plusSeconds(60)),
@@ -161,22 +163,22 @@ class SaleTest {
         definition(10, 2, DeductionMode.ON_ORDER, null, now.plusSeconds(60), now.plusSeconds(30)),
         definition(10, 2, DeductionMode.ON_ORDER, null, now.minusSeconds(60), now.minusSeconds(30)),
         definition(10, 2, null, null, now, now.plusSeconds(60)),
-        new Definition(" ", "", BigDecimal.ONE, "EUR", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null),
-        new Definition("x", "", BigDecimal.ONE.negate(), "EUR", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null),
-        new Definition("x", "", BigDecimal.ONE, "euro", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null));
-    for (Definition d : bad) {
-      CommandResultWithReply<Command, Event, State, Confirmation> r = sale.runCommand(replyTo -> new Define(d, replyTo));
+        new SaleDefinition(" ", "", BigDecimal.ONE, "EUR", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null),
+        new SaleDefinition("x", "", BigDecimal.ONE.negate(), "EUR", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null),
+        new SaleDefinition("x", "", BigDecimal.ONE, "euro", 1, now, now.plusSeconds(60), 1, DeductionMode.ON_ORDER, null));
+    for (SaleDefinition d : bad) {
+      CommandResultWithReply<Command, Event, SaleState, Confirmation> r = sale.runCommand(replyTo -> new Define(d, replyTo));
       assertEquals(Reason.INVALID_DEFINITION, assertInstanceOf(Rejected.class, r.reply(), d::toString).reason());
       assertTrue(r.hasNoEvents());
     }
-    assertEquals(Phase.NOT_DEFINED, status().phase());
+    assertEquals(SalePhase.NOT_DEFINED, status().phase());
   }
 
   @Test
   void pauseStopsReservesAndOpenResumes() {
     define(openNow(10, 2, DeductionMode.ON_ORDER, null));
     assertInstanceOf(SalePaused.class, sale.runCommand(Pause::new).event());
-    assertEquals(Phase.PAUSED, status().phase());
+    assertEquals(SalePhase.PAUSED, status().phase());
     assertEquals(Reason.PAUSED, rejection(reserve("alice", "r1", 1)));
     assertTrue(sale.runCommand(Pause::new).hasNoEvents(), "pausing twice persists nothing");
     assertInstanceOf(SaleOpened.class, sale.runCommand(Open::new).event());
@@ -189,7 +191,7 @@ class SaleTest {
     define(definition(10, 2, DeductionMode.ON_ORDER, null, now.minusSeconds(1), now.plusMillis(300)));
     reserved("alice", "r1", 1);
     Thread.sleep(400); // time itself is the condition: the sale ends 300 ms after its start
-    assertEquals(Phase.ENDED, status().phase());
+    assertEquals(SalePhase.ENDED, status().phase());
     assertEquals(Reason.ENDED, rejection(reserve("bob", "r1", 1)));
     assertEquals(Reason.ENDED, confirmationRejection(Open::new));
   }
@@ -199,7 +201,7 @@ class SaleTest {
     define(openNow(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
     Reservation held = reserved("alice", "r1", 1);
     assertInstanceOf(SaleClosed.class, sale.runCommand(Close::new).event());
-    assertEquals(Phase.CLOSED, status().phase());
+    assertEquals(SalePhase.CLOSED, status().phase());
     assertTrue(sale.runCommand(Close::new).hasNoEvents(), "closing twice persists nothing");
     assertEquals(Reason.CLOSED, rejection(reserve("bob", "r1", 1)));
     assertEquals(Reason.CLOSED, confirmationRejection(Open::new));
@@ -221,7 +223,7 @@ class SaleTest {
     reserved("bob", "r1", 1);
     assertEquals(Reason.INVALID_STOCK, confirmationRejection(r -> new AddStock(0, r)));
     assertEquals(Reason.INVALID_STOCK, confirmationRejection(r -> new AddStock(-5, r)));
-    assertEquals(Reason.INVALID_STOCK, confirmationRejection(r -> new AddStock(Definition.MAX_STOCK, r)));
+    assertEquals(Reason.INVALID_STOCK, confirmationRejection(r -> new AddStock(SaleDefinition.MAX_STOCK, r)));
   }
 
   // ---------------------------------------------------------------- deduction modes
@@ -288,14 +290,14 @@ class SaleTest {
   @Test
   void latePaymentIsRejectedEvenBeforeTheExpiryTimerFires() throws InterruptedException {
     // a long tick keeps the timer from firing right at the second hold's deadline
-    sale = newSale(new Settings(100, 0.2, Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10));
+    sale = newSale(new SaleSettings(100, 0.2, Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10));
     define(openNow(3, 2, DeductionMode.HOLD, Duration.ofMillis(200)));
     reserved("alice", "r1", 1);
     awaitStatus(s -> s.held() == 0);
     Reservation second = reserved("bob", "r1", 1);
     Thread.sleep(300); // time itself is the condition: the 200 ms hold runs out, the 30 s tick has not come
     assertEquals(1, status().held(), "the timer has not fired yet");
-    CommandResultWithReply<Command, Event, State, ReservationReply> late =
+    CommandResultWithReply<Command, Event, SaleState, ReservationReply> late =
         sale.runCommand(x -> new ConfirmPayment(second.id(), "late", x));
     assertEquals(Reason.RESERVATION_EXPIRED, ((Rejected) late.reply()).reason());
     assertInstanceOf(ReservationsExpired.class, late.event());
@@ -307,7 +309,7 @@ class SaleTest {
   void failedPaymentReleasesAHoldOnceAndKeepsItsPaymentId() {
     define(openNow(2, 1, DeductionMode.HOLD, Duration.ofMinutes(5)));
     Reservation a = reserved("alice", "r1", 1);
-    CommandResultWithReply<Command, Event, State, ReservationReply> failed =
+    CommandResultWithReply<Command, Event, SaleState, ReservationReply> failed =
         sale.runCommand(x -> new FailPayment(a.id(), "p1", x));
     Reservation after = ((ReservationResult) failed.reply()).reservation();
     assertEquals(ReservationStatus.PAYMENT_FAILED, after.status());
@@ -316,7 +318,7 @@ class SaleTest {
     assertEquals(2, status().available(), "the held unit went back");
     assertEquals(0, sale.getState().unitsOf("alice"));
 
-    CommandResultWithReply<Command, Event, State, ReservationReply> again =
+    CommandResultWithReply<Command, Event, SaleState, ReservationReply> again =
         sale.runCommand(x -> new FailPayment(a.id(), "p1", x));
     assertInstanceOf(ReservationResult.class, again.reply(), "the same failure again is a duplicate");
     assertTrue(again.events().isEmpty());
@@ -365,7 +367,7 @@ class SaleTest {
     assertEquals(0, status().available());
     assertEquals(1, status().sold());
 
-    CommandResultWithReply<Command, Event, State, ReservationReply> failed =
+    CommandResultWithReply<Command, Event, SaleState, ReservationReply> failed =
         sale.runCommand(x -> new ConfirmPayment(b.id(), "p2", x));
     assertEquals(Reason.PAYMENT_FAILED, ((Rejected) failed.reply()).reason());
     assertInstanceOf(PaymentFailed.class, failed.event());
@@ -496,8 +498,8 @@ class SaleTest {
     Reservation b = reserved("bob", "r1", 1);
     pay(a.id(), "p1");
     cancel(b.id(), "bob");
-    State before = sale.getState();
-    State after = sale.restart().state();
+    SaleState before = sale.getState();
+    SaleState after = sale.restart().state();
     assertEquals(before, after);
     Reserved replay = assertInstanceOf(Reserved.class, reserve("alice", "r1", 1));
     assertEquals(a.id(), replay.reservation().id());
@@ -545,8 +547,8 @@ class SaleTest {
     // SETTINGS snapshot every 4 events: 1 define + 9 reserves = snapshots at 4 and 8, then 2 more events
     define(openNow(20, 1, DeductionMode.HOLD, Duration.ofMinutes(5)));
     for (int i = 0; i < 9; i++) reserved("b" + i, "r", 1);
-    State before = sale.getState();
-    State after = sale.restart().state();
+    SaleState before = sale.getState();
+    SaleState after = sale.restart().state();
     assertEquals(before, after);
     assertEquals(9, after.held());
     assertEquals(9, after.reservations().size());
@@ -554,8 +556,8 @@ class SaleTest {
 
   @Test
   void manyHoldsExpireInEventsOfBoundedSize() throws InterruptedException {
-    // a big sale's unpaid holds expire in events of at most MAX_EXPIRED_PER_EVENT ids, not in one
-    int holds = Sale.MAX_EXPIRED_PER_EVENT + 5;
+    // a big sale's unpaid holds expire in events of at most ExpiryTimer.MAX_PER_EVENT ids, not in one
+    int holds = ExpiryTimer.MAX_PER_EVENT + 5;
     PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
     var entity = testKit.spawn(Sale.create("s-many-holds", SETTINGS, views.ref()));
     TestProbe<Confirmation> confirm = testKit.createTestProbe();
@@ -579,7 +581,7 @@ class SaleTest {
     List<Integer> sizes = journal.persistedInStorage("Sale|s-many-holds").stream()
         .filter(e -> e instanceof ReservationsExpired).map(e -> ((ReservationsExpired) e).reservationIds().size()).toList();
     assertEquals(holds, sizes.stream().mapToInt(Integer::intValue).sum());
-    assertTrue(sizes.size() >= 2 && sizes.stream().allMatch(n -> n <= Sale.MAX_EXPIRED_PER_EVENT), "event sizes " + sizes);
+    assertTrue(sizes.size() >= 2 && sizes.stream().allMatch(n -> n <= ExpiryTimer.MAX_PER_EVENT), "event sizes " + sizes);
   }
 
   @Test
@@ -644,7 +646,7 @@ class SaleTest {
       }
       Status s = status();
       assertBalanced(s);
-      State state = sale.getState();
+      SaleState state = sale.getState();
       liveUnits.clear();
       state.reservations().values().stream().filter(r -> r.status().live())
           .forEach(r -> liveUnits.merge(r.buyer(), r.quantity(), Integer::sum));
@@ -663,7 +665,7 @@ class SaleTest {
     }
     var serialization = org.apache.pekko.serialization.SerializationExtension.get(testKit.system());
     int jackson = serialization.findSerializerFor(new Units(0, 0, 0, 0, 0)).identifier();
-    State read = (State) serialization.deserialize(bytes, jackson, State.class.getName()).get();
+    SaleState read = recovered(serialization.deserialize(bytes, jackson, "seckill.sale.Sale$State").get());
     assertOldFixture(read);
 
     // older still: the five counts as fields of the state itself
@@ -672,18 +674,23 @@ class SaleTest {
     var old = (com.fasterxml.jackson.databind.node.ObjectNode) cbor.readTree(bytes);
     var units = old.remove("units");
     units.fieldNames().forEachRemaining(name -> old.set(name, units.get(name)));
-    State older = (State) serialization.deserialize(cbor.writeValueAsBytes(old), jackson, State.class.getName()).get();
+    SaleState older = recovered(serialization.deserialize(cbor.writeValueAsBytes(old), jackson, "seckill.sale.Sale$State").get());
     assertOldFixture(older);
     assertEquals(read.ledger(), older.ledger()); // (the tree round trip above writes the price 99.00 as 99)
 
     // and what it becomes is written in the new form and read back alike
-    State again = (State) serialization.deserialize(serialization.serialize(read.frozen()).get(),
+    SaleState again = (SaleState) serialization.deserialize(serialization.serialize(read.frozen()).get(),
         serialization.findSerializerFor(read).identifier(), "ledger-1").get();
     assertEquals(read, again);
     assertOldFixture(again);
   }
 
-  private static void assertOldFixture(State s) {
+  /** What recovery makes of a snapshot the store read back. */
+  private static SaleState recovered(Object snapshot) {
+    return SaleStateSerializer.SNAPSHOTS.fromJournal(snapshot);
+  }
+
+  private static void assertOldFixture(SaleState s) {
     assertEquals(new Units(10, 7, 2, 1, 0), s.units());
     assertEquals(Lifecycle.SCHEDULED, s.lifecycle());
     Map<String, Reservation> all = s.reservations();

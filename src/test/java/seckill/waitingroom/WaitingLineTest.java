@@ -20,7 +20,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import seckill.sale.Sale;
+import seckill.sale.WaitingRoomPolicy;
 import seckill.waitingroom.WaitingLine.Command;
 import seckill.waitingroom.WaitingLine.Conditions;
 import seckill.waitingroom.WaitingLine.Event;
@@ -71,13 +71,13 @@ class WaitingLineTest {
   }
 
   private final Manual clock = new Manual();
-  private Sale.WaitingRoom room = room(10, 1_000_000, 60, false);
+  private WaitingRoomPolicy room = room(10, 1_000_000, 60, false);
   private Instant startsAt = T0;
   private boolean admitting = true;
   private final TestProbe<LineView> views = testKit.createTestProbe();
 
-  private static Sale.WaitingRoom room(int rate, int maxActive, int ttlSeconds, boolean shuffle) {
-    return new Sale.WaitingRoom(true, rate, maxActive, null, shuffle, Duration.ofSeconds(ttlSeconds));
+  private static WaitingRoomPolicy room(int rate, int maxActive, int ttlSeconds, boolean shuffle) {
+    return new WaitingRoomPolicy(true, rate, maxActive, null, shuffle, Duration.ofSeconds(ttlSeconds));
   }
 
   private EventSourcedBehaviorTestKit<Command, Event, State> line() {
