@@ -15,6 +15,7 @@ import seckill.sale.SalePhase;
 import seckill.sale.SaleReplies;
 import seckill.sale.SaleViews;
 import seckill.switches.Switches;
+import seckill.waitingroom.RoomVerdict;
 import seckill.waitingroom.WaitingRoom;
 
 /**
@@ -140,7 +141,7 @@ final class ReserveEdge {
    * {@code expired} when the refusal is only that a good token expired, so a retry of a request
    * that got a reservation with it can still be answered with that reservation.
    */
-  record Tokens(WaitingRoom.Passed admission, Challenges.Passed access, Refusal refusal, boolean expired) {
+  record Tokens(RoomVerdict.LetIn admission, Challenges.Passed access, Refusal refusal, boolean expired) {
     static Tokens refused(String code, String message, boolean expired) {
       return new Tokens(null, null, Refusal.of(StatusCodes.FORBIDDEN, code, message), expired);
     }
@@ -153,11 +154,11 @@ final class ReserveEdge {
    */
   Tokens tokens(String saleId, SaleViews.LocalCopy view, String buyer, String requestId, Optional<String> admissionToken,
       Optional<String> accessToken) {
-    WaitingRoom.Admission entry = room.admit(saleId, view.definition(), buyer, requestId, admissionToken);
-    if (entry instanceof WaitingRoom.Refused refused) return Tokens.refused(refused.code(), refused.message(), refused.expired());
+    RoomVerdict entry = room.admit(saleId, view.definition(), buyer, requestId, admissionToken);
+    if (entry instanceof RoomVerdict.Refused refused) return Tokens.refused(refused.code(), refused.message(), refused.expired());
     Challenges.Access access = challenges.admit(saleId, buyer, requestId, accessToken);
     if (access instanceof Challenges.Refusal refused) return Tokens.refused(refused.code(), refused.message(), refused.expired());
-    return new Tokens((WaitingRoom.Passed) entry, (Challenges.Passed) access, null, false);
+    return new Tokens((RoomVerdict.LetIn) entry, (Challenges.Passed) access, null, false);
   }
 
   /**
@@ -165,11 +166,11 @@ final class ReserveEdge {
    * spends both tokens; no answer (the node was busy) leaves them to the request's retry.
    */
   void settle(Tokens passed, Admission.Outcome outcome) {
-    WaitingRoom.Answer answer = outcome instanceof Admission.Answered answered
-        ? answered.reply() instanceof Sale.Reserved ? WaitingRoom.Answer.RESERVED : WaitingRoom.Answer.REFUSED
-        : WaitingRoom.Answer.NONE;
+    RoomVerdict.SaleAnswer answer = outcome instanceof Admission.Answered answered
+        ? answered.reply() instanceof Sale.Reserved ? RoomVerdict.SaleAnswer.RESERVED : RoomVerdict.SaleAnswer.REFUSED
+        : RoomVerdict.SaleAnswer.NONE;
     room.settle(passed.admission(), answer);
-    if (answer == WaitingRoom.Answer.REFUSED) challenges.refused(passed.access());
+    if (answer == RoomVerdict.SaleAnswer.REFUSED) challenges.refused(passed.access());
   }
 
   static int quantityOf(ReserveRequest body) {

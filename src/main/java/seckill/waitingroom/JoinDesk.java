@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -21,14 +22,12 @@ import seckill.journal.VerifiedAllocation;
 import seckill.serialization.CborSerializable;
 
 /**
- * One of a sale's join desks: a buyer always joins at the same desk (chosen by the buyer's name), so
- * joining again gives the same place wherever the buyer's request lands. A desk gives places out of
- * a block it leased from the sale's {@link WaitingLine}; a block is used for at most
- * {@code lease-lifetime}, then its rest is handed back as unused, so desks that give places at the
- * same moment give close numbers. Sharded, id {@code saleId~desk}. It keeps its buyers in memory
- * only: places live in the buyers' signed tickets and the lease mark on disk, so losing a desk loses
- * no place and reuses none; a buyer who joins again without the ticket after that gets a new one at
- * the back.
+ * One of a sale's join desks, sharded as {@code saleId~desk}: a buyer always joins at the same desk
+ * (by the buyer's name), so joining again gives the same place wherever the request lands. A desk
+ * gives places from a block leased from the {@link WaitingLine}, used for at most
+ * {@code lease-lifetime} and its rest handed back unused, so places given at one moment are close.
+ * Its buyers live in memory only: places live in the signed tickets and the line's lease mark, so
+ * losing a desk loses and reuses no place (a buyer back without the ticket goes to the back).
  */
 public final class JoinDesk {
 
@@ -71,7 +70,7 @@ public final class JoinDesk {
   }
 
   /** Starts sharding for desks; a desk stops once {@code saleOver} says its sale ended or closed. */
-  public static void init(ActorSystem<?> system, java.util.function.Predicate<String> saleOver) {
+  public static void init(ActorSystem<?> system, Predicate<String> saleOver) {
     Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.waiting-room"));
     ClusterSharding sharding = ClusterSharding.get(system);
     Lines lines = saleId -> sharding.entityRefFor(WaitingLine.ENTITY_KEY, saleId);
@@ -90,7 +89,7 @@ public final class JoinDesk {
   }
 
   public static Behavior<Command> create(String saleId, Settings settings, Lines lines, Clock clock,
-      java.util.function.Predicate<String> saleOver, ActorRef<ClusterSharding.ShardCommand> shard) {
+      Predicate<String> saleOver, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Desk(saleId, settings, lines, clock, ctx, timers,
         saleOver, shard).behavior()));
   }
@@ -113,11 +112,11 @@ public final class JoinDesk {
     private long windowStartNanos = System.nanoTime();
     private long joinsThisWindow;
     private long joinsLastWindow;
-    private final java.util.function.Predicate<String> saleOver;
+    private final Predicate<String> saleOver;
     private final ActorRef<ClusterSharding.ShardCommand> shard;
 
     Desk(String saleId, Settings settings, Lines lines, Clock clock, ActorContext<Command> ctx,
-        TimerScheduler<Command> timers, java.util.function.Predicate<String> saleOver,
+        TimerScheduler<Command> timers, Predicate<String> saleOver,
         ActorRef<ClusterSharding.ShardCommand> shard) {
       this.saleOver = saleOver;
       this.shard = shard;

@@ -2,27 +2,18 @@ package seckill.waitingroom;
 
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.NavigableMap;
 import java.util.OptionalLong;
 import seckill.serialization.CborSerializable;
 
 /**
- * Where one sale's line stands, as its {@link WaitingLine} tells every node: enough to answer a poll
- * without asking anyone. Admissions of the last {@code admissionTtl} are kept one per second (the
- * earliest moment of that second), so a node can tell when a rank was admitted, and from that how
- * long its admission is good; the moment errs early by under a second, never late.
- *
- * @param version the line's sequence number: a node keeps the newest it has seen
- * @param preQueue places below this were given before the opening; -1 until the sale opened
- * @param shuffleKey the pre-queue's shuffle, 0 when it is admitted in join order (never shown to buyers)
- * @param oldestFrom the first rank of the oldest admission still listed
- * @param admittedThrough per second: ranks below this were admitted...
- * @param admittedAtMillis ...from this moment on
- * @param node the cluster address of the node the line runs on
- * @param voidFrom void places not yet passed (leased, never given out), as ranges from...
- * @param voidTo ...to (exclusive), in order, at most {@link #MAX_VOID_RANGES}
- * @param voidsBefore the void places in the ranges before each one
- * @param stoppedSinceMillis when the open sale stopped admitting (paused, sold out), 0 while it admits:
- *     admissions do not run out meanwhile
+ * Where one sale's line stands, as its {@link WaitingLine} tells every node (a node keeps the
+ * highest {@code version}): enough to answer a poll without asking anyone. Recent admissions come
+ * one per second, ranks below {@code waveThrough[i]} admitted from {@code waveAtMillis[i]} (the
+ * second's earliest moment, so an admission's end errs early, never late). The void places that
+ * still count for {@link #ahead} come as ranges {@code voidFrom[i]..voidTo[i]} with
+ * {@code voidsBefore[i]} void places before each; {@code preQueue}, {@code shuffleKey} and
+ * {@code stoppedSinceMillis} mean what they mean in the line.
  */
 public record LineView(String saleId, long version, long admittedThrough, long leasedThrough, long preQueue,
     long shuffleKey, long oldestFrom, long[] waveThrough, long[] waveAtMillis, Counts counts, long publishedAtMillis,
@@ -32,7 +23,8 @@ public record LineView(String saleId, long version, long admittedThrough, long l
   /**
    * The line's own figures for operators: admitted and not done, waiting (places given and not yet
    * admitted), admissions that expired unused since the line started on its node, joins and
-   * admissions per second over the last ten seconds, and buyers let in (void places left out). Void places are left out where the line knows them.
+   * admissions per second over the last ten seconds, and buyers let in; void places are left out
+   * where the line knows them.
    */
   public record Counts(int active, long waiting, long abandoned, double joinedPerSecond, double admittedPerSecond,
       long admitted) implements CborSerializable {}
@@ -41,7 +33,7 @@ public record LineView(String saleId, long version, long admittedThrough, long l
   static final int MAX_VOID_RANGES = 4096;
 
   static LineView of(String saleId, WaitingLine.State state, long version, Instant now, Counts counts, String node,
-      java.util.NavigableMap<Long, Long> voids, long stoppedSinceMillis) {
+      NavigableMap<Long, Long> voids, long stoppedSinceMillis) {
     long[] through = new long[state.recent().size()];
     long[] at = new long[through.length];
     int n = 0;
@@ -61,19 +53,19 @@ public record LineView(String saleId, long version, long admittedThrough, long l
   }
 
   /** The void ranges that reach past {@code mark}. */
-  private static java.util.NavigableMap<Long, Long> notPassed(java.util.NavigableMap<Long, Long> voids, long mark) {
+  private static NavigableMap<Long, Long> notPassed(NavigableMap<Long, Long> voids, long mark) {
     var straddling = voids.floorEntry(mark);
     return voids.tailMap(straddling != null && straddling.getValue() > mark ? straddling.getKey() : mark, true);
   }
 
   /** The void ranges a view carries: all of a shuffled pre-queue's while its ranks are being let in, else those past the mark. */
-  private static java.util.NavigableMap<Long, Long> voidsToShow(java.util.NavigableMap<Long, Long> voids,
+  private static NavigableMap<Long, Long> voidsToShow(NavigableMap<Long, Long> voids,
       WaitingLine.State state) {
     boolean inShuffledPreQueue = state.opened() && state.shuffleKey() != 0 && state.admittedThrough() < state.preQueue();
     return inShuffledPreQueue ? voids : notPassed(voids, state.admittedThrough());
   }
 
-  private LineView withVoids(java.util.NavigableMap<Long, Long> ahead) {
+  private LineView withVoids(NavigableMap<Long, Long> ahead) {
     int n = Math.min(ahead.size(), MAX_VOID_RANGES);
     long[] from = new long[n];
     long[] to = new long[n];

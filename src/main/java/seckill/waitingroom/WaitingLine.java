@@ -7,12 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -35,19 +31,14 @@ import seckill.sale.WaitingRoomPolicy;
 import seckill.serialization.CborSerializable;
 
 /**
- * One sale's line: the single counter its places come from and the pace at which they are let in.
- * Sharded, one per sale, id = sale id. It persists only what must survive a crash: how far places
- * were leased (so none is ever given twice), the opening (where the pre-queue ends and the key that
- * shuffles it) and how far the line was admitted. Desks lease places in blocks ({@link Lease}), so
- * joins never queue here; the line admits the next ranks every tick at the sale's
- * {@code admitPerSecond}, never with more than {@code maxActive} admitted and not yet done, and
- * tells every node where it stands ({@link LineView}).
- *
- * <p>Ranks are the order of admission. After the opening a place is its own rank; a place given in
- * the pre-queue of a shuffled room has the rank {@link Shuffle} gives it among the pre-queue, which
- * is ahead of every later place. Places a desk leased but never gave out are void: the line skips
- * them. Which admitted ranks finished (reserved) or were void is kept in memory only: after a
- * restart they count as active until their admission expires, so the cap errs on the safe side.
+ * One sale's line, sharded by sale id: the single counter its places come from and the pace at which
+ * they are let in. It persists only what must survive a crash: how far places were leased (none is
+ * given twice), the opening (where the pre-queue ends, the key that shuffles it) and how far it
+ * admitted. Desks lease places in blocks, so joins never queue here; every tick it admits the next
+ * ranks at {@code admitPerSecond}, never more than {@code maxActive} not yet done, and tells every
+ * node where it stands ({@link LineView}). Ranks are the order of admission: a place's own number,
+ * shuffled ({@link Shuffle}) within a pre-queue that asks for it; void places (leased, never given
+ * out) are skipped.
  */
 public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command, WaitingLine.Event, WaitingLine.State> {
 
@@ -167,24 +158,6 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   // ---------------------------------------------------------------- behavior
 
-  /** An admission wave as the line tracks it in memory: what in it was void or finished. */
-  private static final class Live {
-    final Wave wave;
-    long atMillis; // the wave's time, later by every stop of the sale since
-    int voids;
-    final Set<Long> finished = new HashSet<>();
-
-    Live(Wave wave, int voids) {
-      this.wave = wave;
-      this.atMillis = wave.atMillis();
-      this.voids = voids;
-    }
-
-    int active() {
-      return (int) (wave.through() - wave.from()) - voids - finished.size();
-    }
-  }
-
   private final String saleId;
   private final Settings settings;
   private final SaleConditions conditions;
@@ -192,32 +165,36 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   private final Clock clock;
   private final TimerScheduler<Command> timers;
   private final ActorContext<Command> ctx;
-  private final SecureRandom random = new SecureRandom();
-
-  // memory only: rebuilt (conservatively) after a restart
-  private final ArrayDeque<Live> live = new ArrayDeque<>();
-  private final TreeMap<Long, Live> liveByFrom = new TreeMap<>();
-  /** Void places, from → to (exclusive), merged. */
-  private final TreeMap<Long, Long> voids = new TreeMap<>();
-  private double allowance;
-  private long lastTickMillis;
-  private long lastPublishNanos;
-  private long admittedSinceStart;
-  private long voidSkipped;
-  private long voidTotal;
-  private long abandoned;
-  private int finishedCount;
-  /** (millis, places given, admitted) once per tick over the last ten seconds, for the rates. */
-  private final ArrayDeque<long[]> samples = new ArrayDeque<>();
-  /** Leases waiting for the next flush. */
-  private final List<Lease> leases = new ArrayList<>();
-  private boolean flushScheduled;
-  /** Leases not yet settled: (leased through, at millis), oldest first; places below {@link #settledThrough} are. */
-  private final ArrayDeque<long[]> unsettled = new ArrayDeque<>();
-  private long settledThrough;
-  /** When the open sale stopped admitting (paused, sold out); 0 while it admits. */
-  private long stoppedSinceMillis;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final SecureRandom random = new SecureRandom();
+  private final Memory memory = new Memory();
+
+  /**
+   * What the line keeps in memory only. None of it need be persisted: after a restart the admissions
+   * the state remembers count as active until they expire and every earlier lease as settled, which
+   * errs on the safe side (fewer let in, no place twice); the rest is pacing, batching and figures.
+   */
+  private static final class Memory {
+    final ActiveAdmissions admissions = new ActiveAdmissions();
+    final VoidPlaces voids = new VoidPlaces();
+    /** Leases waiting for the next flush, and whether that flush is on its way. */
+    final List<Lease> leases = new ArrayList<>();
+    boolean flushScheduled;
+    /** Leases not yet settled: (leased through, at millis), oldest first; places below {@code settledThrough} are. */
+    final ArrayDeque<long[]> unsettled = new ArrayDeque<>();
+    long settledThrough;
+    /** Admissions earned at the pace and not yet used, and the tick they were last counted at. */
+    double allowance;
+    long lastTickMillis;
+    /** When the open sale stopped admitting (paused, sold out); 0 while it admits. */
+    long stoppedSinceMillis;
+    long admittedSinceStart;
+    /** Void places passed over or reported after their admission: left out of the figures. */
+    long voidSkipped;
+    /** (millis, places given, admitted) at each publish over the last ten seconds, for the rates. */
+    final ArrayDeque<long[]> samples = new ArrayDeque<>();
+    long lastPublishNanos;
+  }
 
   private WaitingLine(String saleId, Settings settings, SaleConditions conditions, ActorRef<LineView> views, Clock clock,
       TimerScheduler<Command> timers, ActorContext<Command> ctx, ActorRef<ClusterSharding.ShardCommand> shard) {
@@ -245,8 +222,8 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
-      rebuild(state);
-      settledThrough = state.leasedThrough(); // leases from before a restart are older than any desk's block
+      for (Wave wave : state.recent()) memory.admissions.add(wave, 0);
+      memory.settledThrough = state.leasedThrough(); // leases from before a restart are older than any desk's block
       timers.startTimerWithFixedDelay(new Tick(0), settings.tick());
     }).build();
   }
@@ -257,12 +234,12 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         .onCommand(Lease.class, this::onLease)
         .onCommand(FlushLeases.class, this::onFlushLeases)
         .onCommand(Unused.class, (state, c) -> {
-          addVoid(c.from(), c.to());
+          memory.voids.add(c.from(), c.to());
           creditAdmittedVoids(state, c.from(), c.to());
           return Effect().none();
         })
         .onCommand(Finished.class, (state, c) -> {
-          c.ranks().forEach(this::finish);
+          c.ranks().forEach(memory.admissions::finish);
           return Effect().none();
         })
         .onCommand(Tick.class, this::onTick)
@@ -280,29 +257,29 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
    * together, as one event, so a burst of joins costs a few writes, not one per desk.
    */
   private Effect<Event, State> onLease(State state, Lease lease) {
-    leases.add(lease);
-    if (!flushScheduled) {
-      flushScheduled = true;
+    memory.leases.add(lease);
+    if (!memory.flushScheduled) {
+      memory.flushScheduled = true;
       ctx.getSelf().tell(new FlushLeases(0));
     }
     return Effect().none();
   }
 
   private Effect<Event, State> onFlushLeases(State state, FlushLeases flush) {
-    flushScheduled = false;
-    if (leases.isEmpty()) return Effect().none();
+    memory.flushScheduled = false;
+    if (memory.leases.isEmpty()) return Effect().none();
     Instant now = clock.instant();
     Optional<Conditions> sale = conditions.at(saleId, now);
     List<Event> events = new ArrayList<>();
     boolean opened = state.opened();
-    boolean deskSawOpening = leases.stream().anyMatch(Lease::opened);
+    boolean deskSawOpening = memory.leases.stream().anyMatch(Lease::opened);
     if (!opened && sale.isPresent() && (sale.get().started() || deskSawOpening)) {
       events.add(opening(state, sale.get(), now));
       opened = true;
     }
     boolean pre = !opened;
-    List<Lease> answered = List.copyOf(leases);
-    leases.clear();
+    List<Lease> answered = List.copyOf(memory.leases);
+    memory.leases.clear();
     List<Leased> given = new ArrayList<>(answered.size());
     long next = state.leasedThrough();
     for (Lease lease : answered) {
@@ -313,7 +290,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     events.add(new PlacesLeased(next, pre));
     long through = next;
     return Effect().persist(events).thenRun(s -> {
-      unsettled.addLast(new long[] {through, now.toEpochMilli()});
+      memory.unsettled.addLast(new long[] {through, now.toEpochMilli()});
       for (int i = 0; i < answered.size(); i++) answered.get(i).replyTo().tell(given.get(i));
     });
   }
@@ -328,8 +305,8 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   private Effect<Event, State> onTick(State state, Command tick) {
     Instant now = clock.instant();
-    double seconds = lastTickMillis == 0 ? 0 : Math.max(0, (now.toEpochMilli() - lastTickMillis) / 1e3);
-    lastTickMillis = now.toEpochMilli();
+    double seconds = memory.lastTickMillis == 0 ? 0 : Math.max(0, (now.toEpochMilli() - memory.lastTickMillis) / 1e3);
+    memory.lastTickMillis = now.toEpochMilli();
     Optional<Conditions> found = conditions.at(saleId, now);
     if (found.isPresent() && found.get().over() && shard != null) {
       shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf())); // ended or closed: nothing more to let in
@@ -342,84 +319,54 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     long ttlMillis = sale.room().admissionTtl().toMillis();
     if (state.opened() && !sale.admitting()) {
       // paused or sold out: nobody let in can buy meanwhile, so their admissions do not run out
-      boolean began = stoppedSinceMillis == 0;
-      if (began) stoppedSinceMillis = now.toEpochMilli();
-      allowance = 0;
+      boolean began = memory.stoppedSinceMillis == 0;
+      if (began) memory.stoppedSinceMillis = now.toEpochMilli();
+      memory.allowance = 0;
       return publish(state, now, began);
     }
-    if (stoppedSinceMillis != 0) {
-      long stopped = now.toEpochMilli() - stoppedSinceMillis;
-      stoppedSinceMillis = 0;
-      if (!live.isEmpty() && stopped > 0) {
-        for (Live l : live) l.atMillis += stopped;
+    if (memory.stoppedSinceMillis != 0) {
+      long stopped = now.toEpochMilli() - memory.stoppedSinceMillis;
+      memory.stoppedSinceMillis = 0;
+      if (!memory.admissions.isEmpty() && stopped > 0) {
+        memory.admissions.defer(stopped);
         return Effect().persist(new AdmissionsDeferred(stopped)).thenRun(s -> tellViews(s, now, true));
       }
     }
-    expire(now.toEpochMilli() - ttlMillis);
+    memory.admissions.expire(now.toEpochMilli() - ttlMillis);
     if (!state.opened()) {
-      allowance = 0;
+      memory.allowance = 0;
       return publish(state, now, false);
     }
     long settleBefore = now.toEpochMilli() - settings.settle().toMillis();
-    while (!unsettled.isEmpty() && unsettled.peekFirst()[1] <= settleBefore) settledThrough = unsettled.pollFirst()[0];
+    while (!memory.unsettled.isEmpty() && memory.unsettled.peekFirst()[1] <= settleBefore) {
+      memory.settledThrough = memory.unsettled.pollFirst()[0];
+    }
     int rate = sale.room().admitPerSecond();
-    allowance = Math.min(allowance + rate * seconds, Math.max(1, rate)); // at most one second's worth saved up
-    int room = sale.room().maxActive() - active();
-    long budget = (long) Math.floor(Math.min(allowance, room));
+    memory.allowance = Math.min(memory.allowance + rate * seconds, Math.max(1, rate)); // at most one second's worth saved up
+    int room = sale.room().maxActive() - memory.admissions.active();
+    long budget = (long) Math.floor(Math.min(memory.allowance, room));
     if (budget <= 0) return publish(state, now, false);
     // the next ranks that exist, skipping void places: every rank below the settled lease mark is
     // held by a buyer or void, and so is the whole of a shuffled pre-queue once the sale opened
     long rank = state.admittedThrough();
-    long end = Math.max(settledThrough, state.shuffleKey() != 0 ? state.preQueue() : 0);
+    long end = Math.max(memory.settledThrough, state.shuffleKey() != 0 ? state.preQueue() : 0);
     long admitted = 0;
     int skipped = 0;
     int scanned = 0;
     while (rank < end && admitted < budget && scanned < MAX_SCAN_PER_TICK) {
-      if (isVoid(state.placeOf(rank))) skipped++;
+      if (memory.voids.contains(state.placeOf(rank))) skipped++;
       else admitted++;
       rank++;
       scanned++;
     }
     if (rank == state.admittedThrough()) return publish(state, now, false);
-    allowance -= admitted;
-    admittedSinceStart += admitted;
-    voidSkipped += skipped;
-    Wave wave = new Wave(state.admittedThrough(), rank, now.toEpochMilli());
-    Live added = new Live(wave, skipped);
-    live.addLast(added);
-    liveByFrom.put(wave.from(), added);
-    trimVoids(state, rank);
+    memory.allowance -= admitted;
+    memory.admittedSinceStart += admitted;
+    memory.voidSkipped += skipped;
+    memory.admissions.add(new Wave(state.admittedThrough(), rank, now.toEpochMilli()), skipped);
+    forgetPassedVoids(state, rank);
     return Effect().persist(new Admitted(rank, now.toEpochMilli(), now.toEpochMilli() - ttlMillis))
         .thenRun(s -> tellViews(s, now, true));
-  }
-
-  /** After a restart: the admissions the state remembers count as active until they expire. */
-  private void rebuild(State state) {
-    for (Wave wave : state.recent()) {
-      Live added = new Live(wave, 0);
-      live.addLast(added);
-      liveByFrom.put(wave.from(), added);
-    }
-  }
-
-  private void expire(long beforeMillis) {
-    while (!live.isEmpty() && live.peekFirst().atMillis <= beforeMillis) {
-      Live gone = live.pollFirst();
-      liveByFrom.remove(gone.wave.from());
-      abandoned += gone.active(); // admitted, never used, expired
-    }
-  }
-
-  private int active() {
-    long sum = 0;
-    for (Live l : live) sum += l.active();
-    return (int) Math.min(Integer.MAX_VALUE, sum);
-  }
-
-  private void finish(long rank) {
-    Map.Entry<Long, Live> found = liveByFrom.floorEntry(rank);
-    if (found == null || rank >= found.getValue().wave.through()) return;
-    if (found.getValue().finished.add(rank)) finishedCount++;
   }
 
   /**
@@ -429,38 +376,15 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   private void creditAdmittedVoids(State state, long from, long to) {
     for (long place = from; place < to; place++) {
       long rank = state.rankOf(place);
-      if (rank >= state.admittedThrough()) continue;
-      Map.Entry<Long, Live> found = liveByFrom.floorEntry(rank);
-      if (found != null && rank < found.getValue().wave.through() && found.getValue().finished.add(rank)) voidSkipped++;
+      if (rank < state.admittedThrough() && memory.admissions.markDone(rank)) memory.voidSkipped++;
     }
-  }
-
-  private void addVoid(long from, long to) {
-    if (to <= from) return;
-    voidTotal += to - from;
-    Map.Entry<Long, Long> before = voids.floorEntry(from);
-    if (before != null && before.getValue() >= from) {
-      from = before.getKey();
-      to = Math.max(to, before.getValue());
-    }
-    Map.Entry<Long, Long> after;
-    while ((after = voids.ceilingEntry(from)) != null && after.getKey() <= to) {
-      to = Math.max(to, after.getValue());
-      voids.remove(after.getKey());
-    }
-    voids.put(from, to);
-  }
-
-  private boolean isVoid(long place) {
-    Map.Entry<Long, Long> found = voids.floorEntry(place);
-    return found != null && place < found.getValue();
   }
 
   /** Void places the line passed for good: below the mark after the pre-queue, or the whole pre-queue once passed. */
-  private void trimVoids(State state, long admittedThrough) {
+  private void forgetPassedVoids(State state, long admittedThrough) {
     long passed = !state.opened() || state.shuffleKey() == 0 || admittedThrough >= state.preQueue()
         ? admittedThrough : 0;
-    while (!voids.isEmpty() && voids.firstEntry().getValue() <= passed) voids.pollFirstEntry();
+    memory.voids.forgetBelow(passed);
   }
 
   private Effect<Event, State> publish(State state, Instant now, boolean changed) {
@@ -470,26 +394,26 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   private void tellViews(State state, Instant now, boolean changed) {
     long nowNanos = System.nanoTime();
-    if (changed || nowNanos - lastPublishNanos >= settings.publishInterval().toNanos()) {
-      lastPublishNanos = nowNanos;
-      long given = Math.max(0, state.leasedThrough() - voidTotal);
-      long admitted = Math.max(0, state.admittedThrough() - voidSkipped);
-      long nowMillis = now.toEpochMilli();
-      samples.addLast(new long[] {nowMillis, given, admitted});
-      while (samples.size() > 1 && samples.peekFirst()[0] < nowMillis - 10_000) samples.pollFirst();
-      long[] first = samples.peekFirst();
-      double seconds = Math.max(1, (nowMillis - first[0]) / 1000.0);
-      views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), now, new LineView.Counts(active(),
-          // places reported void after the sample make "given" go back a little: a rate is never below 0
-          Math.max(0, given - admitted), abandoned, Math.max(0, (given - first[1]) / seconds),
-          Math.max(0, (admitted - first[2]) / seconds), admitted),
-          ctx.getSystem().address().toString(), voids, stoppedSinceMillis));
-    }
+    if (!changed && nowNanos - memory.lastPublishNanos < settings.publishInterval().toNanos()) return;
+    memory.lastPublishNanos = nowNanos;
+    long given = Math.max(0, state.leasedThrough() - memory.voids.total());
+    long admitted = Math.max(0, state.admittedThrough() - memory.voidSkipped);
+    long nowMillis = now.toEpochMilli();
+    ArrayDeque<long[]> samples = memory.samples;
+    samples.addLast(new long[] {nowMillis, given, admitted});
+    while (samples.size() > 1 && samples.peekFirst()[0] < nowMillis - 10_000) samples.pollFirst();
+    long[] first = samples.peekFirst();
+    double seconds = Math.max(1, (nowMillis - first[0]) / 1000.0);
+    views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), now, new LineView.Counts(memory.admissions.active(),
+        // places reported void after the sample make "given" go back a little: a rate is never below 0
+        Math.max(0, given - admitted), memory.admissions.abandoned(), Math.max(0, (given - first[1]) / seconds),
+        Math.max(0, (admitted - first[2]) / seconds), admitted),
+        ctx.getSystem().address().toString(), memory.voids.ranges(), memory.stoppedSinceMillis));
   }
 
   private Figures figures(State state) {
-    return new Figures(state.leasedThrough(), state.preQueue(), state.admittedThrough(), admittedSinceStart, voidSkipped,
-        active(), finishedCount, abandoned);
+    return new Figures(state.leasedThrough(), state.preQueue(), state.admittedThrough(), memory.admittedSinceStart,
+        memory.voidSkipped, memory.admissions.active(), memory.admissions.finished(), memory.admissions.abandoned());
   }
 
   @Override

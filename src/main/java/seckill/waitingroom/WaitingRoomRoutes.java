@@ -1,8 +1,11 @@
 package seckill.waitingroom;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
@@ -30,6 +33,9 @@ public final class WaitingRoomRoutes extends JsonDirectives {
 
   private final SaleViews views;
   private final WaitingRoom room;
+  private final Tickets tickets;
+  private final Polls polls;
+  private final RoomMetrics metrics;
   private final BuyerTokens tokens;
   private final SaleReplies replies;
   private final AuthDirectives auth;
@@ -39,6 +45,9 @@ public final class WaitingRoomRoutes extends JsonDirectives {
     super(system);
     this.views = views;
     this.room = room;
+    this.tickets = room.tickets();
+    this.polls = room.polls();
+    this.metrics = room.metrics();
     this.tokens = tokens;
     this.replies = new SaleReplies(system);
     this.auth = new AuthDirectives(system);
@@ -50,10 +59,15 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   }
 
   /** {@code POST /admin/sales/{id}/queue/bypass}: up to {@value #MAX_BYPASS} buyers. */
-  public record BypassRequest(java.util.List<String> buyers) {}
+  public record BypassRequest(List<String> buyers) {}
 
   /** Admission tokens by buyer, good until {@code expiresAt}. */
-  public record Bypass(java.util.Map<String, String> admissionTokens, Instant expiresAt) {}
+  public record Bypass(Map<String, String> admissionTokens, Instant expiresAt) {}
+
+  /** {@code GET /admin/sales/{id}/queue}: the line as this node last heard it, and the waits this node observed. */
+  public record LineReport(String saleId, boolean heard, long admittedThrough, long leasedThrough, boolean opened,
+      LineView.Counts line, Instant lineAt, String lineNode, long waitsObserved, Double waitMedianSeconds,
+      Double waitP90Seconds) {}
 
   static final int MAX_BYPASS = 1000;
 
@@ -66,7 +80,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         pathPrefix(PathMatchers.segment("admin").slash("sales").slash(PathMatchers.segment()).slash("queue"),
             saleId -> auth.admin(adminToken, () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE),
                 () -> concat(
-                    pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, room.figures(saleId))))),
+                    pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, report(saleId))))),
                     path("bypass", () -> post(() -> withRoom(saleId, this::bypass))))))));
   }
 
@@ -83,12 +97,12 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         }
       }
       Instant expires = Instant.now().plus(settings.admissionTtl());
-      return json(StatusCodes.OK, new Bypass(room.bypass(view.saleId(), body.buyers(), expires), expires));
+      return json(StatusCodes.OK, new Bypass(room.priorityLane().admit(view.saleId(), body.buyers(), expires), expires));
     });
   }
 
   /** The sale's view and room, or the answer that it has none. */
-  private Route withRoom(String saleId, java.util.function.BiFunction<SaleViews.LocalCopy, WaitingRoomPolicy, Route> inner) {
+  private Route withRoom(String saleId, BiFunction<SaleViews.LocalCopy, WaitingRoomPolicy, Route> inner) {
     Optional<SaleViews.LocalCopy> found = views.get(saleId);
     if (found.isEmpty()) return replies.saleNotFound(saleId);
     Optional<WaitingRoomPolicy> settings = room.roomOf(found.get().definition(), saleId);
@@ -108,15 +122,15 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         return error(StatusCodes.CONFLICT, "not_open", "the line for sale " + saleId + " opens at " + joinsFrom);
       }
       if (phase != SalePhase.UPCOMING && view.available() == 0) {
-        room.soldOutNotice(saleId);
+        metrics.soldOutNotice(saleId);
         return error(StatusCodes.GONE, "sold_out", "sold out");
       }
       return auth.buyer(tokens, buyer -> optionalHeaderValueByName(TICKET, presented -> {
-        Optional<WaitingRoom.Ticket> held = presented.flatMap(t -> room.ticket(saleId, buyer, t));
+        Optional<Tickets.Ticket> held = presented.flatMap(t -> tickets.read(saleId, buyer, t));
         if (held.isPresent()) {
-          WaitingRoom.QueueAnswer answer = room.status(view, settings, held.get());
+          Polls.QueueAnswer answer = polls.answer(view, settings, held.get());
           if (!answer.state().equals("EXPIRED")) {
-            room.joined(saleId, true);
+            metrics.joined(saleId, true);
             return json(StatusCodes.OK, answer.withTicket(presented.get().trim()));
           }
           return placed(view, settings, buyer, held.get().place(), true);
@@ -138,11 +152,11 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         return unavailable("the waiting room could not give a place just now; join again shortly");
       }
       JoinDesk.Placed placed = (JoinDesk.Placed) done.get();
-      WaitingRoom.Ticket ticket = new WaitingRoom.Ticket(view.saleId(), buyer, placed.place(), placed.joinedAtMillis());
-      WaitingRoom.QueueAnswer answer = room.status(view, settings, ticket);
+      Tickets.Ticket ticket = new Tickets.Ticket(view.saleId(), buyer, placed.place(), placed.joinedAtMillis());
+      Polls.QueueAnswer answer = polls.answer(view, settings, ticket);
       if (answer.state().equals("EXPIRED") && again) return placed(view, settings, buyer, placed.place(), false);
-      room.joined(view.saleId(), placed.again());
-      return json(StatusCodes.OK, answer.withTicket(room.sign(ticket)));
+      metrics.joined(view.saleId(), placed.again());
+      return json(StatusCodes.OK, answer.withTicket(tickets.sign(ticket)));
     });
   }
 
@@ -152,11 +166,21 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         return error(StatusCodes.BAD_REQUEST, "queue_ticket_required",
             "send the ticket from POST /api/sales/" + saleId + "/queue in the " + TICKET + " header");
       }
-      Optional<WaitingRoom.Ticket> ticket = room.ticket(saleId, null, presented.get().trim());
+      Optional<Tickets.Ticket> ticket = tickets.read(saleId, null, presented.get().trim());
       if (ticket.isEmpty()) {
         return error(StatusCodes.FORBIDDEN, "queue_ticket_invalid", "the ticket was not issued for this sale");
       }
-      return json(StatusCodes.OK, room.status(view, settings, ticket.get()));
+      return json(StatusCodes.OK, polls.answer(view, settings, ticket.get()));
     }));
+  }
+
+  private LineReport report(String saleId) {
+    RoomMetrics.Waits waits = metrics.waits(saleId);
+    return room.copies().line(saleId)
+        .map(line -> new LineReport(saleId, true, line.admittedThrough(), line.leasedThrough(), line.opened(),
+            line.counts(), Instant.ofEpochMilli(line.publishedAtMillis()), line.node(), waits.observed(),
+            waits.medianSeconds(), waits.p90Seconds()))
+        .orElseGet(() -> new LineReport(saleId, false, 0, 0, false, null, null, null, waits.observed(),
+            waits.medianSeconds(), waits.p90Seconds()));
   }
 }

@@ -123,8 +123,8 @@ class WaitingRoomTest {
     assertRefused(reserve("wr-gate", alice, "r1", bobs), 403, "admission_invalid");
     assertRefused(reserve("wr-gate-other", alice, "r1", admission), 403, "admission_invalid");
     Signer signer = new Signer(node.config.getString("seckill.waiting-room.secret"), "test");
-    String expired = signer.sign(WaitingRoom.ADMISSION,
-        new WaitingRoom.AdmissionClaims("wr-gate", "alice", 0, System.currentTimeMillis() - 1000));
+    String expired = signer.sign(AdmissionTokens.DOMAIN,
+        new AdmissionTokens.Claims("wr-gate", "alice", 0, System.currentTimeMillis() - 1000));
     assertRefused(reserve("wr-gate", alice, "r1", expired), 403, "admission_expired");
     assertEquals(0, counters("wr-gate").get("reservations").asInt(), "nothing reserved while refused");
 
