@@ -66,6 +66,21 @@ final class LedgerStrings {
     return true;
   }
 
+  /** {@code get(ref).hashCode()} without making the string (a recovery hashes every buyer's name). */
+  int hashCodeOf(int ref) {
+    byte[] page = pages.get(ref >>> PAGE_BITS);
+    int at = ref & (PAGE - 1);
+    int header = header(page, at);
+    int n = header & ~WIDE;
+    int h = 0;
+    if ((header & WIDE) == 0) {
+      for (int i = at + 4, end = at + 4 + n; i < end; i++) h = 31 * h + (page[i] & 0xff);
+    } else {
+      for (int i = at + 4, end = at + 4 + 2 * n; i < end; i += 2) h = 31 * h + (((page[i] & 0xff) << 8) | (page[i + 1] & 0xff));
+    }
+    return h;
+  }
+
   private static boolean isAscii(String s) {
     for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 0x80) return false;
     return true;

@@ -513,21 +513,21 @@ final class PagedLedger implements Ledger {
   private void rebuild(int rowCount, int buyerCount, Map<Integer, Reservation> irregularRows) {
     ensureBuyers(buyerCount);
     for (int b = 0; b < buyerCount; b++) {
-      buyerHash.setInt(b, spread(strings.get(buyerName.getInt(b)).hashCode()));
+      buyerHash.setInt(b, spread(strings.hashCodeOf(buyerName.getInt(b))));
       lastRowOf.setInt(b, NONE);
-      buyerIndex.add(b);
     }
+    buyerIndex.addAll(buyerCount, b -> false);
     buyers = buyerCount;
     irregular.putAll(irregularRows);
     irregularRows.forEach((row, r) -> irregularIds.put(r.id(), row));
     ensureRows(rowCount);
     rows = rowCount;
+    ids.addAll(rowCount, irregular.isEmpty() ? row -> false : irregular::containsKey);
     for (int row = 0; row < rowCount; row++) {
       int b = buyerOf.getInt(row);
       previousOfBuyer.setInt(row, lastRowOf.getInt(b));
       lastRowOf.setInt(b, row);
       reservationCount.setInt(b, reservationCount.getInt(b) + 1);
-      if (!irregular.containsKey(row)) ids.add(row);
       ReservationStatus s = STATUSES[status.getByte(row) & 0x3f];
       if (s.live()) addUnits(b, quantity(row));
       if (s.awaitsPayment()) enqueueWaiting(row);
