@@ -2,7 +2,8 @@ package seckill.journal;
 
 import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -266,9 +267,11 @@ public final class PartedSnapshotStore extends SnapshotStore {
   }
 
   /** The parts of {@code head} put together, or empty when they are not all there, or not these bytes. */
-  private static Optional<byte[]> parts(Connection c, String persistenceId, Head head) throws SQLException {
+  private static Optional<byte[]> parts(Connection c, String persistenceId, Head head) throws SQLException, IOException {
     if (head.length() > Integer.MAX_VALUE - 64) return Optional.empty();
-    ByteArrayOutputStream out = new ByteArrayOutputStream((int) head.length());
+    // read straight into one array of the snapshot's length: a big sale's snapshot is copied once, not three times
+    byte[] bytes = new byte[(int) head.length()];
+    int filled = 0;
     int expected = 0;
     try (PreparedStatement st = c.prepareStatement("SELECT \"part\", \"payload\" FROM \"snapshot_part\""
         + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ? ORDER BY \"part\"")) {
@@ -277,14 +280,16 @@ public final class PartedSnapshotStore extends SnapshotStore {
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
           if (rs.getInt(1) != expected++) return Optional.empty();
-          out.writeBytes(rs.getBytes(2));
+          try (InputStream part = rs.getBinaryStream(2)) {
+            filled += part.readNBytes(bytes, filled, bytes.length - filled);
+            if (part.read() != -1) return Optional.empty(); // longer than the head says
+          }
         }
       }
     }
-    byte[] bytes = out.toByteArray();
     CRC32 crc = new CRC32();
     crc.update(bytes);
-    return expected == head.parts() && bytes.length == head.length() && crc.getValue() == head.crc()
+    return expected == head.parts() && filled == bytes.length && crc.getValue() == head.crc()
         ? Optional.of(bytes) : Optional.empty();
   }
 

@@ -53,21 +53,24 @@ abstract class LedgerIndex {
    */
   final void addAll(int count, IntPredicate skipped) {
     if (segments != null) throw new IllegalStateException("addAll needs an empty index");
-    int[] entries = new int[count];
     int[] hashes = new int[count];
     int[] start = new int[SEGMENTS + 1];
-    int n = 0;
     for (int e = 0; e < count; e++) {
       if (skipped.test(e)) continue;
-      int h = hashOf(e);
-      entries[n] = e;
-      hashes[n++] = h;
-      start[(h >>> (32 - SEGMENT_BITS)) + 1]++;
+      hashes[e] = hashOf(e);
+      start[(hashes[e] >>> (32 - SEGMENT_BITS)) + 1]++;
     }
     for (int s = 0; s < SEGMENTS; s++) start[s + 1] += start[s];
-    int[] bySegment = new int[n];
+    int n = start[SEGMENTS];
+    int[] sortedHashes = new int[n];
+    int[] sortedEntries = new int[n];
     int[] next = Arrays.copyOf(start, SEGMENTS);
-    for (int i = 0; i < n; i++) bySegment[next[hashes[i] >>> (32 - SEGMENT_BITS)]++] = i;
+    for (int e = 0; e < count; e++) {
+      if (skipped.test(e)) continue;
+      int at = next[hashes[e] >>> (32 - SEGMENT_BITS)]++;
+      sortedHashes[at] = hashes[e];
+      sortedEntries[at] = e;
+    }
     segments = new int[SEGMENTS][];
     sizes = new int[SEGMENTS];
     for (int s = 0; s < SEGMENTS; s++) {
@@ -76,7 +79,7 @@ abstract class LedgerIndex {
       int length = FIRST;
       while (size * 3L > length * 2L) length *= 2; // as full as add() lets a table get
       int[] slots = segments[s] = new int[length];
-      for (int k = start[s]; k < start[s + 1]; k++) place(slots, hashes[bySegment[k]], entries[bySegment[k]] + 1);
+      for (int k = start[s]; k < start[s + 1]; k++) place(slots, sortedHashes[k], sortedEntries[k] + 1);
       sizes[s] = size;
     }
   }
