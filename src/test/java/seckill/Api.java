@@ -1,7 +1,10 @@
 package seckill;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,16 +13,32 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import seckill.auth.BuyerTokens;
+import seckill.challenge.Challenges;
 import seckill.http.Json;
 
-/** A blocking JSON client for a node's HTTP API, as a buyer or an operator would call it. */
+/**
+ * A blocking JSON client for a node's HTTP API, as a buyer or an operator would call it, with what the
+ * sale page does for a buyer: a token, the reserve and its body, the waiting room's join and poll,
+ * the challenge's access token.
+ */
 public final class Api {
 
   public static final String ADMIN_TOKEN = "dev-admin-token";
+  private static final String TICKET_HEADER = "X-Queue-Ticket";
+  private static final String ADMISSION_HEADER = "X-Admission-Token";
+  private static final String ACCESS_HEADER = "X-Access-Token";
   private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** Per node and sale: the reserve path its status last showed. */
-  private static final java.util.Map<String, String> SEEN_PATHS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, String> SEEN_PATHS = new ConcurrentHashMap<>();
+
+  /** Signs tokens for {@link #mint}, made on first use. */
+  private static final class Minter {
+    static final BuyerTokens TOKENS = BuyerTokens.fromConfig(ConfigFactory.load().getConfig("seckill.auth"));
+  }
 
   private final String base;
 
@@ -75,6 +94,7 @@ public final class Api {
     return send("DELETE", path, token, null, Map.of());
   }
 
+  /** A buyer's token from the node's {@code POST /dev/tokens}, as the sale page gets one. */
   public String token(String buyer) {
     Response r = post("/dev/tokens", null, "{\"buyer\":\"" + buyer + "\"}");
     if (r.status() != 201) throw new IllegalStateException("no token: " + r.text());
@@ -82,11 +102,41 @@ public final class Api {
   }
 
   /**
+   * A buyer's token valid for an hour, signed here with the dev secret every test node has, for
+   * tests that need many buyers (or a node that does not run yet) without a request each.
+   */
+  public static String mint(String buyer) {
+    return Minter.TOKENS.mint(buyer, Duration.ofHours(1));
+  }
+
+  /** A reserve's body. */
+  public static String reserveBody(String requestId, int quantity) {
+    return "{\"requestId\":\"" + requestId + "\",\"quantity\":" + quantity + "}";
+  }
+
+  /**
    * Reserves at the path the sale's status publishes while it is open; before that (or for an
    * unknown sale) at a made-up path, which the edge refuses for the sale's state first.
    */
   public Response reserve(String saleId, String token, String requestId, int quantity) {
-    return post(reservePath(saleId), token, "{\"requestId\":\"" + requestId + "\",\"quantity\":" + quantity + "}");
+    return reserve(saleId, token, requestId, quantity, Map.of());
+  }
+
+  /** {@link #reserve(String, String, String, int)} with more headers (the waiting room's and the challenge's tokens). */
+  public Response reserve(String saleId, String token, String requestId, int quantity, Map<String, String> headers) {
+    return send("POST", reservePath(saleId), token, reserveBody(requestId, quantity), headers);
+  }
+
+  /** Reserves one unit with the waiting room's admission token, or without one when null. */
+  public Response reserveWithAdmission(String saleId, String token, String requestId, String admissionToken) {
+    Map<String, String> headers = admissionToken == null ? Map.of() : Map.of(ADMISSION_HEADER, admissionToken);
+    return reserve(saleId, token, requestId, 1, headers);
+  }
+
+  /** Reserves one unit with the challenge's access token, or without one when null. */
+  public Response reserveWithAccess(String saleId, String token, String requestId, String accessToken) {
+    Map<String, String> headers = accessToken == null ? Map.of() : Map.of(ACCESS_HEADER, accessToken);
+    return reserve(saleId, token, requestId, 1, headers);
   }
 
   /**
@@ -107,6 +157,53 @@ public final class Api {
       Response r = get("/api/sales/" + saleId + "/status", null);
       return r.status() == 200 && state.equals(r.json().get("state").asText()) ? r : null;
     });
+  }
+
+  /** Joins the sale's waiting room, with the ticket held so far or none (null). */
+  public Response join(String saleId, String token, String ticket) {
+    return send("POST", "/api/sales/" + saleId + "/queue", token, null, ticketHeader(ticket));
+  }
+
+  /** Polls the waiting room with a ticket, or without one (null). */
+  public Response poll(String saleId, String ticket) {
+    return send("GET", "/api/sales/" + saleId + "/queue", null, null, ticketHeader(ticket));
+  }
+
+  private static Map<String, String> ticketHeader(String ticket) {
+    return ticket == null ? Map.of() : Map.of(TICKET_HEADER, ticket);
+  }
+
+  /** The place in the line a waiting room's ticket holds: the {@code place} of its signed payload. */
+  public static long placeOf(String ticket) {
+    try {
+      String payload = ticket.substring(0, ticket.indexOf('.'));
+      return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(payload)).get("place").asLong();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** What the sale page does in a waiting room: joins the line, polls until let in; the admission token. */
+  public String admissionToken(String saleId, String token) {
+    Response joined = join(saleId, token, null);
+    if (joined.status() != 200) throw new IllegalStateException("join failed: " + joined.text());
+    String ticket = joined.json().get("ticket").asText();
+    return Await.value(Duration.ofSeconds(30), Duration.ofMillis(100), "never admitted to " + saleId, () -> {
+      Response r = poll(saleId, ticket);
+      return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
+    });
+  }
+
+  /** The body that trades a solved challenge for an access token bound to {@code requestId}. */
+  public static String challengeBody(String challenge, String solution, String requestId) {
+    return "{\"challenge\":\"" + challenge + "\",\"solution\":\"" + solution + "\",\"requestId\":\"" + requestId + "\"}";
+  }
+
+  /** What the sale page does for a challenge of {@code bits}: fetches, solves, trades it; the answer holds the access token. */
+  public Response grantAccess(String saleId, String token, String requestId, int bits) {
+    String challenge = get("/api/sales/" + saleId + "/challenge", token).json().get("challenge").asText();
+    String solution = Challenges.solve(challenge, bits);
+    return post("/api/sales/" + saleId + "/challenge", token, challengeBody(challenge, solution, requestId));
   }
 
   public Response admin(String method, String path, String body) {
@@ -137,17 +234,6 @@ public final class Api {
     return sale;
   }
 
-  /** What the sale page does in a waiting room: joins the line, polls until let in; the admission token. */
-  public String admissionToken(String saleId, String token) {
-    Response joined = send("POST", "/api/sales/" + saleId + "/queue", token, null, Map.of());
-    if (joined.status() != 200) throw new IllegalStateException("join failed: " + joined.text());
-    String ticket = joined.json().get("ticket").asText();
-    return Await.value(Duration.ofSeconds(30), Duration.ofMillis(100), "never admitted to " + saleId, () -> {
-      Response r = send("GET", "/api/sales/" + saleId + "/queue", null, null, Map.of("X-Queue-Ticket", ticket));
-      return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
-    });
-  }
-
   /** Defines a sale through the admin API, fails unless accepted, and waits for this node's view of it. */
   public void defineSale(String saleId, ObjectNode sale) {
     Response r = admin("PUT", "/admin/sales/" + saleId, sale.toString());
@@ -160,5 +246,23 @@ public final class Api {
     Response r = admin("POST", "/admin/sales/" + saleId + "/" + action, null);
     if (r.status() == 200) awaitState(saleId, expectedState);
     return r;
+  }
+
+  /** The sale's counters as operators see them ({@code GET /admin/sales/{id}}); fails unless answered 200. */
+  public JsonNode counters(String saleId) {
+    Response r = admin("GET", "/admin/sales/" + saleId, null);
+    if (r.status() != 200) throw new IllegalStateException(saleId + " has no counters: " + r.status() + " " + r.text());
+    return r.json();
+  }
+
+  /** How many reserves this node's admission queue has handed to sales so far. */
+  public long dispatched() {
+    return admin("GET", "/admin/admission", null).json().get("dispatched").asLong();
+  }
+
+  /** An answer refused as the API words it: the status and the error code. */
+  public static void assertRefused(Response r, int status, String code) {
+    assertEquals(status, r.status(), r.text());
+    assertEquals(code, r.error(), r.text());
   }
 }

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
+import seckill.BuyerSwarm;
 import seckill.TestDatabases;
 import seckill.TestNode;
 import seckill.sale.Sale;
@@ -30,14 +30,6 @@ import seckill.sale.Sale;
 /** The front door: each edge filter, the bounded queue, and batching, on a real node. */
 @ExtendWith(LogCapturingExtension.class)
 class AdmissionTest {
-
-  private static long dispatched(Api api) {
-    return api.admin("GET", "/admin/admission", null).json().get("dispatched").asLong();
-  }
-
-  private static String body(String requestId) {
-    return "{\"requestId\":\"" + requestId + "\",\"quantity\":1}";
-  }
 
   @Test
   void unknownUnopenedAndSoldOutSalesAreAnsweredAtTheEdge() {
@@ -50,21 +42,21 @@ class AdmissionTest {
       var upcoming = Api.sale(1, 1, "ON_ORDER", null);
       upcoming.put("startsAt", Instant.now().plusSeconds(60).toString());
       api.defineSale("later", upcoming);
-      Response early = api.post("/api/sales/later/reservations/guess", alice, body("r1"));
+      Response early = api.post("/api/sales/later/reservations/guess", alice, Api.reserveBody("r1", 1));
       assertEquals(409, early.status());
       assertEquals("not_open", early.error());
-      assertEquals(0, dispatched(api), "nothing reached a sale");
+      assertEquals(0, api.dispatched(), "nothing reached a sale");
 
       api.defineSale("one", Api.sale(1, 1, "ON_ORDER", null));
       assertEquals(201, api.reserve("one", alice, "r1", 1).status());
-      assertEquals(1, dispatched(api));
+      assertEquals(1, api.dispatched());
       api.awaitState("one", "SOLD_OUT");
-      Response soldOut = api.post("/api/sales/one/reservations/" + "x", bob, body("r1"));
+      Response soldOut = api.post("/api/sales/one/reservations/" + "x", bob, Api.reserveBody("r1", 1));
       assertEquals(404, soldOut.status(), "the hidden path is checked before stock");
       soldOut = api.reserve("one", bob, "r1", 1);
       assertEquals(410, soldOut.status());
       assertEquals("sold_out", soldOut.error());
-      assertEquals(1, dispatched(api), "sold out was answered from the view");
+      assertEquals(1, api.dispatched(), "sold out was answered from the view");
 
       // the winner is not lost to the edge's 410: the buyer's own list has it
       Response mine = api.get("/api/sales/one/reservations", alice);
@@ -82,13 +74,13 @@ class AdmissionTest {
       String alice = api.token("alice");
       api.defineSale("limited", Api.sale(10, 5, "ON_ORDER", null));
       String path = api.reservePath("limited");
-      assertEquals(201, api.post(path, alice, body("r1")).status());
-      assertEquals(201, api.post(path, alice, body("r2")).status());
-      Response limited = api.post(path, alice, body("r3"));
+      assertEquals(201, api.post(path, alice, Api.reserveBody("r1", 1)).status());
+      assertEquals(201, api.post(path, alice, Api.reserveBody("r2", 1)).status());
+      Response limited = api.post(path, alice, Api.reserveBody("r3", 1));
       assertEquals(429, limited.status());
       assertEquals("rate_limited", limited.error());
       assertTrue(Integer.parseInt(limited.header("Retry-After")) >= 1);
-      assertEquals(2, dispatched(api));
+      assertEquals(2, api.dispatched());
       assertEquals(2, api.admin("GET", "/admin/sales/limited", null).json().get("reservations").asInt());
     }
   }
@@ -105,26 +97,22 @@ class AdmissionTest {
       int n = 2_000;
       List<String> tokens = new ArrayList<>();
       for (int i = 0; i < n; i++) tokens.add(api.token("many-" + i));
-      ExecutorService pool = Executors.newFixedThreadPool(32);
       AtomicInteger created = new AtomicInteger();
       AtomicInteger limited = new AtomicInteger();
-      List<CompletableFuture<Void>> all = new ArrayList<>();
+      List<Supplier<Response>> all = new ArrayList<>();
       long start = System.nanoTime();
-      try {
-        for (int i = 0; i < n; i++) {
-          String token = tokens.get(i);
-          String requestId = "r" + i;
-          all.add(CompletableFuture.runAsync(() -> {
-            Response r = api.post(path, token, body(requestId));
-            if (r.status() == 201) created.incrementAndGet();
-            else if (r.status() == 429 && "rate_limited".equals(r.error())) limited.incrementAndGet();
-            else throw new AssertionError(r.status() + " " + r.text());
-          }, pool));
-        }
-        CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(120, TimeUnit.SECONDS);
-      } finally {
-        pool.shutdownNow();
+      for (int i = 0; i < n; i++) {
+        String token = tokens.get(i);
+        String requestId = "r" + i;
+        all.add(() -> {
+          Response r = api.post(path, token, Api.reserveBody(requestId, 1));
+          if (r.status() == 201) created.incrementAndGet();
+          else if (r.status() == 429 && "rate_limited".equals(r.error())) limited.incrementAndGet();
+          else throw new AssertionError(r.status() + " " + r.text());
+          return r;
+        });
       }
+      BuyerSwarm.sendAll(32, all, Duration.ofSeconds(120));
       double seconds = (System.nanoTime() - start) / 1e9;
       // an upper bound that only grows with a slow machine: the bucket never gives more than this
       assertTrue(created.get() <= burst + rate * seconds,
@@ -147,14 +135,14 @@ class AdmissionTest {
       api.defineSale("double", Api.sale(10, 2, "ON_ORDER", null));
       String path = api.reservePath("double");
       // both are in flight together (the window holds whichever came first): one joins the other
-      CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> api.post(path, alice, body("click")));
-      CompletableFuture<Response> second = CompletableFuture.supplyAsync(() -> api.post(path, alice, body("click")));
-      Response a = first.get(10, TimeUnit.SECONDS);
-      Response b = second.get(10, TimeUnit.SECONDS);
+      Supplier<Response> click = () -> api.post(path, alice, Api.reserveBody("click", 1));
+      List<Response> both = BuyerSwarm.together(List.of(click, click), Duration.ofSeconds(10));
+      Response a = both.get(0);
+      Response b = both.get(1);
       assertEquals(201, a.status(), a.text());
       assertEquals(201, b.status(), b.text());
       assertEquals(a.json(), b.json(), "both answered with the one reservation");
-      assertEquals(1, dispatched(api), "the second click never reached the queue");
+      assertEquals(1, api.dispatched(), "the second click never reached the queue");
       assertEquals(1, api.admin("GET", "/admin/sales/double", null).json().get("sold").asInt());
     }
   }
@@ -181,15 +169,13 @@ class AdmissionTest {
         }
       });
       sampler.start();
-      ExecutorService pool = Executors.newFixedThreadPool(64);
-      List<CompletableFuture<Response>> answers = new ArrayList<>();
+      List<Supplier<Response>> burst = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         String token = tokens.get(i);
-        answers.add(CompletableFuture.supplyAsync(() -> api.post(path, token, body("r")), pool));
+        burst.add(() -> api.post(path, token, Api.reserveBody("r", 1)));
       }
       int created = 0, busy = 0;
-      for (CompletableFuture<Response> f : answers) {
-        Response r = f.get(60, TimeUnit.SECONDS);
+      for (Response r : BuyerSwarm.sendAll(64, burst, Duration.ofSeconds(60))) {
         if (r.status() == 201) created++;
         else {
           assertEquals(503, r.status(), r.text());
@@ -200,7 +186,6 @@ class AdmissionTest {
       }
       running.set(false);
       sampler.join();
-      pool.shutdown();
       assertTrue(busy > 0, "a queue of 4 cannot take a burst of " + n + " (created " + created + ")");
       assertTrue(maxQueued.get() <= 4, "queue grew to " + maxQueued.get());
       JsonNode stats = api.admin("GET", "/admin/admission", null).json();
@@ -224,20 +209,19 @@ class AdmissionTest {
       int n = 200;
       List<String> tokens = new ArrayList<>();
       for (int i = 0; i < n; i++) tokens.add(api.token("b" + i));
-      ExecutorService pool = Executors.newFixedThreadPool(64);
-      List<CompletableFuture<Response>> answers = new ArrayList<>();
+      List<Supplier<Response>> burst = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         String token = tokens.get(i);
         String requestId = "req-" + i;
-        answers.add(CompletableFuture.supplyAsync(() -> api.post(path, token, body(requestId)), pool));
+        burst.add(() -> api.post(path, token, Api.reserveBody(requestId, 1)));
       }
+      List<Response> answers = BuyerSwarm.sendAll(64, burst, Duration.ofSeconds(60));
       for (int i = 0; i < n; i++) {
-        Response r = answers.get(i).get(60, TimeUnit.SECONDS);
+        Response r = answers.get(i);
         assertEquals(201, r.status(), r.text());
         assertEquals("b" + i, r.json().get("buyer").asText(), "each request is answered with its own reservation");
         assertEquals("req-" + i, r.json().get("requestId").asText());
       }
-      pool.shutdown();
 
       JdbcReadJournal journal = PersistenceQuery.get(node.system)
           .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());

@@ -5,27 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
+import seckill.BuyerSwarm;
 import seckill.TestDatabases;
 import seckill.TestNode;
 
 /** Hot keys on a real node: a flooding buyer is cut at the edge, and the operator sees who and where. */
 @ExtendWith(LogCapturingExtension.class)
 class HotSpotsTest {
-
-  private static String body(String requestId) {
-    return "{\"requestId\":\"" + requestId + "\",\"quantity\":1}";
-  }
 
   private static JsonNode admission(Api api) {
     return api.admin("GET", "/admin/admission", null).json();
@@ -43,18 +40,18 @@ class HotSpotsTest {
       String bot = api.token("bot");
       List<String> honest = new ArrayList<>();
       for (int i = 0; i < 8; i++) honest.add(api.token("buyer" + i));
-      long dispatchedBefore = admission(api).get("dispatched").asLong();
+      long dispatchedBefore = api.dispatched();
 
-      ExecutorService pool = Executors.newFixedThreadPool(16);
+      BuyerSwarm swarm = new BuyerSwarm(16);
       int flood = 200;
       List<CompletableFuture<Response>> botAnswers = new ArrayList<>();
       List<CompletableFuture<Response>> honestAnswers = new ArrayList<>();
       for (int i = 0; i < flood; i++) {
         String requestId = "bot-" + i;
-        botAnswers.add(CompletableFuture.supplyAsync(() -> api.post(path, bot, body(requestId)), pool));
+        botAnswers.add(swarm.send(() -> api.post(path, bot, Api.reserveBody(requestId, 1))));
         if (i % 25 == 0) {
           String token = honest.get(i / 25);
-          honestAnswers.add(CompletableFuture.supplyAsync(() -> api.post(path, token, body("click")), pool));
+          honestAnswers.add(swarm.send(() -> api.post(path, token, Api.reserveBody("click", 1))));
         }
       }
       // a different sale, polled and reserved a little: listed, but after the flooded one
@@ -75,11 +72,11 @@ class HotSpotsTest {
         Response r = f.get(60, TimeUnit.SECONDS);
         assertEquals(201, r.status(), "an honest buyer's single click is served during the flood: " + r.text());
       }
-      pool.shutdown();
+      swarm.close();
       assertTrue(throttled > 0, "a flood of " + flood + " requests beyond a burst of 3 was throttled");
 
       // throttled requests never reached the queue: what was dispatched is at most what passed the throttle
-      long dispatched = admission(api).get("dispatched").asLong() - dispatchedBefore;
+      long dispatched = api.dispatched() - dispatchedBefore;
       assertTrue(dispatched <= passed + honestAnswers.size() + 1, "dispatched " + dispatched + ", passed " + passed);
 
       JsonNode mine = api.get("/api/sales/flooded/reservations", bot).json().get("reservations");
@@ -123,7 +120,7 @@ class HotSpotsTest {
       for (int i = 0; i < 8; i++) tokens.add(api.token("b" + i));
       // bots without a token make the sale hot: attempts are counted before the token is checked
       String hotPath = api.reservePath("hot");
-      for (int i = 0; i < 10; i++) assertEquals(401, api.post(hotPath, null, body("x")).status());
+      for (int i = 0; i < 10; i++) assertEquals(401, api.post(hotPath, null, Api.reserveBody("x", 1)).status());
       JsonNode sales = api.admin("GET", "/admin/hotspots", null).json().get("sales");
       assertEquals("hot", sales.get(0).get("sale").asText());
       assertTrue(sales.get(0).get("hot").asBoolean(), sales.toString());
@@ -141,11 +138,9 @@ class HotSpotsTest {
   private static long[] batchesFor(Api api, String saleId, List<String> tokens) throws Exception {
     String path = api.reservePath(saleId);
     JsonNode before = admission(api);
-    ExecutorService pool = Executors.newFixedThreadPool(tokens.size());
-    List<CompletableFuture<Response>> answers = new ArrayList<>();
-    for (String token : tokens) answers.add(CompletableFuture.supplyAsync(() -> api.post(path, token, body("r")), pool));
-    for (CompletableFuture<Response> f : answers) assertEquals(201, f.get(30, TimeUnit.SECONDS).status());
-    pool.shutdown();
+    List<Supplier<Response>> requests = new ArrayList<>();
+    for (String token : tokens) requests.add(() -> api.post(path, token, Api.reserveBody("r", 1)));
+    for (Response r : BuyerSwarm.sendAll(tokens.size(), requests, Duration.ofSeconds(30))) assertEquals(201, r.status());
     JsonNode after = admission(api);
     return new long[] {after.get("batches").asLong() - before.get("batches").asLong(),
         after.get("dispatched").asLong() - before.get("dispatched").asLong()};

@@ -3,27 +3,26 @@ package seckill.admission;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static seckill.Api.assertRefused;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
+import seckill.BuyerSwarm;
 import seckill.OneNode;
-import seckill.challenge.Challenges;
 
 /**
  * The reserve's promise to clients: a (buyer, requestId) is answered with its own first answer, every
@@ -37,32 +36,7 @@ class IdempotencyTest {
   private static final int BITS = 8;
 
   private Api api;
-  private final ExecutorService pool = Executors.newFixedThreadPool(16);
 
-  @AfterAll
-  void stop() {
-    pool.shutdownNow();
-  }
-
-  /** Sends every request at once (each on its own connection); the answers in the order given. */
-  private List<Response> together(List<java.util.concurrent.Callable<Response>> requests) throws Exception {
-    CountDownLatch go = new CountDownLatch(1);
-    List<Future<Response>> sent = new ArrayList<>();
-    for (var request : requests) {
-      sent.add(pool.submit(() -> {
-        go.await();
-        return request.call();
-      }));
-    }
-    go.countDown();
-    List<Response> answers = new ArrayList<>();
-    for (Future<Response> f : sent) answers.add(f.get());
-    return answers;
-  }
-
-  private Response reserve(String saleId, String token, String requestId, Map<String, String> headers) {
-    return api.send("POST", api.reservePath(saleId), token, "{\"requestId\":\"" + requestId + "\",\"quantity\":1}", headers);
-  }
 
   private List<JsonNode> reservationsOf(String saleId, String token) {
     Response mine = api.get("/api/sales/" + saleId + "/reservations?limit=100", token);
@@ -74,9 +48,7 @@ class IdempotencyTest {
 
   /** What the sale page does for a challenge: fetch, solve, trade for an access token bound to {@code requestId}. */
   private Response accessToken(String saleId, String token, String requestId) {
-    String challenge = api.get("/api/sales/" + saleId + "/challenge", token).json().get("challenge").asText();
-    Response granted = api.post("/api/sales/" + saleId + "/challenge", token, "{\"challenge\":\"" + challenge
-        + "\",\"solution\":\"" + Challenges.solve(challenge, BITS) + "\",\"requestId\":\"" + requestId + "\"}");
+    Response granted = api.grantAccess(saleId, token, requestId, BITS);
     assertEquals(200, granted.status(), granted.text());
     return granted;
   }
@@ -91,20 +63,15 @@ class IdempotencyTest {
     return Map.of(AdmissionRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText());
   }
 
-  private static void assertRefused(Response r, int status, String code) {
-    assertEquals(status, r.status(), r.text());
-    assertEquals(code, r.error(), r.text());
-  }
-
   @Test
   void concurrentReservesOfOneBuyerAreEachAnsweredForTheirOwnRequestIdAndRetriesGetThoseAnswers() throws Exception {
     api.defineSale("many-at-once", Api.sale(1_000, 3, "ON_ORDER", null));
     for (int wave = 0; wave < 5; wave++) {
       String token = api.token("eager-" + wave);
       List<String> ids = List.of("m0", "m1", "m2", "m3", "m4");
-      List<java.util.concurrent.Callable<Response>> sends = new ArrayList<>();
-      for (String id : ids) sends.add(() -> reserve("many-at-once", token, id, Map.of()));
-      List<Response> first = together(sends);
+      List<Supplier<Response>> sends = new ArrayList<>();
+      for (String id : ids) sends.add(() -> api.reserve("many-at-once", token, id, 1));
+      List<Response> first = BuyerSwarm.together(sends, Duration.ofSeconds(60));
 
       Map<String, String> told = new HashMap<>(); // requestId -> the reservation its 201 named
       for (int i = 0; i < ids.size(); i++) {
@@ -120,7 +87,7 @@ class IdempotencyTest {
       assertEquals(3, new HashSet<>(told.values()).size(), "three requests, three reservations");
 
       for (int i = 0; i < ids.size(); i++) {
-        Response again = reserve("many-at-once", token, ids.get(i), Map.of());
+        Response again = api.reserve("many-at-once", token, ids.get(i), 1);
         if (told.containsKey(ids.get(i))) {
           assertEquals(201, again.status(), again.text());
           assertEquals(told.get(ids.get(i)), again.json().get("reservationId").asText(), "the retry gets its first answer");
@@ -139,10 +106,10 @@ class IdempotencyTest {
   void theSameRequestSentManyTimesAtOnceIsOneReservation() throws Exception {
     api.defineSale("same-at-once", Api.sale(1_000, 3, "ON_ORDER", null));
     String token = api.token("repeater");
-    List<java.util.concurrent.Callable<Response>> sends = new ArrayList<>();
-    for (int i = 0; i < 6; i++) sends.add(() -> reserve("same-at-once", token, "once", Map.of()));
+    List<Supplier<Response>> sends = new ArrayList<>();
+    for (int i = 0; i < 6; i++) sends.add(() -> api.reserve("same-at-once", token, "once", 1));
     Set<String> named = new HashSet<>();
-    for (Response r : together(sends)) {
+    for (Response r : BuyerSwarm.together(sends, Duration.ofSeconds(60))) {
       assertEquals(201, r.status(), r.text());
       assertEquals("once", r.json().get("requestId").asText());
       named.add(r.json().get("reservationId").asText());
@@ -158,14 +125,14 @@ class IdempotencyTest {
     String admission = api.admissionToken("room-retry", token);
     Map<String, String> withAdmission = Map.of(AdmissionRoutes.ADMISSION_TOKEN, admission);
 
-    Response created = reserve("room-retry", token, "w1", withAdmission);
+    Response created = api.reserve("room-retry", token, "w1", 1, withAdmission);
     assertEquals(201, created.status(), created.text());
-    Response again = reserve("room-retry", token, "w1", withAdmission);
+    Response again = api.reserve("room-retry", token, "w1", 1, withAdmission);
     assertEquals(201, again.status(), "the exact retry of a 201: " + again.text());
     assertEquals(created.json(), again.json(), "the same reservation, as first answered");
     assertEquals(created.header("Location"), again.header("Location"));
 
-    assertRefused(reserve("room-retry", token, "w2", withAdmission), 403, "admission_used");
+    assertRefused(api.reserve("room-retry", token, "w2", 1, withAdmission), 403, "admission_used");
     assertEquals(1, reservationsOf("room-retry", token).size(), "one admission, one reservation");
   }
 
@@ -176,22 +143,20 @@ class IdempotencyTest {
     String token = api.token("solver");
     Map<String, String> withAccess = access(accessToken("challenge-retry", token, "c1"));
 
-    Response created = reserve("challenge-retry", token, "c1", withAccess);
+    Response created = api.reserve("challenge-retry", token, "c1", 1, withAccess);
     assertEquals(201, created.status(), created.text());
-    Response again = reserve("challenge-retry", token, "c1", withAccess);
+    Response again = api.reserve("challenge-retry", token, "c1", 1, withAccess);
     assertEquals(201, again.status(), "the exact retry of a 201: " + again.text());
     assertEquals(created.json(), again.json());
-    assertRefused(reserve("challenge-retry", token, "c2", withAccess), 403, "access_token_invalid");
+    assertRefused(api.reserve("challenge-retry", token, "c2", 1, withAccess), 403, "access_token_invalid");
     assertEquals(1, reservationsOf("challenge-retry", token).size());
 
     // a body refused at the edge (step 9, before the tokens) leaves the access token untouched
     String other = api.token("solver-late");
     Map<String, String> lateAccess = access(accessToken("challenge-retry", other, "too-many"));
-    Response tooMany = api.send("POST", api.reservePath("challenge-retry"), other,
-        "{\"requestId\":\"too-many\",\"quantity\":3}", lateAccess);
+    Response tooMany = api.reserve("challenge-retry", other, "too-many", 3, lateAccess);
     assertRefused(tooMany, 400, "invalid_quantity");
-    Response thenOne = api.send("POST", api.reservePath("challenge-retry"), other,
-        "{\"requestId\":\"too-many\",\"quantity\":1}", lateAccess);
+    Response thenOne = api.reserve("challenge-retry", other, "too-many", 1, lateAccess);
     assertEquals(201, thenOne.status(), thenOne.text());
     assertNotNull(thenOne.json().get("reservationId"));
   }
@@ -201,10 +166,10 @@ class IdempotencyTest {
     api.defineSale("refused-once", Api.sale(10, 1, "ON_ORDER", null));
     challenged("refused-once");
     String token = api.token("one-only");
-    assertEquals(201, reserve("refused-once", token, "first", access(accessToken("refused-once", token, "first"))).status());
+    assertEquals(201, api.reserve("refused-once", token, "first", 1, access(accessToken("refused-once", token, "first"))).status());
     Map<String, String> second = access(accessToken("refused-once", token, "second"));
-    assertRefused(reserve("refused-once", token, "second", second), 409, "limit_reached");
-    assertRefused(reserve("refused-once", token, "second", second), 403, "access_token_replayed");
+    assertRefused(api.reserve("refused-once", token, "second", 1, second), 409, "limit_reached");
+    assertRefused(api.reserve("refused-once", token, "second", 1, second), 403, "access_token_replayed");
     assertEquals(1, reservationsOf("refused-once", token).size());
   }
 
@@ -215,15 +180,15 @@ class IdempotencyTest {
     String token = api.token("double-clicker");
     Map<String, String> headers = new HashMap<>(access(accessToken("tokens-at-once", token, "dc")));
     headers.put(AdmissionRoutes.ADMISSION_TOKEN, api.admissionToken("tokens-at-once", token));
-    List<java.util.concurrent.Callable<Response>> sends = new ArrayList<>();
-    for (int i = 0; i < 6; i++) sends.add(() -> reserve("tokens-at-once", token, "dc", headers));
+    List<Supplier<Response>> sends = new ArrayList<>();
+    for (int i = 0; i < 6; i++) sends.add(() -> api.reserve("tokens-at-once", token, "dc", 1, headers));
     Set<String> named = new HashSet<>();
-    for (Response r : together(sends)) {
+    for (Response r : BuyerSwarm.together(sends, Duration.ofSeconds(60))) {
       assertEquals(201, r.status(), "every copy of the request is answered with its reservation: " + r.text());
       named.add(r.json().get("reservationId").asText());
     }
     assertEquals(1, named.size(), named.toString());
-    assertRefused(reserve("tokens-at-once", token, "other", headers), 403, "admission_used");
+    assertRefused(api.reserve("tokens-at-once", token, "other", 1, headers), 403, "admission_used");
   }
 
   @Test
@@ -233,16 +198,16 @@ class IdempotencyTest {
     String token = api.token("slow-retrier");
     Response grantedUsed = accessToken("expired-retry", token, "e1");
     Response grantedUnused = accessToken("expired-retry", token, "e2");
-    Response created = reserve("expired-retry", token, "e1", access(grantedUsed));
+    Response created = api.reserve("expired-retry", token, "e1", 1, access(grantedUsed));
     assertEquals(201, created.status(), created.text());
-    java.time.Instant expires = java.time.Instant.parse(grantedUnused.json().get("expiresAt").asText());
+    Instant expires = Instant.parse(grantedUnused.json().get("expiresAt").asText());
     // time itself is the condition: both tokens (3 s) must have expired
-    Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), expires).toMillis() + 200));
+    Thread.sleep(Math.max(0, Duration.between(Instant.now(), expires).toMillis() + 200));
 
-    Response again = reserve("expired-retry", token, "e1", access(grantedUsed));
+    Response again = api.reserve("expired-retry", token, "e1", 1, access(grantedUsed));
     assertEquals(201, again.status(), "a retry with its expired token still learns of its unit: " + again.text());
     assertEquals(created.json(), again.json());
-    assertRefused(reserve("expired-retry", token, "e2", access(grantedUnused)), 403, "access_token_expired");
+    assertRefused(api.reserve("expired-retry", token, "e2", 1, access(grantedUnused)), 403, "access_token_expired");
     assertEquals(1, reservationsOf("expired-retry", token).size(), "an expired token bought nothing new");
   }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -70,7 +71,7 @@ class LoadSheddingTest {
       // buyer -> its one requestId's first answer; every buyer sends exactly one requestId
       Map<String, Response> first = new LinkedHashMap<>();
       int[] next = {0};
-      java.util.function.Supplier<String> newBuyer = () -> {
+      Supplier<String> newBuyer = () -> {
         String buyer = "b" + next[0]++;
         tokens.put(buyer, api.token(buyer));
         return buyer;
@@ -78,7 +79,7 @@ class LoadSheddingTest {
 
       for (int i = 0; i < 3; i++) {
         String buyer = newBuyer.get();
-        Response r = api.post(path, tokens.get(buyer), "{\"requestId\":\"r-" + buyer + "\"}");
+        Response r = api.post(path, tokens.get(buyer), Api.reserveBody("r-" + buyer, 1));
         assertEquals(201, r.status(), r.text());
         first.put(buyer, r);
       }
@@ -87,7 +88,7 @@ class LoadSheddingTest {
       SlowJournal.delay = SLOW;
       String stuckBuyer = newBuyer.get();
       CompletableFuture<Response> stuck = CompletableFuture.supplyAsync(
-          () -> api.post(path, tokens.get(stuckBuyer), "{\"requestId\":\"r-" + stuckBuyer + "\"}"));
+          () -> api.post(path, tokens.get(stuckBuyer), Api.reserveBody("r-" + stuckBuyer, 1)));
       awaitBreaker(api, "OPEN");
       assertTrue(metrics(node).contains("seckill_breaker_state 2.0"), "the gauge shows the breaker open");
 
@@ -95,7 +96,7 @@ class LoadSheddingTest {
       for (int i = 0; i < 5; i++) {
         String buyer = newBuyer.get();
         long start = System.nanoTime();
-        Response r = api.post(path, tokens.get(buyer), "{\"requestId\":\"r-" + buyer + "\"}");
+        Response r = api.post(path, tokens.get(buyer), Api.reserveBody("r-" + buyer, 1));
         shedMillis.add((System.nanoTime() - start) / 1_000_000);
         assertEquals(503, r.status(), r.text());
         assertEquals("unavailable", r.error());
@@ -118,7 +119,7 @@ class LoadSheddingTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (true) {
         String buyer = newBuyer.get();
-        Response r = api.post(path, tokens.get(buyer), "{\"requestId\":\"r-" + buyer + "\"}");
+        Response r = api.post(path, tokens.get(buyer), Api.reserveBody("r-" + buyer, 1));
         first.put(buyer, r);
         if (r.status() == 201) break;
         assertEquals(503, r.status(), r.text());
@@ -128,7 +129,7 @@ class LoadSheddingTest {
       awaitBreaker(api, "CLOSED");
       for (int i = 0; i < 3; i++) {
         String buyer = newBuyer.get();
-        Response r = api.post(path, tokens.get(buyer), "{\"requestId\":\"r-" + buyer + "\"}");
+        Response r = api.post(path, tokens.get(buyer), Api.reserveBody("r-" + buyer, 1));
         assertEquals(201, r.status(), r.text());
         first.put(buyer, r);
       }
@@ -141,7 +142,7 @@ class LoadSheddingTest {
       Map<String, String> reservationOf = new HashMap<>();
       for (var e : first.entrySet()) {
         Response r = e.getValue();
-        if (r.status() == 503) r = api.post(path, tokens.get(e.getKey()), "{\"requestId\":\"r-" + e.getKey() + "\"}");
+        if (r.status() == 503) r = api.post(path, tokens.get(e.getKey()), Api.reserveBody("r-" + e.getKey(), 1));
         assertEquals(201, r.status(), e.getKey() + " " + r.text());
         reservationOf.put(e.getKey(), r.json().get("reservationId").asText());
       }

@@ -12,13 +12,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
@@ -35,11 +31,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
-import seckill.TestDatabases;
 import seckill.Await;
+import seckill.BuyerSwarm;
+import seckill.BuyerSwarm.Retry;
 import seckill.TestCluster;
+import seckill.TestDatabases;
 import seckill.TestNode;
-import seckill.auth.BuyerTokens;
+import seckill.journal.SharedJournal;
 import seckill.sale.Sale;
 
 /**
@@ -72,7 +70,7 @@ class ClusterFailoverIT {
     for (int i = 0; i < nodes.size(); i++) {
       TestNode node = nodes.get(i);
       boolean gone = node.system.whenTerminated().isCompleted()
-          || Cluster.get(node.system).selfMember().status() != org.apache.pekko.cluster.MemberStatus.up();
+          || Cluster.get(node.system).selfMember().status() != MemberStatus.up();
       if (!gone) continue;
       node.close();
       nodes.set(i, TestCluster.startMember(db, nodes));
@@ -87,54 +85,9 @@ class ClusterFailoverIT {
    * not admitted: it is tried on the next node with the same requestId. Anything else but 201/410
    * is a failure of an admitted request.
    */
-  static final class Buyers implements AutoCloseable {
-    final Map<String, String> acknowledged = new ConcurrentHashMap<>();
-    final List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
-    final AtomicInteger notAdmitted = new AtomicInteger();
-    private final AtomicBoolean stop = new AtomicBoolean(false);
-    private final ExecutorService pool = Executors.newFixedThreadPool(8);
-
-    Buyers(List<TestNode> nodes, String path, BuyerTokens minter) {
-      AtomicInteger buyerNo = new AtomicInteger();
-      for (int t = 0; t < 8; t++) {
-        pool.submit(() -> {
-          while (!stop.get()) {
-            int b = buyerNo.incrementAndGet();
-            String buyer = "b" + b;
-            String token = minter.mint(buyer, Duration.ofMinutes(10));
-            for (int attempt = 0; attempt < 10 && !stop.get(); attempt++) {
-              Api api = nodes.get((b + attempt) % nodes.size()).api();
-              Response r;
-              try {
-                r = api.post(path, token, "{\"requestId\":\"r\",\"quantity\":1}");
-              } catch (IllegalStateException connectionRefusedOrReset) {
-                notAdmitted.incrementAndGet();
-                continue;
-              }
-              if (r.status() == 201) {
-                String first = acknowledged.putIfAbsent(buyer, r.json().get("reservationId").asText());
-                if (first != null && !first.equals(r.json().get("reservationId").asText())) failed.add("two reservations for " + buyer);
-                break;
-              }
-              if (r.status() == 410) break;
-              if (r.status() == 503 && r.error() == null) {
-                notAdmitted.incrementAndGet();
-                continue;
-              }
-              failed.add(r.status() + " " + r.text());
-              break;
-            }
-          }
-        });
-      }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop.set(true);
-      pool.shutdown();
-      assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
-    }
+  private BuyerSwarm buyersOnEveryNode(String path) {
+    return BuyerSwarm.keepReserving("b", (n, attempt) -> nodes.get((n + attempt) % nodes.size()).api(), path, 8,
+        Retry.UNLESS_ADMITTED);
   }
 
   /** Which of the nodes runs the entity of this sale right now, or -1. */
@@ -159,9 +112,9 @@ class ClusterFailoverIT {
     // shards go only to nodes known to share the journal: before the members' journal ids have
     // spread, every new sale lands on the first node, which is right, but not what this test asks
     nodes.forEach(TestCluster::awaitReady);
-    var shared = seckill.journal.SharedJournal.get(nodes.get(0).system);
+    var shared = SharedJournal.get(nodes.get(0).system);
     Await.until(Duration.ofSeconds(30), "the members' journal ids never reached the first node", () -> nodes.stream()
-        .allMatch(n -> shared.sharesJournalWith(org.apache.pekko.cluster.typed.Cluster.get(n.system).selfMember().address())));
+        .allMatch(n -> shared.sharesJournalWith(Cluster.get(n.system).selfMember().address())));
     Api first = nodes.get(0).api();
     List<String> sales = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -198,36 +151,11 @@ class ClusterFailoverIT {
     List<Integer> survivors = new ArrayList<>(List.of(0, 1, 2));
     survivors.remove(Integer.valueOf(victim));
     String path = admin.reservePath(saleId);
-    BuyerTokens minter = BuyerTokens.fromConfig(nodes.get(0).config.getConfig("seckill.auth"));
 
     // buyers keep reserving through the two surviving nodes; a 503 is retried with the same requestId
-    Map<String, String> acknowledged = new ConcurrentHashMap<>();
-    AtomicInteger failures = new AtomicInteger();
-    AtomicBoolean stop = new AtomicBoolean(false);
-    AtomicInteger buyerNo = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    for (int t = 0; t < 8; t++) {
-      pool.submit(() -> {
-        while (!stop.get()) {
-          String buyer = "b" + buyerNo.incrementAndGet();
-          String token = minter.mint(buyer, Duration.ofMinutes(10));
-          Api api = nodes.get(survivors.get(buyerNo.get() % 2)).api();
-          for (int attempt = 0; attempt < 20 && !stop.get(); attempt++) {
-            Response r = api.post(path, token, "{\"requestId\":\"r\",\"quantity\":1}");
-            if (r.status() == 201) {
-              String previous = acknowledged.put(buyer, r.json().get("reservationId").asText());
-              if (previous != null && !previous.equals(r.json().get("reservationId").asText())) failures.incrementAndGet();
-              break;
-            }
-            if (r.status() == 410) break;
-            if (r.status() != 503) {
-              failures.incrementAndGet();
-              break;
-            }
-          }
-        }
-      });
-    }
+    BuyerSwarm buyers = BuyerSwarm.keepReserving("b", (n, attempt) -> nodes.get(survivors.get(n % 2)).api(), path, 8,
+        Retry.AT_ONCE);
+    Map<String, String> acknowledged = buyers.acknowledged;
     Await.until(Duration.ofSeconds(30), "no reservation before the kill", () -> acknowledged.size() >= 20);
     int before = acknowledged.size();
     // hard stop, as close to a crash as one JVM gets: the victim is downed by a survivor, and its actor
@@ -239,7 +167,7 @@ class ClusterFailoverIT {
         .tell(new Down(Cluster.get(dead.system).selfMember().address()));
     long killedAt = System.nanoTime();
     Await.until(Duration.ofSeconds(10), "the victim never saw itself downed", () -> dead.system.whenTerminated().isCompleted()
-        || Cluster.get(dead.system).selfMember().status() != org.apache.pekko.cluster.MemberStatus.up());
+        || Cluster.get(dead.system).selfMember().status() != MemberStatus.up());
     dead.system.terminate();
     int moved = Await.value(Duration.ofSeconds(60), Duration.ofMillis(200), "the sale never came back", () -> {
       int host = hostOf(nodes, saleId);
@@ -249,11 +177,9 @@ class ClusterFailoverIT {
     System.out.printf("FAILOVER the sale moved from node %d to node %d in %.1f s%n", victim, moved,
         (System.nanoTime() - killedAt) / 1e9);
     Await.until(Duration.ofSeconds(30), "no reservation on the new host", () -> acknowledged.size() >= atMove + 20);
-    stop.set(true);
-    pool.shutdown();
-    assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+    buyers.close();
     int after = acknowledged.size();
-    assertEquals(0, failures.get(), "only 201, 410 and retried 503 answers, and one reservation per buyer");
+    assertEquals(0, buyers.unexpected.size(), "only 201, 410 and retried 503 answers, and one reservation per buyer");
     assertTrue(before > 0, "reservations were acknowledged before the kill");
     assertTrue(after > atMove, "reservations were acknowledged on the new host (" + before + " before the kill, "
         + atMove + " when it moved, " + after + " at the end)");
@@ -298,9 +224,8 @@ class ClusterFailoverIT {
     int leaving = hostOf(nodes, saleId);
     assertTrue(leaving >= 0);
     String path = admin.reservePath(saleId);
-    BuyerTokens minter = BuyerTokens.fromConfig(nodes.get(0).config.getConfig("seckill.auth"));
 
-    Buyers buyers = new Buyers(nodes, path, minter);
+    BuyerSwarm buyers = buyersOnEveryNode(path);
     Map<String, String> acknowledged = buyers.acknowledged;
     Await.until(Duration.ofSeconds(30), "no reservation before the leave", () -> acknowledged.size() >= 20);
     int before = acknowledged.size();
@@ -312,7 +237,7 @@ class ClusterFailoverIT {
     Await.until(Duration.ofSeconds(30), "no reservation after the leave", () -> acknowledged.size() >= atLeave + 20);
     buyers.close();
 
-    assertEquals(List.of(), buyers.failed, "no admitted request failed");
+    assertEquals(List.of(), buyers.unexpected, "no admitted request failed");
     assertTrue(before > 0 && acknowledged.size() > atLeave, "served before (" + before + ") and after the leave ("
         + atLeave + " -> " + acknowledged.size() + ")");
     int survivor = leaving == 0 ? 1 : 0;
@@ -320,7 +245,7 @@ class ClusterFailoverIT {
     assertEquals(acknowledged.size(), c.get("sold").asInt(), "every 201 is a unit sold, and nothing else is");
     assertEquals(100_000, c.get("sold").asInt() + c.get("available").asInt());
     System.out.printf("LEAVE %d acknowledged, %d tries not admitted and retried elsewhere%n", acknowledged.size(),
-        buyers.notAdmitted.get());
+        buyers.notAdmitted());
   }
 
   @Test
@@ -331,9 +256,8 @@ class ClusterFailoverIT {
     admin.defineSale(saleId, Api.sale(100_000, 1, "HOLD", 600L));
     nodes.forEach(n -> n.api().awaitState(saleId, "OPEN"));
     String path = admin.reservePath(saleId);
-    BuyerTokens minter = BuyerTokens.fromConfig(nodes.get(0).config.getConfig("seckill.auth"));
     List<Integer> servedAfterEachStep = new ArrayList<>();
-    try (Buyers buyers = new Buyers(nodes, path, minter)) {
+    try (BuyerSwarm buyers = buyersOnEveryNode(path)) {
       Await.until(Duration.ofSeconds(30), "no reservation before the restarts", () -> buyers.acknowledged.size() >= 20);
       for (int i = 0; i < 3; i++) {
         // like a Deployment with maxSurge 1: the old pod leaves (SIGTERM), its replacement joins
@@ -348,13 +272,13 @@ class ClusterFailoverIT {
         servedAfterEachStep.add(buyers.acknowledged.size() - before);
       }
       buyers.close();
-      assertEquals(List.of(), buyers.failed, "no admitted request failed");
+      assertEquals(List.of(), buyers.unexpected, "no admitted request failed");
       servedAfterEachStep.forEach(n -> assertTrue(n > 0, "reserves kept being served: " + servedAfterEachStep));
       JsonNode c = nodes.get(0).api().admin("GET", "/admin/sales/" + saleId, null).json();
       assertEquals(buyers.acknowledged.size(), c.get("held").asInt(), "every 201 holds a unit, nothing else does");
       assertEquals(100_000, c.get("held").asInt() + c.get("available").asInt() + c.get("sold").asInt());
       System.out.printf("ROLLING %d acknowledged, %d tries not admitted and retried, served per step %s%n",
-          buyers.acknowledged.size(), buyers.notAdmitted.get(), servedAfterEachStep);
+          buyers.acknowledged.size(), buyers.notAdmitted(), servedAfterEachStep);
     }
   }
 }

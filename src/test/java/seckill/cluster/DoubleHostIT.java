@@ -7,22 +7,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
+import seckill.Await;
+import seckill.BuyerSwarm;
 import seckill.TestDatabases;
 import seckill.TestNode;
-import seckill.auth.BuyerTokens;
 
 /**
  * The worst case of a short down-removal margin: one sale running on two nodes at once (here two
@@ -45,26 +46,25 @@ class DoubleHostIT {
     Map<String, String> answerOf = new ConcurrentHashMap<>(); // buyer -> reservation id
     AtomicInteger fromA = new AtomicInteger();
     AtomicInteger fromB = new AtomicInteger();
-    List<String> wrong = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    List<String> wrong = Collections.synchronizedList(new ArrayList<>());
     try (TestNode a = TestNode.start(db, NODE); TestNode b = TestNode.start(db, NODE)) {
       a.api().defineSale("twice", Api.sale(STOCK, 1, "ON_ORDER", null));
       // the second copy: b starts the same entity from the same journal (b's shard coordinator first
       // meets a's in the journal, is refused the same way and restarts: a few 503s)
-      seckill.Await.until(Duration.ofSeconds(60), "the second copy never started",
+      Await.until(Duration.ofSeconds(60), "the second copy never started",
           () -> b.api().admin("GET", "/admin/sales/twice", null).status() == 200);
       b.api().awaitState("twice", "OPEN");
       List<Api> copies = List.of(a.api(), b.api());
       String path = a.api().reservePath("twice");
-      BuyerTokens minter = BuyerTokens.fromConfig(a.config.getConfig("seckill.auth"));
 
-      ExecutorService pool = Executors.newFixedThreadPool(24);
+      List<Supplier<Void>> buyers = new ArrayList<>();
       Random seeds = new Random(11);
       for (int i = 0; i < BUYERS; i++) {
         String buyer = "twice-" + i;
         long seed = seeds.nextLong();
-        pool.submit(() -> {
+        buyers.add(() -> {
           Random random = new Random(seed);
-          String token = minter.mint(buyer, Duration.ofMinutes(30));
+          String token = Api.mint(buyer);
           // the buyer's request goes to one copy, and half the time again to the other (same requestId)
           int first = random.nextInt(2);
           for (int copy : random.nextBoolean() ? List.of(first) : List.of(first, 1 - first)) {
@@ -79,10 +79,10 @@ class DoubleHostIT {
               wrong.add(buyer + ": " + r.status() + " " + r.text());
             }
           }
+          return null;
         });
       }
-      pool.shutdown();
-      assertTrue(pool.awaitTermination(5, TimeUnit.MINUTES), "every buyer answered");
+      BuyerSwarm.sendAll(24, buyers, Duration.ofMinutes(5)); // fails unless every buyer is answered
     }
     assertEquals(List.of(), wrong);
     assertTrue(fromA.get() > 0 && fromB.get() > 0, "both copies sold: " + fromA + " and " + fromB);
@@ -93,9 +93,8 @@ class DoubleHostIT {
       JsonNode counters = reader.api().admin("GET", "/admin/sales/twice", null).json();
       assertEquals(acknowledged.size(), counters.get("sold").asInt(), "every 201, and nothing else, is sold: " + counters);
       assertTrue(counters.get("stockBalanced").asBoolean(), counters.toString());
-      BuyerTokens minter = BuyerTokens.fromConfig(reader.config.getConfig("seckill.auth"));
       for (Map.Entry<String, String> r : acknowledged.entrySet()) {
-        Response found = reader.api().get("/api/reservations/" + r.getKey(), minter.mint(r.getValue(), Duration.ofMinutes(5)));
+        Response found = reader.api().get("/api/reservations/" + r.getKey(), Api.mint(r.getValue()));
         assertEquals(200, found.status(), found.text());
       }
       System.out.printf("DOUBLE-HOST %d units sold once each: %d 201s from one copy, %d from the other%n",
@@ -107,7 +106,7 @@ class DoubleHostIT {
   private static Response untilAnswered(Api api, String path, String token) {
     Response r = null;
     for (int attempt = 0; attempt < 30; attempt++) {
-      r = api.post(path, token, "{\"requestId\":\"r\",\"quantity\":1}");
+      r = api.post(path, token, Api.reserveBody("r", 1));
       if (r.status() != 503) return r;
       try {
         Thread.sleep(300); // a client's pause before it retries a 503

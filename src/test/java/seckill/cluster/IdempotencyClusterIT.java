@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,11 +18,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
 import seckill.Await;
+import seckill.BuyerSwarm;
 import seckill.TestCluster;
 import seckill.TestDatabases;
 import seckill.TestNode;
 import seckill.admission.AdmissionRoutes;
-import seckill.challenge.Challenges;
 
 /**
  * On a three-node cluster on PostgreSQL, a retry of a request sent to another node than the first
@@ -51,10 +51,6 @@ class IdempotencyClusterIT {
     return nodes.get(i).api();
   }
 
-  private static Response reserve(Api api, String saleId, String token, String requestId, Map<String, String> headers) {
-    return api.send("POST", api.reservePath(saleId), token, "{\"requestId\":\"" + requestId + "\",\"quantity\":1}", headers);
-  }
-
   /** Defines the sale through the first node and waits until every node's view has it open. */
   private void define(String saleId, ObjectNode sale) {
     api(0).defineSale(saleId, sale);
@@ -63,10 +59,10 @@ class IdempotencyClusterIT {
 
   /** The request's first answer on node 0, then the same request on node 0 again and on nodes 1 and 2: the same reservation. */
   private void assertRetriedElsewhereGetsTheSame(String saleId, String token, String requestId, Map<String, String> headers) {
-    Response first = reserve(api(0), saleId, token, requestId, headers);
+    Response first = api(0).reserve(saleId, token, requestId, 1, headers);
     assertEquals(201, first.status(), first.text());
     for (int i = 0; i < nodes.size(); i++) {
-      Response again = reserve(api(i), saleId, token, requestId, headers);
+      Response again = api(i).reserve(saleId, token, requestId, 1, headers);
       assertEquals(201, again.status(), "node " + (i + 1) + ": " + again.text());
       assertEquals(first.json(), again.json(), "node " + (i + 1) + " answers the retry as node 1 did first");
     }
@@ -100,32 +96,30 @@ class IdempotencyClusterIT {
           () -> api.get("/api/sales/idem-challenge/status", null).json().has("challenge"));
     }
     String token = api(0).token("challenge-buyer");
-    String challenge = api(0).get("/api/sales/idem-challenge/challenge", token).json().get("challenge").asText();
-    Response granted = api(0).post("/api/sales/idem-challenge/challenge", token, "{\"challenge\":\"" + challenge
-        + "\",\"solution\":\"" + Challenges.solve(challenge, BITS) + "\",\"requestId\":\"c1\"}");
+    Response granted = api(0).grantAccess("idem-challenge", token, "c1", BITS);
     assertEquals(200, granted.status(), granted.text());
     assertRetriedElsewhereGetsTheSame("idem-challenge", token, "c1",
         Map.of(AdmissionRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText()));
   }
 
   @Test
-  void aBuyersRequestsSentToEveryNodeAtOnceAreEachAnsweredForTheirOwnRequestId() {
+  void aBuyersRequestsSentToEveryNodeAtOnceAreEachAnsweredForTheirOwnRequestId() throws Exception {
     define("idem-spread", Api.sale(1_000, 4, "ON_ORDER", null));
     String token = api(0).token("spread-buyer");
-    List<CompletableFuture<Response>> sent = new ArrayList<>();
+    List<Supplier<Response>> sends = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     for (int k = 0; k < 9; k++) {
       String id = "s" + (k % 6); // three of them twice, on two nodes
       Api api = api(k % nodes.size());
       String path = api.reservePath("idem-spread");
       ids.add(id);
-      sent.add(CompletableFuture.supplyAsync(() -> api.send("POST", path, token,
-          "{\"requestId\":\"" + id + "\",\"quantity\":1}", Map.of())));
+      sends.add(() -> api.post(path, token, Api.reserveBody(id, 1)));
     }
+    List<Response> sent = BuyerSwarm.together(sends, Duration.ofSeconds(60));
     Map<String, String> told = new HashMap<>();
     int refused = 0;
     for (int k = 0; k < sent.size(); k++) {
-      Response r = sent.get(k).join();
+      Response r = sent.get(k);
       if (r.status() == 201) {
         assertEquals(ids.get(k), r.json().get("requestId").asText(), r.text());
         String first = told.putIfAbsent(ids.get(k), r.json().get("reservationId").asText());

@@ -5,17 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import seckill.TestPorts;
 import seckill.Api;
+import seckill.Await;
+import seckill.BuyerSwarm;
+import seckill.BuyerSwarm.Retry;
 import seckill.NodeProcess;
 import seckill.TestDatabases;
-import seckill.TestNode;
+import seckill.TestPorts;
 
 /**
  * Three node processes on one PostgreSQL: the node hosting a sale is killed with SIGKILL under load.
@@ -51,7 +61,7 @@ public class ClusterCrashIT {
 
   /** The index of the node whose address hosts the sale's shard, asked through {@code api}. */
   static int hostOf(List<NodeProcess> nodes, Api api, String saleId) {
-    return seckill.Await.value(Duration.ofSeconds(30), "no node hosts " + saleId, () -> {
+    return Await.value(Duration.ofSeconds(30), "no node hosts " + saleId, () -> {
       Api.Response r = api.admin("GET", "/admin/sales/" + saleId + "/placement", null);
       if (r.status() == 200 && r.json().hasNonNull("node")) {
         for (int i = 0; i < nodes.size(); i++) if (nodes.get(i).address().equals(r.json().get("node").asText())) return i;
@@ -61,17 +71,16 @@ public class ClusterCrashIT {
   }
 
   /** When a survivor first logged {@code text} after the kill, as "+s.s s", or "?" (logs are UTC, HH:mm:ss.SSS first). */
-  private static String firstAfter(List<NodeProcess> nodes, int victim, java.time.LocalTime kill, String text)
-      throws java.io.IOException {
+  private static String firstAfter(List<NodeProcess> nodes, int victim, LocalTime kill, String text) throws IOException {
     double first = Double.MAX_VALUE;
     for (int i = 0; i < nodes.size(); i++) {
       if (i == victim) continue;
-      for (String line : java.nio.file.Files.readAllLines(nodes.get(i).log())) {
+      for (String line : Files.readAllLines(nodes.get(i).log())) {
         if (!line.contains(text) || line.length() < 12) continue;
         try {
-          double after = java.time.Duration.between(kill, java.time.LocalTime.parse(line.substring(0, 12))).toMillis() / 1000.0;
+          double after = Duration.between(kill, LocalTime.parse(line.substring(0, 12))).toMillis() / 1000.0;
           if (after >= 0) first = Math.min(first, after);
-        } catch (java.time.format.DateTimeParseException notATimestamp) {
+        } catch (DateTimeParseException notATimestamp) {
           // a continuation line
         }
       }
@@ -101,17 +110,17 @@ public class ClusterCrashIT {
       String path = first.reservePath("hosted");
 
       // buyers that wait what Retry-After says and give up after 12 tries, as a well-behaved client does
-      CrashBuyers buyers = new CrashBuyers("c-b", survivors, path, 8, CrashBuyers.Retry.AS_TOLD);
+      BuyerSwarm buyers = BuyerSwarm.keepReserving("c-b", BuyerSwarm.roundRobin(survivors), path, 8, Retry.AS_TOLD);
       buyers.awaitAcknowledged(50, Duration.ofSeconds(60));
       String shard = first.admin("GET", "/admin/sales/hosted/placement", null).json().get("shard").asText();
       // a probe that asks the sale itself every 200 ms, to tell when it answers again apart from when
       // the buyers, who wait 5 s as told, come back
-      String probeToken = CrashBuyers.MINTER.mint("probe", Duration.ofMinutes(30));
-      java.util.concurrent.atomic.AtomicLong answeredAgain = new java.util.concurrent.atomic.AtomicLong();
-      java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean(true);
+      String probeToken = Api.mint("probe");
+      AtomicLong answeredAgain = new AtomicLong();
+      AtomicBoolean probing = new AtomicBoolean(true);
       nodes.get(victim).kill();
       long killedAt = System.nanoTime();
-      java.time.LocalTime killedAtClock = java.time.LocalTime.now(java.time.ZoneOffset.UTC);
+      LocalTime killedAtClock = LocalTime.now(ZoneOffset.UTC);
       Thread probe = new Thread(() -> {
         while (probing.get() && answeredAgain.get() == 0) {
           try {
@@ -158,8 +167,8 @@ public class ClusterCrashIT {
               + " now on node %d; %d 201s, %d 503s waited out as told, slowest 503 %.1f s; stayed on node %d after"
               + " node %d came back%n", victim + 1, backAfter, buyers.longestGapSeconds(), newHost + 1,
           buyers.acknowledged.size(), buyers.serviceUnavailable.get(), buyers.slowest503Seconds(), newHost + 1, victim + 1);
-      Map<String, String> acknowledged = new java.util.concurrent.ConcurrentHashMap<>(buyers.acknowledged);
-      CrashBuyers.verifyNothingLostOrDoubled(survivors.get(0), "hosted", stock, buyers.attempted, acknowledged);
+      Map<String, String> acknowledged = new ConcurrentHashMap<>(buyers.acknowledged);
+      NothingLostOrDoubled.verify(survivors.get(0), "hosted", stock, buyers.attempted, acknowledged);
     } finally {
       for (NodeProcess n : nodes) n.close();
     }

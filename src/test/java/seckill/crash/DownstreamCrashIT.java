@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,11 +19,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import seckill.TestPorts;
 import seckill.Api;
+import seckill.BuyerSwarm;
+import seckill.BuyerSwarm.Retry;
 import seckill.NodeProcess;
 import seckill.TestKafka;
-import seckill.TestNode;
+import seckill.TestPorts;
 import seckill.TestPostgres;
 import seckill.orders.TopicReader;
 import seckill.orders.TopicReader.Rec;
@@ -78,7 +80,7 @@ class DownstreamCrashIT {
   @Order(1)
   void killingTheNodeWhileItPublishesLosesNoOrderAndRepeatsAreIdentical() throws Exception {
     String path = openSale("published");
-    CrashBuyers buyers = new CrashBuyers("p-b", List.of(api), path, 16, CrashBuyers.Retry.NONE);
+    BuyerSwarm buyers = BuyerSwarm.keepReserving("p-b", BuyerSwarm.roundRobin(List.of(api)), path, 16, Retry.NONE);
     buyers.awaitAcknowledged(100, Duration.ofSeconds(60));
     // while buyers keep reserving: the projection has published some of this sale's orders
     TopicReader.readUntil(kafka.bootstrap, ORDERS, got -> got.stream()
@@ -90,7 +92,7 @@ class DownstreamCrashIT {
     node.start();
     api.awaitState("published", "OPEN");
     Map<String, String> acknowledged = new ConcurrentHashMap<>(buyers.acknowledged);
-    CrashBuyers.verifyNothingLostOrDoubled(api, "published", STOCK, buyers.attempted, acknowledged);
+    NothingLostOrDoubled.verify(api, "published", STOCK, buyers.attempted, acknowledged);
     int repeats = assertEveryOrderOnTheTopic(Set.copyOf(acknowledged.values()));
     assertTrue(repeats > 0, "the kill came between publishing and saving the offset, so records were published again");
     System.out.printf("DOWNSTREAM node killed while publishing: %d orders on the topic, %d records published again%n",
@@ -102,7 +104,7 @@ class DownstreamCrashIT {
   void aDatabaseCrashGivesFast503sAndTheNodeRecoversWithoutARestart() throws Exception {
     String path = openSale("db-crash");
     long pid = node.pid();
-    CrashBuyers buyers = new CrashBuyers("d-b", List.of(api), path, 8, CrashBuyers.Retry.EAGER);
+    BuyerSwarm buyers = BuyerSwarm.keepReserving("d-b", BuyerSwarm.roundRobin(List.of(api)), path, 8, Retry.EAGER);
     buyers.awaitAcknowledged(50, Duration.ofSeconds(60));
     postgres.kill();
     int atCrash = buyers.acknowledged.size();
@@ -125,7 +127,7 @@ class DownstreamCrashIT {
     assertTrue(slowest503 <= 5.0, "503s came fast, not after a hang: slowest " + slowest503 + " s");
     assertEquals(pid, node.pid(), "the node recovered by itself, without a restart");
     Map<String, String> acknowledged = new ConcurrentHashMap<>(buyers.acknowledged);
-    CrashBuyers.verifyNothingLostOrDoubled(api, "db-crash", STOCK, buyers.attempted, acknowledged);
+    NothingLostOrDoubled.verify(api, "db-crash", STOCK, buyers.attempted, acknowledged);
     assertEveryOrderOnTheTopic(Set.copyOf(acknowledged.values()));
   }
 
@@ -133,7 +135,7 @@ class DownstreamCrashIT {
   @Order(3)
   void aBrokerCrashLeavesReservesUnaffectedAndTheBacklogIsPublishedAfter() throws Exception {
     String path = openSale("broker-crash");
-    CrashBuyers buyers = new CrashBuyers("k-b", List.of(api), path, 8, CrashBuyers.Retry.EAGER);
+    BuyerSwarm buyers = BuyerSwarm.keepReserving("k-b", BuyerSwarm.roundRobin(List.of(api)), path, 8, Retry.EAGER);
     buyers.awaitAcknowledged(50, Duration.ofSeconds(60));
     kafka.kill();
     int atCrash = buyers.acknowledged.size();
@@ -143,7 +145,7 @@ class DownstreamCrashIT {
     assertEquals(List.of(), buyers.unexpected);
     assertEquals(0, buyers.serviceUnavailable.get(), "reserves do not need the broker");
     Map<String, String> acknowledged = new ConcurrentHashMap<>(buyers.acknowledged);
-    CrashBuyers.verifyNothingLostOrDoubled(api, "broker-crash", STOCK, buyers.attempted, acknowledged);
+    NothingLostOrDoubled.verify(api, "broker-crash", STOCK, buyers.attempted, acknowledged);
     int repeats = assertEveryOrderOnTheTopic(Set.copyOf(acknowledged.values()));
     System.out.printf("DOWNSTREAM broker killed: %d orders placed while it was down, all published after;"
         + " %d records published again%n", buyers.acknowledged.size() - atCrash, repeats);
@@ -156,7 +158,7 @@ class DownstreamCrashIT {
         .containsAll(reservationIds), Duration.ofSeconds(90));
     Set<String> published = records.stream().filter(r -> r.type().equals("reservation.placed")).map(Rec::key)
         .collect(Collectors.toSet());
-    Set<String> missing = new java.util.HashSet<>(reservationIds);
+    Set<String> missing = new HashSet<>(reservationIds);
     missing.removeAll(published);
     assertTrue(missing.isEmpty(), missing.size() + " orders never reached the topic, e.g. " + missing.stream().limit(3).toList());
     Map<String, Set<String>> copies = records.stream().collect(Collectors.groupingBy(r -> r.value().get("eventId").asText(),

@@ -13,10 +13,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
-import seckill.TestPorts;
 import seckill.Api;
+import seckill.BuyerSwarm;
+import seckill.BuyerSwarm.Retry;
 import seckill.NodeProcess;
-import seckill.TestNode;
+import seckill.TestPorts;
 
 /**
  * The embedded default (H2 file) in a process of its own, killed with SIGKILL in the middle of a
@@ -47,7 +48,7 @@ class EmbeddedCrashIT {
       api.defineSale("crash", Api.sale(STOCK, 1, "ON_ORDER", null));
       String path = api.reservePath("crash");
       for (int round = 1; round <= ROUNDS; round++) {
-        CrashBuyers buyers = new CrashBuyers("r" + round + "-b", List.of(api), path, 48, CrashBuyers.Retry.NONE);
+        BuyerSwarm buyers = BuyerSwarm.keepReserving("r" + round + "-b", BuyerSwarm.roundRobin(List.of(api)), path, 48, Retry.NONE);
         // mid-burst: after the first 201s, at a random moment while they keep coming
         buyers.awaitAcknowledged(20, Duration.ofSeconds(60));
         Thread.sleep(ThreadLocalRandom.current().nextLong(100, 1200)); // the kill's random moment is the point
@@ -63,7 +64,7 @@ class EmbeddedCrashIT {
         node.start();
         assertEquals(List.of(), node.errorsSinceStart(), "a restart after a crash logs no ERROR");
         api.awaitState("crash", "OPEN");
-        CrashBuyers.verifyNothingLostOrDoubled(api, "crash", STOCK, attempted, acknowledged);
+        NothingLostOrDoubled.verify(api, "crash", STOCK, attempted, acknowledged);
       }
       assertTrue(acknowledged.size() >= ROUNDS * 20);
     } finally {

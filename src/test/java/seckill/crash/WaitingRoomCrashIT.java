@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,6 @@ import seckill.Api;
 import seckill.Await;
 import seckill.NodeProcess;
 import seckill.TestDatabases;
-import seckill.http.Json;
 
 /**
  * The waiting room on three node processes and one PostgreSQL: buyers joining on different nodes
@@ -31,25 +31,17 @@ class WaitingRoomCrashIT {
 
   record Joined(String buyer, long sentNanos, long answeredNanos, long place, String ticket) {}
 
-  private static long placeOf(String ticket) {
-    try {
-      return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(ticket.substring(0, ticket.indexOf('.')))).get("place").asLong();
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** {@code count} buyers join one after another, {@code gap} apart, round robin over {@code apis}; a 503 is tried again. */
   private static List<Joined> join(List<Api> apis, String prefix, int count, Duration gap) throws InterruptedException {
     List<Joined> joined = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String buyer = prefix + i;
-      String token = CrashBuyers.MINTER.mint(buyer, Duration.ofMinutes(30));
+      String token = Api.mint(buyer);
       long sent = System.nanoTime();
       int at = i;
       Api.Response r = Await.value(Duration.ofSeconds(90), Duration.ofMillis(200), buyer + " never got a place", () -> {
         try {
-          Api.Response answer = apis.get(at % apis.size()).post("/api/sales/roomed/queue", token, null);
+          Api.Response answer = apis.get(at % apis.size()).join("roomed", token, null);
           if (answer.status() == 200) return answer;
           assertEquals(503, answer.status(), answer.text());
         } catch (IllegalStateException refused) {
@@ -58,7 +50,7 @@ class WaitingRoomCrashIT {
         return null;
       });
       String ticket = r.json().get("ticket").asText();
-      joined.add(new Joined(buyer, sent, System.nanoTime(), placeOf(ticket), ticket));
+      joined.add(new Joined(buyer, sent, System.nanoTime(), Api.placeOf(ticket), ticket));
       Thread.sleep(gap.toMillis()); // the pacing under test: joins spaced this far apart
     }
     return joined;
@@ -84,11 +76,11 @@ class WaitingRoomCrashIT {
    * out of order.
    */
   private static Map<String, String> states(Api api, List<Joined> joined) {
-    Map<String, String> states = new java.util.HashMap<>();
+    Map<String, String> states = new HashMap<>();
     List<Joined> highestFirst = new ArrayList<>(joined);
-    highestFirst.sort(java.util.Comparator.comparingLong(Joined::place).reversed());
+    highestFirst.sort(Comparator.comparingLong(Joined::place).reversed());
     for (Joined j : highestFirst) {
-      Api.Response r = api.send("GET", "/api/sales/roomed/queue", null, null, Map.of("X-Queue-Ticket", j.ticket()));
+      Api.Response r = api.poll("roomed", j.ticket());
       assertEquals(200, r.status(), r.text());
       states.put(j.buyer(), r.json().get("state").asText());
     }
@@ -98,7 +90,7 @@ class WaitingRoomCrashIT {
   /** Whenever a place is let in, every earlier place among {@code joined} is too. */
   private static void assertAdmittedInOrder(List<Joined> joined, Map<String, String> states) {
     List<Joined> byPlace = new ArrayList<>(joined);
-    byPlace.sort(java.util.Comparator.comparingLong(Joined::place));
+    byPlace.sort(Comparator.comparingLong(Joined::place));
     boolean waitingSeen = false;
     for (Joined j : byPlace) {
       boolean admitted = states.get(j.buyer()).equals("ADMITTED");

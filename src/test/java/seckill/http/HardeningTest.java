@@ -15,6 +15,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.typesafe.config.ConfigFactory;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,15 +31,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
+import seckill.OneNode;
 import seckill.RawHttp;
 import seckill.TestDatabases;
-import seckill.OneNode;
 import seckill.TestNode;
 
 /** What an abuse campaign found, each refused with a JSON error and nothing changed. */
@@ -85,7 +87,7 @@ class HardeningTest {
     assertError(api.admin("POST", "/admin/cluster/down", "{\"address\":\"pekko://seckill@127.0.0.1:1\"}"), 404,
         "member_not_found");
     assertError(api.admin("POST", "/admin/cluster/explode", "{\"address\":\"" + self() + "\"}"), 404, "not_found");
-    assertEquals(org.apache.pekko.cluster.MemberStatus.up(), Cluster.get(node.system).selfMember().status());
+    assertEquals(MemberStatus.up(), Cluster.get(node.system).selfMember().status());
   }
 
   @Test
@@ -156,8 +158,8 @@ class HardeningTest {
     poison.add(Api.sale(10, 1, "HOLD", 100_000_000_000_000_000L));
     poison.add(Api.sale(10, 1, "HOLD", 7L * 24 * 3600 + 1));
     poison.add(Api.sale(10, 1, "HOLD", -5L));
-    poison.add((ObjectNode) Api.sale(10, 1, "ON_ORDER", null).put("price", new java.math.BigDecimal("1e12")));
-    poison.add((ObjectNode) Api.sale(10, 1, "ON_ORDER", null).put("price", new java.math.BigDecimal("0.00001")));
+    poison.add((ObjectNode) Api.sale(10, 1, "ON_ORDER", null).put("price", new BigDecimal("1e12")));
+    poison.add((ObjectNode) Api.sale(10, 1, "ON_ORDER", null).put("price", new BigDecimal("0.00001")));
     poison.add((ObjectNode) Api.sale(10, 1, "ON_ORDER", null).put("item", "bad\u0001item"));
     poison.add((ObjectNode) Api.sale(10, 1, "ON_ORDER", null).put("endsAt", "2200-01-01T00:00:00Z"));
     poison.add((ObjectNode) Api.sale(10, 1, "ON_ORDER", null).put("startsAt", "1999-12-31T00:00:00Z"));
@@ -241,7 +243,7 @@ class HardeningTest {
     api.defineSale(id, Api.sale(10, 1, "ON_ORDER", null));
     String alice = api.token("alice");
     String path = api.reservePath(id);
-    String body = "{\"requestId\":\"r1\",\"quantity\":1}";
+    String body = Api.reserveBody("r1", 1);
     assertError(api.send("POST", path, alice, body, Map.of("Content-Type", "text/plain")), 415, "unsupported_media_type");
     assertError(api.send("POST", path, alice, body, Map.of("Content-Type", "application/x-www-form-urlencoded")), 415,
         "unsupported_media_type");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,14 +17,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.junit.jupiter.api.BeforeAll;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
-import seckill.TestDatabases;
 import seckill.OneNode;
+import seckill.TestDatabases;
 import seckill.TestNode;
 import seckill.auth.BuyerTokens;
 
@@ -36,25 +37,13 @@ class HttpApiTest {
 
   private TestNode node;
   private Api api;
-  private String alice;
-  private String bob;
-
-  @BeforeAll
-  void tokens() {
-    alice = api.token("alice");
-    bob = api.token("bob");
-  }
+  private final String alice = Api.mint("alice");
+  private final String bob = Api.mint("bob");
 
   private String newSale(ObjectNode definition) {
     String id = "sale-" + ids.incrementAndGet();
     api.defineSale(id, definition);
     return id;
-  }
-
-  private JsonNode counters(String saleId) {
-    Response r = api.admin("GET", "/admin/sales/" + saleId, null);
-    assertEquals(200, r.status(), r.text());
-    return r.json();
   }
 
   private static void assertError(Response r, int status, String code) {
@@ -71,10 +60,10 @@ class HttpApiTest {
     assertEquals(200, r.status(), r.text());
     assertEquals(id, r.json().get("saleId").asText());
     assertEquals(String.valueOf(Math.abs(id.hashCode() % 1000)), r.json().get("shard").asText(), "Pekko's default hash");
-    assertEquals(org.apache.pekko.cluster.typed.Cluster.get(node.system).selfMember().address().toString(),
+    assertEquals(Cluster.get(node.system).selfMember().address().toString(),
         r.json().get("node").asText());
     assertError(api.admin("GET", "/admin/sales/no%20such/placement", null), 404, "sale_not_found");
-    assertError(api.send("GET", "/admin/sales/" + id + "/placement", null, null, java.util.Map.of()), 401, "unauthorized");
+    assertError(api.send("GET", "/admin/sales/" + id + "/placement", null, null, Map.of()), 401, "unauthorized");
   }
 
   // ---------------------------------------------------------------- buyer: sale and status
@@ -123,13 +112,13 @@ class HttpApiTest {
   @Test
   void aSoldOutSaleHidesItsReservePathAndOperatorsSeeSoldOut() {
     String id = newSale(Api.sale(1, 1, "ON_ORDER", null));
-    assertEquals("OPEN", counters(id).get("phase").asText());
+    assertEquals("OPEN", api.counters(id).get("phase").asText());
     assertEquals(201, api.reserve(id, alice, "r1", 1).status());
     api.awaitState(id, "SOLD_OUT");
     Response status = api.get("/api/sales/" + id + "/status", null);
     assertEquals("SOLD_OUT", status.json().get("state").asText());
     assertNull(status.json().get("reservePath"), "the reserve path is shown only while OPEN: " + status.text());
-    assertEquals("SOLD_OUT", counters(id).get("phase").asText(), "the admin counters say sold out");
+    assertEquals("SOLD_OUT", api.counters(id).get("phase").asText(), "the admin counters say sold out");
     JsonNode listed = null;
     for (JsonNode s : api.admin("GET", "/admin/sales", null).json().get("sales")) if (s.get("saleId").asText().equals(id)) listed = s;
     assertNotNull(listed, "the sale is in the operators' list");
@@ -138,7 +127,7 @@ class HttpApiTest {
     // stock added back: open again, the path shown again
     assertEquals(200, api.admin("POST", "/admin/sales/" + id + "/stock", "{\"units\": 1}").status());
     api.awaitState(id, "OPEN");
-    assertEquals("OPEN", counters(id).get("phase").asText());
+    assertEquals("OPEN", api.counters(id).get("phase").asText());
     assertNotNull(api.get("/api/sales/" + id + "/status", null).json().get("reservePath"));
   }
 
@@ -185,7 +174,7 @@ class HttpApiTest {
     Response replay = api.reserve(id, alice, "req-1", 2);
     assertEquals(201, replay.status());
     assertEquals(rid, replay.json().get("reservationId").asText());
-    assertEquals(3, counters(id).get("available").asInt());
+    assertEquals(3, api.counters(id).get("available").asInt());
   }
 
   @Test
@@ -219,7 +208,7 @@ class HttpApiTest {
     assertError(api.post(path, alice, "{\"requestId\":\"big\",\"pad\":\"" + "x".repeat(20_000) + "\"}"), 413, "payload_too_large");
     assertError(api.post(path, alice, "{\"requestId\":\"huge\",\"pad\":\"" + "x".repeat(2_000_000) + "\"}"), 413, "payload_too_large");
 
-    JsonNode c = counters(id);
+    JsonNode c = api.counters(id);
     assertEquals(5, c.get("available").asInt());
     assertEquals(0, c.get("reservations").asInt());
   }
@@ -241,7 +230,7 @@ class HttpApiTest {
     assertError(api.reserve(paused, alice, "r1", 1), 409, "paused");
     api.lifecycle(paused, "close", "CLOSED");
     assertError(api.reserve(paused, alice, "r1", 1), 409, "closed");
-    assertEquals(0, counters(paused).get("reservations").asInt());
+    assertEquals(0, api.counters(paused).get("reservations").asInt());
   }
 
   // ---------------------------------------------------------------- buyer: reservations
@@ -260,11 +249,11 @@ class HttpApiTest {
     assertError(api.get("/api/reservations/garbage", alice), 404, "reservation_not_found");
 
     assertError(api.delete("/api/reservations/" + rid, bob), 404, "reservation_not_found");
-    assertEquals(1, counters(id).get("available").asInt());
+    assertEquals(1, api.counters(id).get("available").asInt());
     Response cancelled = api.delete("/api/reservations/" + rid, alice);
     assertEquals(200, cancelled.status());
     assertEquals("CANCELLED", cancelled.json().get("status").asText());
-    assertEquals(3, counters(id).get("available").asInt());
+    assertEquals(3, api.counters(id).get("available").asInt());
     assertError(api.admin("POST", "/admin/reservations/" + rid + "/payment", "{\"paymentId\":\"p1\"}"), 409, "reservation_cancelled");
 
     String onOrder = newSale(Api.sale(3, 2, "ON_ORDER", null));
@@ -288,7 +277,7 @@ class HttpApiTest {
     ObjectNode def = Api.sale(3, 2, "HOLD", 300L);
     def.put("startsAt", Instant.now().plusSeconds(60).toString());
     String id = newSale(def);
-    JsonNode c = counters(id);
+    JsonNode c = api.counters(id);
     assertEquals("UPCOMING", c.get("phase").asText());
     assertEquals(3, c.get("stock").asInt());
     assertTrue(c.get("stockBalanced").asBoolean());
@@ -301,7 +290,7 @@ class HttpApiTest {
     assertEquals("OPEN", api.admin("POST", "/admin/sales/" + id + "/open", null).json().get("phase").asText());
     def.put("stock", 9);
     assertError(api.admin("PUT", "/admin/sales/" + id, def.toString()), 409, "already_started");
-    assertEquals(7, counters(id).get("stock").asInt());
+    assertEquals(7, api.counters(id).get("stock").asInt());
     assertEquals("PAUSED", api.admin("POST", "/admin/sales/" + id + "/pause", null).json().get("phase").asText());
     assertEquals("OPEN", api.admin("POST", "/admin/sales/" + id + "/open", null).json().get("phase").asText());
     assertEquals("CLOSED", api.admin("POST", "/admin/sales/" + id + "/close", null).json().get("phase").asText());
@@ -342,7 +331,7 @@ class HttpApiTest {
     assertError(api.admin("POST", "/admin/sales/" + id + "/stock", "{\"units\":-2}"), 400, "invalid_stock");
     assertError(api.admin("POST", "/admin/sales/" + id + "/stock", "{}"), 400, "invalid_stock");
     assertError(api.admin("POST", "/admin/sales/" + id + "/stock", "{\"units\":\"4\"}"), 400, "invalid_body");
-    assertEquals(5, counters(id).get("stock").asInt());
+    assertEquals(5, api.counters(id).get("stock").asInt());
   }
 
   @Test
@@ -363,7 +352,7 @@ class HttpApiTest {
 
     Thread.sleep(1300); // time itself is the condition: the 1 s hold must run out before the late payment
     assertError(api.admin("POST", "/admin/reservations/" + late + "/payment", "{\"paymentId\":\"p\"}"), 409, "reservation_expired");
-    JsonNode c = counters(id);
+    JsonNode c = api.counters(id);
     assertEquals(1, c.get("sold").asInt());
     assertEquals(0, c.get("held").asInt());
     assertEquals(2, c.get("available").asInt());
@@ -384,7 +373,7 @@ class HttpApiTest {
 
   @Test
   void outsideDevModeTheEmbeddedSecretsAreRefusedAtStart() {
-    Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+    Exception e = assertThrows(IllegalStateException.class,
         () -> TestNode.start(TestDatabases.h2(), ConfigFactory.parseString("seckill.auth.dev-mode = off")));
     assertTrue(String.valueOf(e.getCause()).contains("SECKILL_"), String.valueOf(e.getCause()));
   }
@@ -422,7 +411,7 @@ class HttpApiTest {
     String id = "public-first";
     api.defineSale(id, Api.sale(1, 1, "ON_ORDER", null));
     String path = api.reservePath(id);
-    String body = "{\"requestId\":\"r1\",\"quantity\":1}";
+    String body = Api.reserveBody("r1", 1);
     // an open sale with units needs the token first
     assertError(api.post(path, null, body), 401, "unauthorized");
     assertEquals(201, api.post(path, alice, body).status());

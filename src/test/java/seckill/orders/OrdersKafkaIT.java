@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -38,6 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
+import seckill.Await;
+import seckill.BuyerSwarm;
 import seckill.TestDatabases;
 import seckill.TestKafka;
 import seckill.TestNode;
@@ -80,13 +80,12 @@ class OrdersKafkaIT {
   }
 
   private static List<String> reserveAll(Api api, String saleId, String prefix, int buyers) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    try {
+    try (BuyerSwarm swarm = new BuyerSwarm(16)) {
       List<CompletableFuture<Response>> answers = new ArrayList<>();
       for (int i = 0; i < buyers; i++) {
         String buyer = prefix + i;
         String token = api.token(buyer);
-        answers.add(CompletableFuture.supplyAsync(() -> api.reserve(saleId, token, "r-" + buyer, 1), pool));
+        answers.add(swarm.send(() -> api.reserve(saleId, token, "r-" + buyer, 1)));
       }
       List<String> ids = new ArrayList<>();
       for (CompletableFuture<Response> a : answers) {
@@ -95,8 +94,6 @@ class OrdersKafkaIT {
         ids.add(r.json().get("reservationId").asText());
       }
       return ids;
-    } finally {
-      pool.shutdownNow();
     }
   }
 
@@ -119,7 +116,7 @@ class OrdersKafkaIT {
 
   /** Polls {@code done} until it holds, failing with {@code what} after {@link #WAIT}. */
   private static void await(String what, BooleanSupplier done) throws InterruptedException {
-    seckill.Await.until(WAIT, what, done);
+    Await.until(WAIT, what, done);
   }
 
   private static void awaitStatus(Api api, String reservationId, String status) throws InterruptedException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -14,10 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -26,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
+import seckill.BuyerSwarm;
 import seckill.TestNode;
-import seckill.auth.BuyerTokens;
 
 /**
  * Many buyers against a small stock, over HTTP from parallel threads: exactly the stock is sold,
@@ -61,8 +60,7 @@ abstract class ConcurrentReservationsContract {
     try (TestNode node = TestNode.start(db, NODE)) {
       Api api = node.api();
       api.defineSale(saleId, Api.sale(STOCK, LIMIT, "ON_ORDER", null));
-      BuyerTokens minter = BuyerTokens.fromConfig(node.config.getConfig("seckill.auth"));
-      for (int i = 0; i < BUYERS; i++) tokens.put("buyer" + i, minter.mint("buyer" + i, java.time.Duration.ofHours(1)));
+      for (int i = 0; i < BUYERS; i++) tokens.put("buyer" + i, Api.mint("buyer" + i));
 
       // each buyer: two requests of their own and one replay of the first, all shuffled together
       Random random = new Random(7);
@@ -76,23 +74,19 @@ abstract class ConcurrentReservationsContract {
       Collections.shuffle(plan, random);
 
       String path = api.reservePath(saleId);
-      ConcurrentLinkedQueue<Outcome> results = new ConcurrentLinkedQueue<>();
-      ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+      List<Supplier<Outcome>> requests = new ArrayList<>();
       for (Outcome o : plan) {
-        pool.submit(() -> {
-          Response r = api.post(path, tokens.get(o.buyer()),
-              "{\"requestId\":\"" + o.requestId() + "\",\"quantity\":" + o.quantity() + "}");
+        requests.add(() -> {
+          Response r = api.post(path, tokens.get(o.buyer()), Api.reserveBody(o.requestId(), o.quantity()));
           // a 201 is read as the server states it: a request that joined the same buyer's request
           // in flight is answered with that request's reservation
-          results.add(r.status() == 201
+          return r.status() == 201
               ? new Outcome(r.json().get("buyer").asText(), r.json().get("requestId").asText(),
                   r.json().get("quantity").asInt(), 201, r.json().get("reservationId").asText())
-              : new Outcome(o.buyer(), o.requestId(), o.quantity(), r.status(), null));
+              : new Outcome(o.buyer(), o.requestId(), o.quantity(), r.status(), null);
         });
       }
-      pool.shutdown();
-      assertTrue(pool.awaitTermination(5, TimeUnit.MINUTES), "all requests answered");
-      outcomes = new ArrayList<>(results);
+      outcomes = BuyerSwarm.sendAll(THREADS, requests, Duration.ofMinutes(5)); // fails unless all are answered
       assertEquals(plan.size(), outcomes.size());
 
       Map<Integer, Long> byStatus = new HashMap<>();

@@ -4,15 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static seckill.Api.assertRefused;
+import static seckill.Api.placeOf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,14 +34,8 @@ class WaitingRoomTest {
 
   private TestNode node;
   private Api api;
-  private String alice;
-  private String bob;
-
-  @BeforeAll
-  void tokens() {
-    alice = api.token("alice");
-    bob = api.token("bob");
-  }
+  private final String alice = Api.mint("alice");
+  private final String bob = Api.mint("bob");
 
   static ObjectNode roomSale(int stock, int admitPerSecond, int maxActive) {
     ObjectNode sale = Api.withRoom(Api.sale(stock, 2, "ON_ORDER", null), admitPerSecond, maxActive);
@@ -45,93 +43,61 @@ class WaitingRoomTest {
     return sale;
   }
 
-  private Response join(String saleId, String token, String ticket) {
-    return api.send("POST", "/api/sales/" + saleId + "/queue", token, null,
-        ticket == null ? Map.of() : Map.of(WaitingRoomRoutes.TICKET, ticket));
-  }
-
-  private Response poll(String saleId, String ticket) {
-    return api.send("GET", "/api/sales/" + saleId + "/queue", null, null,
-        ticket == null ? Map.of() : Map.of(WaitingRoomRoutes.TICKET, ticket));
-  }
-
+  /** Polls the ticket until it is let in, each poll answered 200; the admission token. */
   private String admissionToken(String saleId, String ticket) {
     return Await.value(Duration.ofSeconds(20), Duration.ofMillis(100), "never admitted", () -> {
-      Response r = poll(saleId, ticket);
+      Response r = api.poll(saleId, ticket);
       assertEquals(200, r.status(), r.text());
       return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
     });
-  }
-
-  private Response reserve(String saleId, String token, String requestId, String admission) {
-    return api.send("POST", api.reservePath(saleId), token, "{\"requestId\":\"" + requestId + "\",\"quantity\":1}",
-        admission == null ? Map.of() : Map.of("X-Admission-Token", admission));
-  }
-
-  private void assertRefused(Response r, int status, String code) {
-    assertEquals(status, r.status(), r.text());
-    assertEquals(code, r.error(), r.text());
-  }
-
-  private JsonNode counters(String saleId) {
-    return api.admin("GET", "/admin/sales/" + saleId, null).json();
   }
 
   @Test
   void joiningAgainKeepsThePlaceAndBadTicketsAreRefused() {
     api.defineSale("wr-join", roomSale(10, 1, 1));
     assertTrue(api.get("/api/sales/wr-join/status", null).json().get("waitingRoom").asBoolean());
-    Response first = join("wr-join", alice, null);
+    Response first = api.join("wr-join", alice, null);
     assertEquals(200, first.status(), first.text());
     String ticket = first.json().get("ticket").asText();
     assertNotNull(first.json().get("state"));
-    Response again = join("wr-join", alice, null);
+    Response again = api.join("wr-join", alice, null);
     assertEquals(200, again.status(), again.text());
     assertEquals(placeOf(ticket), placeOf(again.json().get("ticket").asText()), "the same place without the ticket");
-    assertEquals(ticket, join("wr-join", alice, ticket).json().get("ticket").asText(), "with it, the same ticket");
-    Response other = join("wr-join", bob, null);
+    assertEquals(ticket, api.join("wr-join", alice, ticket).json().get("ticket").asText(), "with it, the same ticket");
+    Response other = api.join("wr-join", bob, null);
     assertNotEquals(placeOf(ticket), placeOf(other.json().get("ticket").asText()));
 
-    assertRefused(poll("wr-join", null), 400, "queue_ticket_required");
-    assertRefused(poll("wr-join", ticket.substring(0, ticket.length() - 2) + "AA"), 403, "queue_ticket_invalid");
-    assertRefused(poll("wr-nope", ticket), 404, "sale_not_found");
+    assertRefused(api.poll("wr-join", null), 400, "queue_ticket_required");
+    assertRefused(api.poll("wr-join", ticket.substring(0, ticket.length() - 2) + "AA"), 403, "queue_ticket_invalid");
+    assertRefused(api.poll("wr-nope", ticket), 404, "sale_not_found");
     api.defineSale("wr-plain", Api.sale(10, 2, "ON_ORDER", null));
-    assertRefused(join("wr-plain", alice, null), 404, "waiting_room_off");
-    assertRefused(poll("wr-plain", ticket), 404, "waiting_room_off");
-  }
-
-  private long placeOf(String ticket) {
-    try {
-      String payload = ticket.substring(0, ticket.indexOf('.'));
-      return seckill.http.Json.MAPPER.readTree(java.util.Base64.getUrlDecoder().decode(payload)).get("place").asLong();
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
+    assertRefused(api.join("wr-plain", alice, null), 404, "waiting_room_off");
+    assertRefused(api.poll("wr-plain", ticket), 404, "waiting_room_off");
   }
 
   @Test
   void aReserveNeedsAValidUnusedAdmissionOfItsBuyerAndNothingChangesWithout() {
     api.defineSale("wr-gate", roomSale(10, 50, 100));
     api.defineSale("wr-gate-other", roomSale(10, 50, 100));
-    String ticket = join("wr-gate", alice, null).json().get("ticket").asText();
+    String ticket = api.join("wr-gate", alice, null).json().get("ticket").asText();
     String admission = admissionToken("wr-gate", ticket);
-    String bobs = admissionToken("wr-gate", join("wr-gate", bob, null).json().get("ticket").asText());
+    String bobs = admissionToken("wr-gate", api.join("wr-gate", bob, null).json().get("ticket").asText());
 
-    assertRefused(reserve("wr-gate", alice, "r1", null), 403, "admission_required");
-    assertRefused(reserve("wr-gate", alice, "r1", admission.substring(0, admission.length() - 2) + "AA"), 403,
+    assertRefused(api.reserveWithAdmission("wr-gate", alice, "r1", null), 403, "admission_required");
+    assertRefused(api.reserveWithAdmission("wr-gate", alice, "r1", admission.substring(0, admission.length() - 2) + "AA"), 403,
         "admission_invalid");
-    assertRefused(reserve("wr-gate", alice, "r1", bobs), 403, "admission_invalid");
-    assertRefused(reserve("wr-gate-other", alice, "r1", admission), 403, "admission_invalid");
+    assertRefused(api.reserveWithAdmission("wr-gate", alice, "r1", bobs), 403, "admission_invalid");
+    assertRefused(api.reserveWithAdmission("wr-gate-other", alice, "r1", admission), 403, "admission_invalid");
     Signer signer = new Signer(node.config.getString("seckill.waiting-room.secret"), "test");
     String expired = signer.sign(AdmissionTokens.DOMAIN,
         new AdmissionTokens.Claims("wr-gate", "alice", 0, System.currentTimeMillis() - 1000));
-    assertRefused(reserve("wr-gate", alice, "r1", expired), 403, "admission_expired");
-    assertEquals(0, counters("wr-gate").get("reservations").asInt(), "nothing reserved while refused");
+    assertRefused(api.reserveWithAdmission("wr-gate", alice, "r1", expired), 403, "admission_expired");
+    assertEquals(0, api.counters("wr-gate").get("reservations").asInt(), "nothing reserved while refused");
 
-    Response created = reserve("wr-gate", alice, "r1", admission);
+    Response created = api.reserveWithAdmission("wr-gate", alice, "r1", admission);
     assertEquals(201, created.status(), created.text());
-    assertRefused(reserve("wr-gate", alice, "r2", admission), 403, "admission_used");
-    assertEquals(1, counters("wr-gate").get("reservations").asInt());
+    assertRefused(api.reserveWithAdmission("wr-gate", alice, "r2", admission), 403, "admission_used");
+    assertEquals(1, api.counters("wr-gate").get("reservations").asInt());
   }
 
   @Test
@@ -139,7 +105,7 @@ class WaitingRoomTest {
     api.defineSale("wr-order", roomSale(100, 4, 1000));
     List<String> tickets = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
-      Response r = join("wr-order", api.token("order-" + i), null);
+      Response r = api.join("wr-order", api.token("order-" + i), null);
       assertEquals(200, r.status(), r.text());
       tickets.add(r.json().get("ticket").asText());
     }
@@ -149,7 +115,7 @@ class WaitingRoomTest {
       boolean laterAdmitted = false;
       int admitted = 0;
       for (int i = tickets.size() - 1; i >= 0; i--) {
-        String state = poll("wr-order", tickets.get(i)).json().get("state").asText();
+        String state = api.poll("wr-order", tickets.get(i)).json().get("state").asText();
         if (state.equals("ADMITTED")) admitted++;
         else assertTrue(!laterAdmitted, "buyer " + i + " waits while a later one is admitted");
         laterAdmitted |= state.equals("ADMITTED");
@@ -168,22 +134,22 @@ class WaitingRoomTest {
     List<String> tickets = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       buyers.add(api.token("sold-" + i));
-      tickets.add(join("wr-sold", buyers.get(i), null).json().get("ticket").asText());
+      tickets.add(api.join("wr-sold", buyers.get(i), null).json().get("ticket").asText());
     }
     List<String> reservations = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      Response r = reserve("wr-sold", buyers.get(i), "r" + i, admissionToken("wr-sold", tickets.get(i)));
+      Response r = api.reserveWithAdmission("wr-sold", buyers.get(i), "r" + i, admissionToken("wr-sold", tickets.get(i)));
       assertEquals(201, r.status(), r.text());
       reservations.add(r.json().get("reservationId").asText());
     }
     api.awaitState("wr-sold", "SOLD_OUT");
-    for (String ticket : tickets) assertEquals("SOLD_OUT", poll("wr-sold", ticket).json().get("state").asText());
-    assertRefused(join("wr-sold", api.token("sold-late"), null), 410, "sold_out");
+    for (String ticket : tickets) assertEquals("SOLD_OUT", api.poll("wr-sold", ticket).json().get("state").asText());
+    assertRefused(api.join("wr-sold", api.token("sold-late"), null), 410, "sold_out");
 
     // a hold given back: the line goes on where it stopped
     assertEquals(200, api.delete("/api/reservations/" + reservations.get(0), buyers.get(0)).status());
     api.awaitState("wr-sold", "OPEN");
-    Response next = reserve("wr-sold", buyers.get(2), "r2", admissionToken("wr-sold", tickets.get(2)));
+    Response next = api.reserveWithAdmission("wr-sold", buyers.get(2), "r2", admissionToken("wr-sold", tickets.get(2)));
     assertEquals(201, next.status(), next.text());
   }
 
@@ -191,14 +157,14 @@ class WaitingRoomTest {
   void preQueueJoinersAreShuffledAtTheOpeningAndAllAheadOfLaterJoiners() throws Exception {
     // one admission, then none until it expires: the mark stands still while the test reads every place
     ObjectNode sale = roomSale(1000, 1, 1);
-    java.time.Instant startsAt = java.time.Instant.now().plusSeconds(600);
+    Instant startsAt = Instant.now().plusSeconds(600);
     sale.put("startsAt", startsAt.toString());
-    ((ObjectNode) sale.get("waitingRoom")).put("preQueueFrom", java.time.Instant.now().minusSeconds(1).toString())
+    ((ObjectNode) sale.get("waitingRoom")).put("preQueueFrom", Instant.now().minusSeconds(1).toString())
         .put("shuffleAtOpen", true);
     api.defineSale("wr-pre", sale);
     List<String> early = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      Response r = join("wr-pre", api.token("pre-" + i), null);
+      Response r = api.join("wr-pre", api.token("pre-" + i), null);
       assertEquals(200, r.status(), r.text());
       assertEquals("WAITING", r.json().get("state").asText());
       early.add(r.json().get("ticket").asText());
@@ -206,7 +172,7 @@ class WaitingRoomTest {
     api.lifecycle("wr-pre", "open", "OPEN"); // the operator opens it now: the pre-queue ends here
 
     List<String> late = new ArrayList<>();
-    for (int i = 0; i < 20; i++) late.add(join("wr-pre", api.token("late-" + i), null).json().get("ticket").asText());
+    for (int i = 0; i < 20; i++) late.add(api.join("wr-pre", api.token("late-" + i), null).json().get("ticket").asText());
     // a sleep, not a condition: no figure tells when every desk has reported the places it left void;
     // each keeps a block at most a lease lifetime and checks every lifetime, so after 3 s all have
     Thread.sleep(3000);
@@ -214,23 +180,23 @@ class WaitingRoomTest {
     long[] aheadEarly = Await.value(Duration.ofSeconds(10), Duration.ofMillis(100), "line never opened here", () -> {
       long[] ahead = new long[early.size()];
       for (int i = 0; i < early.size(); i++) {
-        JsonNode answer = poll("wr-pre", early.get(i)).json();
+        JsonNode answer = api.poll("wr-pre", early.get(i)).json();
         ahead[i] = answer.has("ahead") && answer.get("ahead") != null && !answer.get("ahead").isNull()
             ? answer.get("ahead").asLong() : answer.get("state").asText().equals("ADMITTED") ? -1 : Long.MIN_VALUE;
         if (ahead[i] == Long.MIN_VALUE) return null;
       }
       return ahead;
     });
-    long lastEarly = java.util.Arrays.stream(aheadEarly).max().orElseThrow();
+    long lastEarly = Arrays.stream(aheadEarly).max().orElseThrow();
     for (String ticket : late) {
-      long ahead = poll("wr-pre", ticket).json().get("ahead").asLong();
+      long ahead = api.poll("wr-pre", ticket).json().get("ahead").asLong();
       assertTrue(ahead >= lastEarly, "a later joiner (" + ahead + " ahead) is behind every pre-queue joiner (" + lastEarly + ")");
     }
     // admission order among the pre-queue against join order: Spearman's rho over the ranks seen
     int n = aheadEarly.length;
     Integer[] byAhead = new Integer[n];
     for (int i = 0; i < n; i++) byAhead[i] = i;
-    java.util.Arrays.sort(byAhead, java.util.Comparator.comparingLong(i -> aheadEarly[i]));
+    Arrays.sort(byAhead, Comparator.comparingLong(i -> aheadEarly[i]));
     double sumD2 = 0;
     for (int rank = 0; rank < n; rank++) {
       double d = byAhead[rank] - rank;
@@ -243,9 +209,9 @@ class WaitingRoomTest {
   @Test
   void operatorsSeeTheLineAndLetChosenBuyersInAtOnce() {
     api.defineSale("wr-ops", roomSale(10, 1, 1));
-    String first = join("wr-ops", alice, null).json().get("ticket").asText();
+    String first = api.join("wr-ops", alice, null).json().get("ticket").asText();
     admissionToken("wr-ops", first); // the one active slot, so the line stops here
-    for (int i = 0; i < 3; i++) join("wr-ops", api.token("ops-" + i), null);
+    for (int i = 0; i < 3; i++) api.join("wr-ops", api.token("ops-" + i), null);
     JsonNode figures = Await.value(Duration.ofSeconds(10), Duration.ofMillis(100), "no figures", () -> {
       Response r = api.admin("GET", "/admin/sales/wr-ops/queue", null);
       assertEquals(200, r.status(), r.text());
@@ -258,9 +224,9 @@ class WaitingRoomTest {
     Response bypass = api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":[\"bob\"]}");
     assertEquals(200, bypass.status(), bypass.text());
     String bobs = bypass.json().get("admissionTokens").get("bob").asText();
-    Response created = reserve("wr-ops", bob, "vip-1", bobs);
+    Response created = api.reserveWithAdmission("wr-ops", bob, "vip-1", bobs);
     assertEquals(201, created.status(), created.text());
-    assertRefused(reserve("wr-ops", bob, "vip-2", bobs), 403, "admission_used");
+    assertRefused(api.reserveWithAdmission("wr-ops", bob, "vip-2", bobs), 403, "admission_used");
     assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":[]}"), 400, "invalid_body");
     assertRefused(api.admin("POST", "/admin/sales/wr-ops/queue/bypass", "{\"buyers\":"), 400, "malformed_json");
     for (String name : List.of("a\\u0000b", "a b", "", "x".repeat(129), "é")) {
@@ -275,14 +241,14 @@ class WaitingRoomTest {
 
   @Test
   void aBadWaitingRoomInADefinitionIs400AndDefinesNothing() {
-    java.util.List<java.util.function.Consumer<ObjectNode>> bad = java.util.List.of(
+    List<Consumer<ObjectNode>> bad = List.of(
         room -> room.put("admitPerSecond", 0),
         room -> room.put("admitPerSecond", 100_001),
         room -> room.remove("maxActive"),
         room -> room.put("maxActive", -5),
         room -> room.put("admissionTtlSeconds", 5),
         room -> room.put("admissionTtlSeconds", 100_000),
-        room -> room.put("preQueueFrom", java.time.Instant.now().plusSeconds(7200).toString()),
+        room -> room.put("preQueueFrom", Instant.now().plusSeconds(7200).toString()),
         room -> room.put("shuffleAtOpen", "yes"),
         room -> room.put("noSuchField", 1));
     for (int i = 0; i < bad.size(); i++) {
