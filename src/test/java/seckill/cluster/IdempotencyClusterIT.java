@@ -21,7 +21,7 @@ import seckill.Await;
 import seckill.TestCluster;
 import seckill.TestDatabases;
 import seckill.TestNode;
-import seckill.admission.AdmissionRoutes;
+import seckill.admission.ReserveRoutes;
 import seckill.challenge.Challenges;
 
 /**
@@ -85,7 +85,7 @@ class IdempotencyClusterIT {
     define("idem-room", Api.withRoom(Api.sale(100, 2, "ON_ORDER", null), 50, 50));
     String token = api(0).token("room-buyer");
     String admission = api(0).admissionToken("idem-room", token);
-    assertRetriedElsewhereGetsTheSame("idem-room", token, "w1", Map.of(AdmissionRoutes.ADMISSION_TOKEN, admission));
+    assertRetriedElsewhereGetsTheSame("idem-room", token, "w1", Map.of(ReserveRoutes.ADMISSION_TOKEN, admission));
   }
 
   @Test
@@ -105,7 +105,7 @@ class IdempotencyClusterIT {
         + "\",\"solution\":\"" + Challenges.solve(challenge, BITS) + "\",\"requestId\":\"c1\"}");
     assertEquals(200, granted.status(), granted.text());
     assertRetriedElsewhereGetsTheSame("idem-challenge", token, "c1",
-        Map.of(AdmissionRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText()));
+        Map.of(ReserveRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText()));
   }
 
   @Test
