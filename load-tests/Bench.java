@@ -1,3 +1,4 @@
+import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,10 +20,10 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The HTTP benchmark: starts target/seckill.jar on the embedded default (H2 file), drives it with
- * wrk on 127.0.0.1 and prints one table whose rows all come from the same server process:
- * ceiling (static GET), reserve, sold out, overload, each followed by a correctness check through
- * the admin API. JDK only: run it with {@code java load-tests/Bench.java} (see run.sh).
+ * The HTTP benchmark: starts the service from target/seckill.jar on the embedded default (H2 file),
+ * with a bare no-op server beside it as the reference ({@link #startBenchNode}), drives it with wrk
+ * on 127.0.0.1 and prints one table whose rows all come from the same server process: ceiling
+ * (static GET), reserve, sold out, overload, each followed by a correctness check through the admin API. JDK only: run it with {@code java load-tests/Bench.java} (see run.sh).
  */
 public class Bench {
 
@@ -71,8 +72,7 @@ public class Bench {
       return;
     }
     work = Files.createTempDirectory("seckill-bench-");
-    Process server = startServer(Map.of("SECKILL_RATE_LIMIT", httpRateLimit, "SECKILL_RATE_BURST", httpRateBurst,
-        "SECKILL_BENCH_LADDER", "on", "SECKILL_BENCH_NOOP_PORT", String.valueOf(Ladder.NOOP_PORT)));
+    Process server = startBenchNode(Map.of("SECKILL_RATE_LIMIT", httpRateLimit, "SECKILL_RATE_BURST", httpRateBurst));
     List<String> checks = new ArrayList<>();
     try {
       waitUntilUp();
@@ -211,7 +211,26 @@ public class Bench {
 
   // ---------------------------------------------------------------- server
 
+  /** The service as shipped: {@code java -jar target/seckill.jar}. */
   static Process startServer(Map<String, String> extraEnv) throws IOException {
+    return startServer(extraEnv, List.of("-jar", "target/seckill.jar"));
+  }
+
+  /**
+   * The service with the ladder's /bench/* routes, and the bare Pekko HTTP no-op on {@link Ladder#NOOP_PORT}
+   * beside it: seckill.bench.BenchNode, from the test classes the build compiles (-DskipTests compiles them).
+   */
+  static Process startBenchNode(Map<String, String> extraEnv) throws IOException {
+    if (!Files.exists(Path.of("target/test-classes/seckill/bench/BenchNode.class"))) {
+      throw new IllegalStateException("build first: mvn -q -DskipTests package");
+    }
+    // the service's own logging: the test classes' logback-test.xml would win otherwise
+    return startServer(extraEnv, List.of("-Dlogback.configurationFile=logback.xml",
+        "-cp", "target/seckill.jar" + File.pathSeparator + "target/test-classes",
+        "seckill.bench.BenchNode", String.valueOf(Ladder.NOOP_PORT)));
+  }
+
+  private static Process startServer(Map<String, String> extraEnv, List<String> main) throws IOException {
     Path jar = Path.of("target/seckill.jar");
     if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -q -DskipTests package");
     // the server's JVM (BENCH_JAVA, default the java on the PATH) and extra options for it only, e.g. a GC
@@ -219,7 +238,7 @@ public class Bench {
     List<String> cmd = new ArrayList<>(List.of(System.getenv().getOrDefault("BENCH_JAVA", "java"), "-Xms2g", "-Xmx2g"));
     String opts = System.getenv().getOrDefault("BENCH_JAVA_OPTS", "").trim();
     if (!opts.isEmpty()) cmd.addAll(List.of(opts.split("\\s+")));
-    cmd.addAll(List.of("-jar", jar.toString()));
+    cmd.addAll(main);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
     // BENCH_H2_OPTIONS=";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=500" measures H2's lazy writes (the
@@ -599,21 +618,21 @@ class BotFlood {
  * The ladder: what each step of a reserve costs, in one server process and one run. A bare Pekko
  * HTTP server answering a constant (the reference, same JVM), then our route tree answering a
  * constant, then + the buyer's token, + the JSON body, + every edge filter (each rung a /bench/*
- * route of seckill.admission.EdgeLadder, on only here), then the real reserve (+ the queue and the
+ * route of seckill.bench.BenchNode, the server started here), then the real reserve (+ the queue and the
  * sale's durable write) and a sold-out answer. Every request is a new buyer with a fresh token, as
  * in the reserve phase. {@code java load-tests/Bench.java ladder}.
  */
 final class Ladder {
 
-  static final int NOOP_PORT = Integer.parseInt(System.getenv().getOrDefault("SECKILL_BENCH_NOOP_PORT", "18081"));
+  static final int NOOP_PORT = Integer.parseInt(System.getenv().getOrDefault("BENCH_NOOP_PORT", "18081"));
   static final int WARMUP = Integer.parseInt(System.getenv().getOrDefault("BENCH_LADDER_WARMUP_SECONDS", "20"));
 
   record Rung(String name, String url, boolean retrying) {}
 
   static void run() throws Exception {
     Bench.work = java.nio.file.Files.createTempDirectory("seckill-ladder-");
-    Process server = Bench.startServer(Map.of("SECKILL_RATE_LIMIT", Bench.httpRateLimit, "SECKILL_RATE_BURST",
-        Bench.httpRateBurst, "SECKILL_BENCH_LADDER", "on", "SECKILL_BENCH_NOOP_PORT", String.valueOf(NOOP_PORT)));
+    Process server = Bench.startBenchNode(Map.of("SECKILL_RATE_LIMIT", Bench.httpRateLimit, "SECKILL_RATE_BURST",
+        Bench.httpRateBurst));
     try {
       Bench.waitUntilUp();
       java.nio.file.Path fresh = Bench.writeTokens("fresh", 400_000);
@@ -908,8 +927,8 @@ class RoomBench {
 
   static void run() throws Exception {
     Bench.work = Files.createTempDirectory("seckill-room-");
-    Process server = Bench.startServer(Map.of("SECKILL_RATE_LIMIT", Bench.httpRateLimit, "SECKILL_RATE_BURST",
-        Bench.httpRateBurst, "SECKILL_BENCH_LADDER", "on", "SECKILL_BENCH_NOOP_PORT", String.valueOf(Ladder.NOOP_PORT)));
+    Process server = Bench.startBenchNode(Map.of("SECKILL_RATE_LIMIT", Bench.httpRateLimit, "SECKILL_RATE_BURST",
+        Bench.httpRateBurst));
     try {
       Bench.waitUntilUp();
       Path joiners = Bench.writeTokens("joiner", QUEUED);

@@ -1,11 +1,16 @@
 package seckill.admin;
 
-import seckill.switches.SwitchDirectives;
-import seckill.switches.Switches;
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+import static seckill.http.JsonAnswers.error;
+import static seckill.http.JsonAnswers.json;
 
-import seckill.sale.SaleReplies;
-import seckill.auth.AuthDirectives;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -16,9 +21,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.admission.Admission;
 import seckill.admission.HotKeys;
-import seckill.http.JsonDirectives;
+import seckill.admission.ReserveQueue;
+import seckill.auth.AuthDirectives;
+import seckill.http.JsonBodies;
 import seckill.sale.Sale;
 import seckill.sale.SaleDefinition;
 import seckill.sale.SaleIds;
@@ -26,55 +32,54 @@ import seckill.sale.SaleJson.AdminSaleView;
 import seckill.sale.SaleJson.PaymentRequest;
 import seckill.sale.SaleJson.SaleRequest;
 import seckill.sale.SaleJson.StockRequest;
+import seckill.sale.SaleReplies;
+import seckill.sale.SaleViews;
 import seckill.sale.Sales;
+import seckill.switches.SwitchDirectives;
 
 /**
  * The operator API under {@code /admin}, behind the admin bearer token; works from any node for any sale.
  * In read-only mode its changes to sales and reservations answer 503; the switches stay writable.
  */
-public final class AdminRoutes extends JsonDirectives {
+public final class AdminRoutes {
 
   private static final int MAX_PAYMENT_ID = 100;
 
   private final ActorSystem<?> system;
   private final Sales sales;
-  private final Admission admission;
+  private final ReserveQueue queue;
   private final HotKeys hotKeys;
-  private final seckill.sale.SaleViews views;
+  private final SaleViews views;
   private final String adminToken;
   private final SwitchRoutes switchRoutes;
   private final SwitchDirectives brakes;
-
-  private final SaleReplies replies;
-  private final AuthDirectives auth;
+  private final JsonBodies bodies;
 
   public static Route init(ActorSystem<?> system) {
-    return new AdminRoutes(system, Admission.get(system)).routes();
+    return new AdminRoutes(system).routes();
   }
 
-  public AdminRoutes(ActorSystem<?> system, Admission admission) {
-    super(system);
-    this.replies = new SaleReplies(system);
-    this.auth = new AuthDirectives(system);
+  public AdminRoutes(ActorSystem<?> system) {
     this.system = system;
     this.switchRoutes = new SwitchRoutes(system);
     this.brakes = new SwitchDirectives(system);
+    this.bodies = new JsonBodies(system);
     this.sales = new Sales(system);
-    this.admission = admission;
+    this.queue = ReserveQueue.get(system);
     this.hotKeys = HotKeys.get(system);
-    this.views = seckill.sale.SaleViews.get(system);
+    this.views = SaleViews.get(system);
     this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
   }
 
   public Route routes() {
-    return pathPrefix("admin", () -> auth.admin(adminToken, () -> concat(
-        path("admission", () -> get(() -> json(StatusCodes.OK, admission.stats()))),
-        path("outcomes", () -> get(() -> json(StatusCodes.OK, new Outcomes(java.time.Instant.now(), admission.outcomes())))),
-        path("sales", () -> get(() -> json(StatusCodes.OK, new SaleList(views.summaries(java.time.Instant.now()))))),
+    return pathPrefix("admin", () -> AuthDirectives.admin(adminToken, () -> concat(
+        path("admission", () -> get(() -> json(StatusCodes.OK, queue.stats()))),
+        path("outcomes", () -> get(() -> json(StatusCodes.OK, new Outcomes(Instant.now(), queue.outcomes())))),
+        path("sales", () -> get(() -> json(StatusCodes.OK, new SaleList(views.summaries(Instant.now()))))),
         path("cluster", () -> get(() -> json(StatusCodes.OK, members()))),
         path("hotspots", () -> get(() -> json(StatusCodes.OK, hotKeys.hotspots()))),
         path(PathMatchers.segment("cluster").slash(PathMatchers.segment()), operation ->
-            post(() -> jsonBody(MemberRequest.class, body -> member(operation, body.address())))),
+            post(() -> bodies.parse(MemberRequest.class, body -> member(operation, body.address())))),
         switchRoutes.routes(),
         pathPrefix(PathMatchers.segment("sales").slash(PathMatchers.segment()), saleId -> concat(
             pathEndOrSingleSlash(() -> concat(
@@ -96,22 +101,22 @@ public final class AdminRoutes extends JsonDirectives {
   public record MemberRequest(String address) {}
 
   /** {@code GET /admin/outcomes}: this node's reserve answers since it started, by outcome. */
-  public record Outcomes(java.time.Instant at, java.util.SortedMap<String, Long> counts) {}
+  public record Outcomes(Instant at, SortedMap<String, Long> counts) {}
 
   /** {@code GET /admin/sales}: every sale this node's views know. */
-  public record SaleList(java.util.List<seckill.sale.SaleViews.Summary> sales) {}
+  public record SaleList(List<SaleViews.Summary> sales) {}
 
   /** {@code GET /admin/cluster}: the members as this node sees them. */
-  public record Members(String self, String leader, java.util.List<MemberView> members, java.util.List<String> unreachable) {}
+  public record Members(String self, String leader, List<MemberView> members, List<String> unreachable) {}
 
-  public record MemberView(String address, String status, java.util.List<String> roles) {}
+  public record MemberView(String address, String status, List<String> roles) {}
 
   private Members members() {
     var state = Cluster.get(system).state();
-    java.util.List<MemberView> members = new java.util.ArrayList<>();
+    List<MemberView> members = new ArrayList<>();
     state.getMembers().forEach(m -> members.add(new MemberView(m.address().toString(), m.status().toString(),
-        java.util.List.copyOf(new java.util.TreeSet<>(m.getRoles())))));
-    java.util.List<String> unreachable = new java.util.ArrayList<>();
+        List.copyOf(new TreeSet<>(m.getRoles())))));
+    List<String> unreachable = new ArrayList<>();
     state.getUnreachable().forEach(m -> unreachable.add(m.address().toString()));
     return new Members(Cluster.get(system).selfMember().address().toString(),
         state.getLeader() == null ? null : state.getLeader().toString(), members, unreachable);
@@ -133,7 +138,7 @@ public final class AdminRoutes extends JsonDirectives {
       return error(StatusCodes.BAD_REQUEST, "invalid_address", "address must be a member address such as pekko://seckill@10.0.0.1:25520");
     }
     Cluster cluster = Cluster.get(system);
-    boolean member = java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+    boolean member = StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
         .anyMatch(m -> m.address().equals(target));
     if (!member) return error(StatusCodes.NOT_FOUND, "member_not_found", "no member " + address);
     cluster.manager().tell(operation.equals("leave") ? Leave.create(target) : new Down(target));
@@ -141,46 +146,46 @@ public final class AdminRoutes extends JsonDirectives {
   }
 
   private Route define(String saleId) {
-    return jsonBody(SaleRequest.class, body -> {
+    return bodies.parse(SaleRequest.class, body -> {
       if (!SaleIds.isValidSaleId(saleId))
         return error(StatusCodes.BAD_REQUEST, "invalid_sale_id", "sale id must be 1 to 64 of A-Z a-z 0-9 _ -");
       String missing = body.missingField();
       if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_definition", missing + " is required");
       SaleDefinition definition = body.toDefinition();
       // refused here, so a bad definition for a new id never starts (and remembers) an entity
-      var problem = definition.problem(java.time.Instant.now());
+      var problem = definition.problem(Instant.now());
       if (problem.isPresent()) return error(StatusCodes.BAD_REQUEST, "invalid_definition", problem.get());
       return confirm(saleId, r -> new Sale.Define(definition, r));
     });
   }
 
   private Route addStock(String saleId) {
-    return jsonBody(StockRequest.class, body -> body.units() == null
+    return bodies.parse(StockRequest.class, body -> body.units() == null
         ? error(StatusCodes.BAD_REQUEST, "invalid_stock", "units is required")
         : confirm(saleId, r -> new Sale.AddStock(body.units(), r)));
   }
 
   private Route confirm(String saleId, Function<ActorRef<Sale.Confirmation>, Sale.Command> command) {
-    if (!SaleIds.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
+    if (!SaleIds.isValidSaleId(saleId)) return SaleReplies.saleNotFound(saleId);
     return onSuccess(sales.ask(saleId, command), reply -> reply instanceof Sale.Accepted accepted
         ? json(StatusCodes.OK, AdminSaleView.of(accepted.status()))
-        : replies.rejected((Sale.Rejected) reply));
+        : SaleReplies.rejected((Sale.Rejected) reply));
   }
 
   private Route counters(String saleId) {
-    if (!SaleIds.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
+    if (!SaleIds.isValidSaleId(saleId)) return SaleReplies.saleNotFound(saleId);
     return onSuccess(sales.status(saleId), status -> status.definition() == null
-        ? replies.saleNotFound(saleId)
+        ? SaleReplies.saleNotFound(saleId)
         : json(StatusCodes.OK, AdminSaleView.of(status)));
   }
 
   private Route placement(String saleId) {
-    if (!SaleIds.isValidSaleId(saleId)) return replies.saleNotFound(saleId);
+    if (!SaleIds.isValidSaleId(saleId)) return SaleReplies.saleNotFound(saleId);
     return onSuccess(sales.placement(saleId), placement -> json(StatusCodes.OK, placement));
   }
 
   private Route payment(String reservationId) {
-    return jsonBody(PaymentRequest.class, body -> {
+    return bodies.parse(PaymentRequest.class, body -> {
       String paymentId = body.paymentId();
       if (paymentId == null || paymentId.isBlank() || paymentId.length() > MAX_PAYMENT_ID)
         return error(StatusCodes.BAD_REQUEST, "invalid_payment_id", "paymentId must be 1 to " + MAX_PAYMENT_ID + " characters");
@@ -192,6 +197,6 @@ public final class AdminRoutes extends JsonDirectives {
     var saleId = SaleIds.saleIdOf(reservationId);
     if (saleId.isEmpty())
       return error(StatusCodes.NOT_FOUND, "reservation_not_found", "no reservation " + reservationId);
-    return replies.reservationAnswer(sales.ask(saleId.get(), command));
+    return SaleReplies.reservationAnswer(sales.ask(saleId.get(), command));
   }
 }

@@ -1,12 +1,12 @@
 package seckill.admin;
 
-import seckill.switches.SwitchPatch;
-import seckill.switches.SwitchValues;
-import seckill.switches.Switchboard;
-import seckill.switches.Switches;
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+import static seckill.http.JsonAnswers.error;
+import static seckill.http.JsonAnswers.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,15 +16,19 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.http.JsonDirectives;
+import seckill.http.JsonBodies;
 import seckill.sale.SaleIds;
 import seckill.sale.WaitingRoomPolicy;
+import seckill.switches.SwitchPatch;
+import seckill.switches.SwitchValues;
+import seckill.switches.Switchboard;
+import seckill.switches.Switches;
 
 /**
  * {@code /admin/switches}: read this node's copy of the operator switches, change them through the
  * switchboard. Mounted by {@link AdminRoutes}, behind the admin token.
  */
-public final class SwitchRoutes extends JsonDirectives {
+public final class SwitchRoutes {
 
   private static final int MAX_BY = 100;
 
@@ -40,10 +44,13 @@ public final class SwitchRoutes extends JsonDirectives {
   private final SwitchPatch.Limits limits;
   private final int configuredRate;
   private final long configuredBudget;
+  private final Duration askTimeout;
+  private final JsonBodies bodies;
 
   public SwitchRoutes(ActorSystem<?> system) {
-    super(system);
     Config config = system.settings().config();
+    this.askTimeout = config.getDuration("seckill.http.ask-timeout");
+    this.bodies = new JsonBodies(system);
     this.switches = Switches.get(system);
     this.sharding = ClusterSharding.get(system);
     this.limits = SwitchPatch.Limits.fromConfig(config, SaleIds::isValidSaleId,
@@ -57,7 +64,7 @@ public final class SwitchRoutes extends JsonDirectives {
     return pathPrefix("switches", () -> concat(
         pathEnd(() -> concat(
             get(() -> extractRequestContext(ctx -> json(StatusCodes.OK, view(switches.state())))),
-            patch(() -> jsonBody(JsonNode.class, this::change)))),
+            patch(() -> bodies.parse(JsonNode.class, this::change)))),
         path(PathMatchers.segment("paused-sales").slash(PathMatchers.segment()), saleId -> concat(
             put(() -> pauseOne(saleId, true)),
             delete(() -> pauseOne(saleId, false))))));

@@ -40,7 +40,7 @@ public final class EdgeGuards {
   private volatile Integer appliedSwitch;
   private final Map<String, SaleBucket> saleBuckets = new ConcurrentHashMap<>();
   private final byte[] keySecret;
-  private final Map<String, CompletableFuture<Admission.Outcome>> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<ReserveQueue.Outcome>> inFlight = new ConcurrentHashMap<>();
   private final Map<String, String> saleKeys = new ConcurrentHashMap<>();
 
   public EdgeGuards(Config admission) {
@@ -104,11 +104,11 @@ public final class EdgeGuards {
    * Requests with other requestIds are other requests, each answered for itself: an answer is only
    * ever shared by the request it was given for.
    */
-  public CompletionStage<Admission.Outcome> joinInFlight(String key, Supplier<CompletionStage<Admission.Outcome>> send) {
-    CompletableFuture<Admission.Outcome> mine = new CompletableFuture<>();
-    CompletableFuture<Admission.Outcome> first = inFlight.putIfAbsent(key, mine);
+  public CompletionStage<ReserveQueue.Outcome> joinInFlight(String key, Supplier<CompletionStage<ReserveQueue.Outcome>> send) {
+    CompletableFuture<ReserveQueue.Outcome> mine = new CompletableFuture<>();
+    CompletableFuture<ReserveQueue.Outcome> first = inFlight.putIfAbsent(key, mine);
     if (first != null) return first;
-    CompletionStage<Admission.Outcome> sent;
+    CompletionStage<ReserveQueue.Outcome> sent;
     try {
       sent = send.get();
     } catch (RuntimeException e) {
@@ -125,7 +125,7 @@ public final class EdgeGuards {
   }
 
   /** The answer to come of the request {@code key} ({@link #requestKey}) when it is in flight on this node. */
-  public Optional<CompletionStage<Admission.Outcome>> inFlight(String key) {
+  public Optional<CompletionStage<ReserveQueue.Outcome>> inFlight(String key) {
     return Optional.ofNullable(inFlight.get(key));
   }
 

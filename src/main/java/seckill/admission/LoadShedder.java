@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides when the admission queue turns new reserves away at once instead of queueing them.
+ * Decides when the {@link ReserveQueue} turns new reserves away at once instead of queueing them.
  *
  * <p>Two smoothed signals, each against its budget: queue wait (the oldest request of a batch,
  * offer to dispatch) against a share of the wait budget in force (the operator's switch, else the

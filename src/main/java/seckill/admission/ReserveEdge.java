@@ -21,8 +21,8 @@ import seckill.waitingroom.WaitingRoom;
 /**
  * The filters in front of a reserve, in the order they run, cheapest first, in one place. What is
  * public comes first; the buyer's token (it names the buyer) comes after step 6, the body's parsing
- * after step 8; the bounded admission queue after the last. Each step passes or gives a
- * {@link Refusal}, which {@link AdmissionRoutes} only renders.
+ * after step 8; the bounded {@link ReserveQueue} after the last. Each step passes or gives a
+ * {@link Refusal}, which {@link ReserveRoutes} only renders.
  *
  * <ol>
  *   <li>the sale is known in this node's view: 404 {@code sale_not_found}
@@ -41,7 +41,7 @@ import seckill.waitingroom.WaitingRoom;
  * <p>The same request (sale, buyer, requestId) already in flight on this node is joined before steps
  * 10 and 11; a token is taken by the first request that presents it and passes that request's
  * retries; a token refused only for having expired is answered with the reservation of its request
- * when it has one ({@link AdmissionRoutes}): a retry gets its request's first answer.
+ * when it has one ({@link ReserveRoutes}): a retry gets its request's first answer.
  */
 final class ReserveEdge {
 
@@ -65,7 +65,7 @@ final class ReserveEdge {
   private final EdgeGuards guards;
   private final Challenges challenges;
   private final WaitingRoom room;
-  private final Admission admission;
+  private final ReserveQueue queue;
   private final RetryAdvice retryAdvice;
 
   ReserveEdge(ActorSystem<?> system, SaleViews views, EdgeGuards guards, Challenges challenges, WaitingRoom room) {
@@ -75,7 +75,7 @@ final class ReserveEdge {
     this.guards = guards;
     this.challenges = challenges;
     this.room = room;
-    this.admission = Admission.get(system);
+    this.queue = ReserveQueue.get(system);
     this.retryAdvice = RetryAdvice.get(system);
   }
 
@@ -100,8 +100,8 @@ final class ReserveEdge {
     }
     if (view.available() == 0) return Checked.refused(Refusal.of(StatusCodes.GONE, "sold_out", "sold out"));
     // an overloaded node says so before it spends the token's cost on a request it would turn away
-    if (admission.shedsNow()) {
-      return Checked.refused(new Refusal(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", Admission.SHED.message(),
+    if (queue.shedsNow()) {
+      return Checked.refused(new Refusal(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", ReserveQueue.SHED.message(),
           retryAdvice.seconds(), false));
     }
     return new Checked(view, null);
@@ -150,7 +150,7 @@ final class ReserveEdge {
   /**
    * Steps 10 and 11: the waiting room's admission token when the sale has a room, then the access
    * token of a solved challenge when the sale asks for one. The first request to present a token
-   * takes it; retries of that request pass again, other requests are refused ({@link seckill.auth.TokenUses}).
+   * takes it; retries of that request pass again, other requests are refused (auth's TokenUses).
    */
   Tokens tokens(String saleId, SaleViews.LocalCopy view, String buyer, String requestId, Optional<String> admissionToken,
       Optional<String> accessToken) {
@@ -165,8 +165,8 @@ final class ReserveEdge {
    * After the reserve's outcome: the sale's answer ends the admission, and a refusal by the sale
    * spends both tokens; no answer (the node was busy) leaves them to the request's retry.
    */
-  void settle(Tokens passed, Admission.Outcome outcome) {
-    RoomVerdict.SaleAnswer answer = outcome instanceof Admission.Answered answered
+  void settle(Tokens passed, ReserveQueue.Outcome outcome) {
+    RoomVerdict.SaleAnswer answer = outcome instanceof ReserveQueue.Answered answered
         ? answered.reply() instanceof Sale.Reserved ? RoomVerdict.SaleAnswer.RESERVED : RoomVerdict.SaleAnswer.REFUSED
         : RoomVerdict.SaleAnswer.NONE;
     room.settle(passed.admission(), answer);

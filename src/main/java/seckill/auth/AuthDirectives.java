@@ -1,27 +1,27 @@
 package seckill.auth;
 
+import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeader;
+import static seckill.http.JsonAnswers.error;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.http.JsonDirectives;
 
 /** Who is asking: the buyer of a bearer JWT, or the operator's admin token; 401 with a JSON body otherwise. */
-public final class AuthDirectives extends JsonDirectives {
+public final class AuthDirectives {
 
-  public AuthDirectives(ActorSystem<?> system) {
-    super(system);
-  }
+  private AuthDirectives() {}
 
   /** The buyer named by a valid bearer token, or 401. */
-  public Route buyer(BuyerTokens tokens, Function<String, Route> inner) {
+  public static Route buyer(BuyerTokens tokens, Function<String, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {
       Optional<String> buyer = bearer(header).flatMap(tokens::buyerOf);
       if (buyer.isEmpty()) {
@@ -33,7 +33,7 @@ public final class AuthDirectives extends JsonDirectives {
   }
 
   /** Passes only requests carrying the operator's admin token, else 401. */
-  public Route admin(String adminToken, Supplier<Route> inner) {
+  public static Route admin(String adminToken, Supplier<Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {
       boolean ok = bearer(header)
           .map(t -> MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), adminToken.getBytes(StandardCharsets.UTF_8)))
@@ -42,7 +42,7 @@ public final class AuthDirectives extends JsonDirectives {
     });
   }
 
-  private Route unauthorized(String message) {
+  private static Route unauthorized(String message) {
     HttpHeader challenge = WWWAuthenticate.create(HttpChallenge.createOAuth2("seckill"));
     return respondWithHeader(challenge, () -> error(StatusCodes.UNAUTHORIZED, "unauthorized", message));
   }

@@ -29,6 +29,7 @@ import java.util.Date;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorSystem;
 
 /** Verifies buyer JWTs (sub = buyer id, exp required) and, for dev mode, mints HS256 ones. */
 public final class BuyerTokens {
@@ -53,7 +54,7 @@ public final class BuyerTokens {
   }
 
   /** This node's token check; first refuses the shipped secrets outside dev mode ({@link Secrets}). */
-  public static BuyerTokens init(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+  public static BuyerTokens init(ActorSystem<?> system) {
     Secrets.refuseDevSecretsOutsideDevMode(system.settings().config());
     return fromConfig(system.settings().config().getConfig("seckill.auth"));
   }

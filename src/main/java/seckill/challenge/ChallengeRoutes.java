@@ -1,9 +1,9 @@
 package seckill.challenge;
 
-import seckill.sale.SaleIds;
-import seckill.sale.SalePhase;
-import seckill.sale.SaleReplies;
-import seckill.auth.AuthDirectives;
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+import static seckill.http.JsonAnswers.error;
+import static seckill.http.JsonAnswers.json;
+
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -12,15 +12,19 @@ import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.sale.SaleViews;
+import seckill.auth.AuthDirectives;
 import seckill.auth.BuyerTokens;
-import seckill.http.JsonDirectives;
+import seckill.http.JsonBodies;
+import seckill.sale.SaleIds;
+import seckill.sale.SalePhase;
+import seckill.sale.SaleReplies;
+import seckill.sale.SaleViews;
 
 /**
  * {@code GET /api/sales/{id}/challenge} hands an open sale's buyer a proof of work;
  * {@code POST} the solution to trade it for the access token the reserve must carry.
  */
-public final class ChallengeRoutes extends JsonDirectives {
+public final class ChallengeRoutes {
 
   /** {@code POST /api/sales/{id}/challenge}. */
   public record SolveRequest(String challenge, String solution, String requestId) {}
@@ -28,14 +32,10 @@ public final class ChallengeRoutes extends JsonDirectives {
   private final SaleViews views;
   private final Challenges challenges;
   private final BuyerTokens tokens;
-
-  private final SaleReplies replies;
-  private final AuthDirectives auth;
+  private final JsonBodies bodies;
 
   public ChallengeRoutes(ActorSystem<?> system, SaleViews views, Challenges challenges, BuyerTokens tokens) {
-    super(system);
-    this.replies = new SaleReplies(system);
-    this.auth = new AuthDirectives(system);
+    this.bodies = new JsonBodies(system);
     this.views = views;
     this.challenges = challenges;
     this.tokens = tokens;
@@ -48,24 +48,24 @@ public final class ChallengeRoutes extends JsonDirectives {
   public Route routes() {
     return path(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()).slash("challenge"),
         saleId -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> concat(
-            get(() -> auth.buyer(tokens, buyer -> issue(saleId, buyer))),
-            post(() -> auth.buyer(tokens, buyer -> redeem(saleId, buyer))))));
+            get(() -> AuthDirectives.buyer(tokens, buyer -> issue(saleId, buyer))),
+            post(() -> AuthDirectives.buyer(tokens, buyer -> redeem(saleId, buyer))))));
   }
 
   private Route issue(String saleId, String buyer) {
     Optional<SaleViews.LocalCopy> found = views.get(saleId);
-    if (found.isEmpty()) return replies.saleNotFound(saleId);
+    if (found.isEmpty()) return SaleReplies.saleNotFound(saleId);
     // only once the sale is open: challenges solved in advance would pile up at the opening second
     SalePhase phase = found.get().phase(Instant.now());
-    if (phase != SalePhase.OPEN) return replies.rejected(phase.refusal());
+    if (phase != SalePhase.OPEN) return SaleReplies.rejected(phase.refusal());
     if (challenges.difficultyFor(saleId) == 0)
       return error(StatusCodes.NOT_FOUND, "challenge_off", "sale " + saleId + " needs no challenge: reserve directly");
     return json(StatusCodes.OK, challenges.issue(saleId, buyer));
   }
 
   private Route redeem(String saleId, String buyer) {
-    if (views.get(saleId).isEmpty()) return replies.saleNotFound(saleId);
-    return jsonBody(SolveRequest.class, body -> {
+    if (views.get(saleId).isEmpty()) return SaleReplies.saleNotFound(saleId);
+    return bodies.parse(SolveRequest.class, body -> {
       String missing = body.challenge() == null ? "challenge" : body.solution() == null ? "solution"
           : body.requestId() == null ? "requestId" : null;
       if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_body", "field '" + missing + "' is required");

@@ -1,8 +1,10 @@
 package seckill.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 
@@ -13,10 +15,10 @@ public record ApiError(String error, String message) {
   public static final AttributeKey<ApiError> KEY = AttributeKey.create("seckill-error", ApiError.class);
 
   /** This error as a JSON body. */
-  public org.apache.pekko.http.javadsl.model.HttpEntity.Strict entity() {
+  public HttpEntity.Strict entity() {
     try {
       return HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(this));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }

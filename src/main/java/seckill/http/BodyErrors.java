@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -26,7 +27,7 @@ public final class BodyErrors {
   private BodyErrors() {}
 
   /** The 400's error for a body that could not be read as the request: {@code invalid_body} or {@code malformed_json}. */
-  public static ApiError of(java.io.IOException e) {
+  public static ApiError of(IOException e) {
     if (e instanceof MismatchedInputException m && String.valueOf(m.getOriginalMessage()).startsWith("Trailing token")) {
       return new ApiError("malformed_json", "the body has more after its JSON value" + at(m.getLocation()));
     }

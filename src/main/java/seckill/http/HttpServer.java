@@ -1,10 +1,23 @@
 package seckill.http;
 
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.extractUri;
+import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
+import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
+import static org.apache.pekko.http.javadsl.server.Directives.mapResponse;
+import static org.apache.pekko.http.javadsl.server.Directives.toStrictEntity;
+import static seckill.http.JsonAnswers.error;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -12,18 +25,17 @@ import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Binds the HTTP front; every answer it gives for an error, ours or Pekko HTTP's, is a JSON body. */
-public final class HttpServer extends AllDirectives {
+public final class HttpServer {
 
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
@@ -35,11 +47,11 @@ public final class HttpServer extends AllDirectives {
 
   public CompletionStage<ServerBinding> start(Route routes) {
     var http = system.settings().config().getConfig("seckill.http");
-    // every request body is read before the route answers (a strict one, the usual case, already is) (bounded by the parser's max-content-length):
-    // an answer sent before the end of its request closes the connection, and many clients (the JDK's
-    // among them) then see no answer at all: a GET with a body used to fail that way
+    // every request body is read before the route answers (a strict one, the usual case, already is;
+    // bounded by the parser's max-content-length): an answer sent before the end of its request closes
+    // the connection, and many clients (the JDK's among them) then see no answer at all, e.g. to a GET with a body
     long maxBody = system.settings().config().getBytes("pekko.http.server.parsing.max-content-length");
-    java.time.Duration readBody = http.getDuration("ask-timeout");
+    Duration readBody = http.getDuration("ask-timeout");
     Route sealed = handleExceptions(exceptions(RetryAdvice.get(system)),
         () -> handleRejections(rejections(), () -> extractRequestEntity(entity -> entity.isStrict() ? routes
             : toStrictEntity(readBody, maxBody, () -> routes))));
@@ -47,7 +59,7 @@ public final class HttpServer extends AllDirectives {
         .newServerAt(http.getString("interface"), http.getInt("port"))
         .bind(sealed)
         .thenApply(binding -> {
-          ApiReadiness.ID.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).set();
+          ApiReadiness.ID.get(Adapter.toClassic(system)).set();
           return binding.addToCoordinatedShutdown(http.getDuration("shutdown-deadline"), system);
         });
   }
@@ -58,13 +70,12 @@ public final class HttpServer extends AllDirectives {
    * health check is 503 (Pekko Management says 500 "Not Healthy"). Pekko Management's own
    * {@code start()} would bind them with Pekko HTTP's text rejections.
    */
-  public static CompletionStage<java.util.Optional<ServerBinding>> startManagement(ActorSystem<?> system) {
+  public static CompletionStage<Optional<ServerBinding>> startManagement(ActorSystem<?> system) {
     if (!system.settings().config().getBoolean("seckill.management.enabled")) {
-      return java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
+      return CompletableFuture.completedFuture(Optional.empty());
     }
-    return new HttpServer(system).bindManagement(
-        org.apache.pekko.management.javadsl.PekkoManagement.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).getRoutes())
-        .thenApply(java.util.Optional::of);
+    return new HttpServer(system).bindManagement(PekkoManagement.get(Adapter.toClassic(system)).getRoutes())
+        .thenApply(Optional::of);
   }
 
   private CompletionStage<ServerBinding> bindManagement(Route managementRoutes) {
@@ -95,7 +106,7 @@ public final class HttpServer extends AllDirectives {
         var json = Json.MAPPER.readTree(text);
         if (json.has("error")) return response;
         if (json.has("message")) text = json.get("message").asText();
-      } catch (java.io.IOException notJson) {
+      } catch (IOException notJson) {
         // keep the text as the message
       }
     }
@@ -122,19 +133,13 @@ public final class HttpServer extends AllDirectives {
             return error(bad.status(), codeOf(bad.status()), bad.info().summary());
           }
           if (cause instanceof TimeoutException) {
-            return complete(HttpResponse.create()
-                .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
-                .addHeader(RetryAfter.create(retryAdvice.seconds()))
-                .withEntity(body("unavailable", "no answer in time (the sale or switchboard may be moving to another node); retry the same request")));
+            return retryAdvice.unavailable(
+                "no answer in time (the sale or switchboard may be moving to another node); retry the same request");
           }
           log.error("unexpected error in a route", cause);
           return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected error");
         })
         .build();
-  }
-
-  private Route error(StatusCode status, String code, String message) {
-    return complete(new ApiError(code, message).response(status));
   }
 
   private static Throwable unwrap(Throwable e) {

@@ -1,5 +1,8 @@
 package seckill.http;
 
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeader;
+import static seckill.http.JsonAnswers.error;
+
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -12,6 +15,9 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The Retry-After a 503 gives: the short one normally, and one that covers a failover while a member
@@ -65,6 +71,11 @@ public final class RetryAdvice implements Extension {
     boolean failingOver = !cluster.state().getUnreachable().isEmpty()
         || System.nanoTime() - lastMemberLoss.get() < windowNanos;
     return failingOver ? duringFailover : normal;
+  }
+
+  /** Too busy, or an entity did not answer in time: 503 {@code unavailable} with this Retry-After; nothing changed. */
+  public Route unavailable(String message) {
+    return respondWithHeader(RetryAfter.create(seconds()), () -> error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", message));
   }
 
   /** A wait in nanoseconds as the whole seconds of a Retry-After: rounded up, at least 1. */

@@ -1,21 +1,21 @@
 package seckill.sale;
 
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static seckill.http.JsonAnswers.error;
+import static seckill.http.JsonAnswers.json;
+
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.http.JsonDirectives;
 
 /** A sale's answers as HTTP: the one table of refusal reasons to status codes, and reservation replies. */
-public final class SaleReplies extends JsonDirectives {
+public final class SaleReplies {
 
-  public SaleReplies(ActorSystem<?> system) {
-    super(system);
-  }
+  private SaleReplies() {}
 
   /** Maps an entity's refusal to its status code: the one table of reasons to HTTP. */
-  public Route rejected(Sale.Rejected rejected) {
+  public static Route rejected(Sale.Rejected rejected) {
     return error(statusOf(rejected.reason()), codeOf(rejected.reason()), rejected.message());
   }
 
@@ -34,12 +34,12 @@ public final class SaleReplies extends JsonDirectives {
     };
   }
 
-  public Route saleNotFound(String saleId) {
+  public static Route saleNotFound(String saleId) {
     return error(StatusCodes.NOT_FOUND, "sale_not_found", "no sale " + saleId);
   }
 
   /** A sale's answer about one reservation: 200 with it, or the refusal's status. */
-  public Route reservationAnswer(CompletionStage<Sale.ReservationReply> reply) {
+  public static Route reservationAnswer(CompletionStage<Sale.ReservationReply> reply) {
     return onSuccess(reply, r -> r instanceof Sale.ReservationResult found
         ? json(StatusCodes.OK, SaleJson.ReservationView.of(found.reservation()))
         : rejected((Sale.Rejected) r));

@@ -1,22 +1,24 @@
 package seckill.switches;
 
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestContext;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeader;
+import static seckill.http.JsonAnswers.error;
+
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.http.JsonDirectives;
 
 /**
  * The operator's brakes, applied by every feature's routes: each checks this node's copy of the
  * switches when the request arrives (no ask) and answers 503 with Retry-After when braked.
  */
-public final class SwitchDirectives extends JsonDirectives {
+public final class SwitchDirectives {
 
   private final Switches switches;
 
   public SwitchDirectives(ActorSystem<?> system) {
-    super(system);
     this.switches = Switches.get(system);
   }
 

@@ -91,6 +91,14 @@ public final class Switches implements Extension {
         }).register(Metrics.get(system).registry());
   }
 
+  /**
+   * Starts this node's copy of the switches and the switchboard's shard (Main), unless the readiness
+   * check already did: it reads the copy before Main wires anything.
+   */
+  public static Switches init(ActorSystem<?> system) {
+    return get(system);
+  }
+
   public static Switches get(ActorSystem<?> system) {
     return ID.get(Adapter.toClassic(system));
   }

@@ -37,8 +37,6 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   private final Polls polls;
   private final RoomMetrics metrics;
   private final BuyerTokens tokens;
-  private final SaleReplies replies;
-  private final AuthDirectives auth;
   private final String adminToken;
 
   public WaitingRoomRoutes(ActorSystem<?> system, SaleViews views, WaitingRoom room, BuyerTokens tokens) {
@@ -49,8 +47,6 @@ public final class WaitingRoomRoutes extends JsonDirectives {
     this.polls = room.polls();
     this.metrics = room.metrics();
     this.tokens = tokens;
-    this.replies = new SaleReplies(system);
-    this.auth = new AuthDirectives(system);
     this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
   }
 
@@ -78,7 +74,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
                 post(() -> join(saleId)),
                 get(() -> poll(saleId))))),
         pathPrefix(PathMatchers.segment("admin").slash("sales").slash(PathMatchers.segment()).slash("queue"),
-            saleId -> auth.admin(adminToken, () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE),
+            saleId -> AuthDirectives.admin(adminToken, () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE),
                 () -> concat(
                     pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, report(saleId))))),
                     path("bypass", () -> post(() -> withRoom(saleId, this::bypass))))))));
@@ -86,7 +82,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
 
   private Route bypass(SaleViews.LocalCopy view, WaitingRoomPolicy settings) {
     SalePhase phase = view.phase(Instant.now());
-    if (phase == SalePhase.ENDED || phase == SalePhase.CLOSED) return replies.rejected(phase.refusal());
+    if (phase == SalePhase.ENDED || phase == SalePhase.CLOSED) return SaleReplies.rejected(phase.refusal());
     return jsonBody(BypassRequest.class, body -> {
       if (body.buyers() == null || body.buyers().isEmpty() || body.buyers().size() > MAX_BYPASS) {
         return error(StatusCodes.BAD_REQUEST, "invalid_body", "buyers must name 1 to " + MAX_BYPASS + " buyers");
@@ -104,7 +100,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   /** The sale's view and room, or the answer that it has none. */
   private Route withRoom(String saleId, BiFunction<SaleViews.LocalCopy, WaitingRoomPolicy, Route> inner) {
     Optional<SaleViews.LocalCopy> found = views.get(saleId);
-    if (found.isEmpty()) return replies.saleNotFound(saleId);
+    if (found.isEmpty()) return SaleReplies.saleNotFound(saleId);
     Optional<WaitingRoomPolicy> settings = room.roomOf(found.get().definition(), saleId);
     if (settings.isEmpty()) {
       return error(StatusCodes.NOT_FOUND, "waiting_room_off", "sale " + saleId + " has no waiting room: reserve directly");
@@ -116,7 +112,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
     return withRoom(saleId, (view, settings) -> {
       Instant now = Instant.now();
       SalePhase phase = view.phase(now);
-      if (phase == SalePhase.ENDED || phase == SalePhase.CLOSED) return replies.rejected(phase.refusal());
+      if (phase == SalePhase.ENDED || phase == SalePhase.CLOSED) return SaleReplies.rejected(phase.refusal());
       Instant joinsFrom = settings.joinsFrom(view.definition().startsAt());
       if (phase == SalePhase.UPCOMING && now.isBefore(joinsFrom)) { // an operator may open a sale early
         return error(StatusCodes.CONFLICT, "not_open", "the line for sale " + saleId + " opens at " + joinsFrom);
@@ -125,7 +121,7 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         metrics.soldOutNotice(saleId);
         return error(StatusCodes.GONE, "sold_out", "sold out");
       }
-      return auth.buyer(tokens, buyer -> optionalHeaderValueByName(TICKET, presented -> {
+      return AuthDirectives.buyer(tokens, buyer -> optionalHeaderValueByName(TICKET, presented -> {
         Optional<Tickets.Ticket> held = presented.flatMap(t -> tickets.read(saleId, buyer, t));
         if (held.isPresent()) {
           Polls.QueueAnswer answer = polls.answer(view, settings, held.get());

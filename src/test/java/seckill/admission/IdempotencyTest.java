@@ -60,7 +60,7 @@ class IdempotencyTest {
   }
 
   private static Map<String, String> access(Response granted) {
-    return Map.of(AdmissionRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText());
+    return Map.of(ReserveRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText());
   }
 
   @Test
@@ -123,7 +123,7 @@ class IdempotencyTest {
     api.defineSale("room-retry", Api.withRoom(Api.sale(10, 2, "ON_ORDER", null), 50, 50));
     String token = api.token("queued");
     String admission = api.admissionToken("room-retry", token);
-    Map<String, String> withAdmission = Map.of(AdmissionRoutes.ADMISSION_TOKEN, admission);
+    Map<String, String> withAdmission = Map.of(ReserveRoutes.ADMISSION_TOKEN, admission);
 
     Response created = api.reserve("room-retry", token, "w1", 1, withAdmission);
     assertEquals(201, created.status(), created.text());
@@ -179,7 +179,7 @@ class IdempotencyTest {
     challenged("tokens-at-once");
     String token = api.token("double-clicker");
     Map<String, String> headers = new HashMap<>(access(accessToken("tokens-at-once", token, "dc")));
-    headers.put(AdmissionRoutes.ADMISSION_TOKEN, api.admissionToken("tokens-at-once", token));
+    headers.put(ReserveRoutes.ADMISSION_TOKEN, api.admissionToken("tokens-at-once", token));
     List<Supplier<Response>> sends = new ArrayList<>();
     for (int i = 0; i < 6; i++) sends.add(() -> api.reserve("tokens-at-once", token, "dc", 1, headers));
     Set<String> named = new HashSet<>();

@@ -22,7 +22,7 @@ import seckill.BuyerSwarm;
 import seckill.TestCluster;
 import seckill.TestDatabases;
 import seckill.TestNode;
-import seckill.admission.AdmissionRoutes;
+import seckill.admission.ReserveRoutes;
 
 /**
  * On a three-node cluster on PostgreSQL, a retry of a request sent to another node than the first
@@ -81,7 +81,7 @@ class IdempotencyClusterIT {
     define("idem-room", Api.withRoom(Api.sale(100, 2, "ON_ORDER", null), 50, 50));
     String token = api(0).token("room-buyer");
     String admission = api(0).admissionToken("idem-room", token);
-    assertRetriedElsewhereGetsTheSame("idem-room", token, "w1", Map.of(AdmissionRoutes.ADMISSION_TOKEN, admission));
+    assertRetriedElsewhereGetsTheSame("idem-room", token, "w1", Map.of(ReserveRoutes.ADMISSION_TOKEN, admission));
   }
 
   @Test
@@ -99,7 +99,7 @@ class IdempotencyClusterIT {
     Response granted = api(0).grantAccess("idem-challenge", token, "c1", BITS);
     assertEquals(200, granted.status(), granted.text());
     assertRetriedElsewhereGetsTheSame("idem-challenge", token, "c1",
-        Map.of(AdmissionRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText()));
+        Map.of(ReserveRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText()));
   }
 
   @Test

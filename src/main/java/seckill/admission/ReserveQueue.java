@@ -11,7 +11,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+import org.apache.pekko.actor.ExtensionIdProvider;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -37,23 +43,23 @@ import seckill.switches.Switches;
 import seckill.sale.Sale;
 
 /**
- * The node's bounded admission queue. Reserves wait here, are grouped per sale and sent as one
- * {@link Sale.ReserveBatch} (one persisted event for the batch); each lane has one batch in flight,
- * so later requests wait in the stream, never in an entity's mailbox. A full queue, a request
+ * This node's bounded reserve queue (config and metrics call it the admission queue). Reserves wait
+ * here, are grouped per sale and sent as one {@link Sale.ReserveBatch} (one persisted event for the
+ * batch); each lane has one batch in flight, so later requests wait in the stream, never in an
+ * entity's mailbox. A full queue, a request
  * queued past its budget, or a node shedding load ({@link LoadShedder}) is answered {@link Busy}
  * at once and never reaches the sale. The operator may lower the queue size and change the budget
- * at runtime (seckill.switches.Switches).
+ * at runtime ({@link Switches}).
  * A request for a sale that {@link HotKeys} calls hot weighs less in a batch, so a hot sale's
  * batches grow to batch-size x hot-batch-factor (fewer persists for the same stream) while cold
  * ones keep theirs.
  */
-public final class Admission implements org.apache.pekko.actor.Extension {
+public final class ReserveQueue implements Extension {
 
-  private static final class Id extends org.apache.pekko.actor.AbstractExtensionId<Admission>
-      implements org.apache.pekko.actor.ExtensionIdProvider {
+  private static final class Id extends AbstractExtensionId<ReserveQueue> implements ExtensionIdProvider {
     @Override
-    public Admission createExtension(org.apache.pekko.actor.ExtendedActorSystem system) {
-      return new Admission(org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(system));
+    public ReserveQueue createExtension(ExtendedActorSystem system) {
+      return new ReserveQueue(Adapter.toTyped(system));
     }
 
     @Override
@@ -64,11 +70,10 @@ public final class Admission implements org.apache.pekko.actor.Extension {
 
   private static final Id ID = new Id();
 
-  /** This node's admission queue: one per actor system, its stream started on first use. */
-  public static Admission get(ActorSystem<?> system) {
-    return ID.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system));
+  /** This node's reserve queue: one per actor system, its stream started on first use. */
+  public static ReserveQueue get(ActorSystem<?> system) {
+    return ID.get(Adapter.toClassic(system));
   }
-
 
   /** How a request left the queue. */
   public sealed interface Outcome {}
@@ -132,7 +137,7 @@ public final class Admission implements org.apache.pekko.actor.Extension {
   private final HotKeys hotKeys;
   private final long coldWeight;
 
-  private Admission(ActorSystem<?> system) {
+  private ReserveQueue(ActorSystem<?> system) {
     PrometheusRegistry registry = Metrics.get(system).registry();
     this.reserves = Counter.builder().name("seckill_reserve_requests_total")
         .help("Reserve requests by how they were answered").labelNames("outcome").register(registry);
@@ -165,7 +170,7 @@ public final class Admission implements org.apache.pekko.actor.Extension {
     // Window zero: group while the lane's previous batch is being persisted, and send a lone request
     // at once. A window: groupedWithin, which also waits for the window (scheduler ticks are 10 ms).
     SubSource<List<Pending>, BoundedSourceQueue<Pending>> batches = window.isZero()
-        ? perLane.batchWeighted(maxWeight, p -> p.weight, Admission::newBatch, Admission::addToBatch)
+        ? perLane.batchWeighted(maxWeight, p -> p.weight, ReserveQueue::newBatch, ReserveQueue::addToBatch)
         : perLane.groupedWeightedWithin(maxWeight, p -> p.weight, window);
     this.queue = batches
         .mapAsync(1, this::dispatch)
@@ -207,8 +212,8 @@ public final class Admission implements org.apache.pekko.actor.Extension {
   }
 
   /** Reserve answers on this node since it started, by outcome (the dashboard's live chart): the Prometheus counter's. */
-  public java.util.SortedMap<String, Long> outcomes() {
-    java.util.SortedMap<String, Long> counts = new java.util.TreeMap<>();
+  public SortedMap<String, Long> outcomes() {
+    SortedMap<String, Long> counts = new TreeMap<>();
     reserves.collect().getDataPoints().forEach(p -> counts.put(p.getLabels().get("outcome"), (long) p.getValue()));
     return counts;
   }

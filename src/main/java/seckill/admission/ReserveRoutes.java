@@ -1,10 +1,9 @@
 package seckill.admission;
 
-import seckill.sale.Reservation;
-import seckill.sale.SaleViews;
-import seckill.sale.SaleReplies;
-import seckill.sale.Sales;
-import seckill.auth.AuthDirectives;
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+import static seckill.http.JsonAnswers.error;
+import static seckill.http.JsonAnswers.json;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -14,33 +13,33 @@ import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.CacheControl;
-import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.switches.Switches;
+import seckill.auth.AuthDirectives;
 import seckill.auth.BuyerTokens;
 import seckill.challenge.Challenges;
 import seckill.http.ApiError;
-import seckill.http.ETags;
-import seckill.http.Json;
-import seckill.http.JsonDirectives;
+import seckill.http.JsonBodies;
+import seckill.http.RetryAdvice;
+import seckill.sale.Reservation;
 import seckill.sale.Sale;
-import seckill.sale.SaleJson;
 import seckill.sale.SaleJson.ReservationView;
 import seckill.sale.SaleJson.ReserveRequest;
-import seckill.sale.SaleJson.SaleView;
+import seckill.sale.SaleReplies;
+import seckill.sale.SaleRoutes;
+import seckill.sale.SaleViews;
+import seckill.sale.Sales;
 import seckill.waitingroom.WaitingRoom;
 
 /**
- * The buyer's way in: sale definition and status from the local views, and the reserve endpoint:
- * the buyer's token, the edge's filters in their order ({@link ReserveEdge}), the buyer's request
- * already in flight, then the bounded admission queue. Every attempt and status poll is counted in
- * {@link HotKeys} first, so floods show; every answer is counted by its outcome.
+ * The reserve, {@code POST {reservePath}}: the edge's filters in their order ({@link ReserveEdge}),
+ * the buyer's token among them, the buyer's request already in flight, then the {@link ReserveQueue}.
+ * Every attempt is counted in {@link HotKeys} first, so floods show; every answer by its outcome.
+ * The sale's status shows the way in that this edge keeps: the hidden path and the challenge.
  */
-public final class AdmissionRoutes extends JsonDirectives {
+public final class ReserveRoutes implements SaleRoutes.Entrance {
 
   /** The reserve's header carrying the access token of a solved challenge. */
   public static final String ACCESS_TOKEN = "X-Access-Token";
@@ -48,67 +47,53 @@ public final class AdmissionRoutes extends JsonDirectives {
   /** The reserve's header carrying the admission token of a sale's waiting room. */
   public static final String ADMISSION_TOKEN = "X-Admission-Token";
 
-  /**
-   * {@code GET /api/sales/{id}/status}: small, cheap, polled by the sale page. {@code challenge} is the
-   * difficulty of the challenge a reserve needs, absent when none; {@code waitingRoom} is true when
-   * buyers queue first ({@code /api/sales/{id}/queue}), absent otherwise.
-   */
-  public record StatusView(String state, int available, Instant serverTime, Instant startsAt, Instant endsAt,
-      String reservePath, Integer challenge, Boolean waitingRoom) {}
-
-  private final SaleViews views;
-  private final Admission admission;
-  private final ReserveEdge edge;
+  private final ActorSystem<?> system;
+  private final ReserveQueue queue;
   private final EdgeGuards guards;
+  private final ReserveEdge edge;
+  private final HotKeys hotKeys;
   private final BuyerTokens tokens;
   private final Challenges challenges;
-  private final WaitingRoom room;
-  private final HotKeys hotKeys;
-  private final ActorSystem<?> system;
-  private final Duration throttledDelay;
-  private final long saleMaxAge;
-  private final long statusMaxAge;
-  private final Switches switches;
-
-  private final SaleReplies replies;
-  private final AuthDirectives auth;
   private final Sales sales;
+  private final JsonBodies bodies;
+  private final RetryAdvice retryAdvice;
+  private final Duration throttledDelay;
 
-  public AdmissionRoutes(ActorSystem<?> system, SaleViews views, Admission admission, EdgeGuards guards,
-      BuyerTokens tokens, Challenges challenges, WaitingRoom room) {
-    super(system);
-    this.replies = new SaleReplies(system);
-    this.auth = new AuthDirectives(system);
-    this.sales = new Sales(system);
-    this.views = views;
-    this.admission = admission;
-    this.guards = guards;
+  public ReserveRoutes(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges, WaitingRoom room) {
+    this.system = system;
+    this.queue = ReserveQueue.get(system);
+    this.guards = new EdgeGuards(system.settings().config().getConfig("seckill.admission"));
+    this.edge = new ReserveEdge(system, SaleViews.get(system), guards, challenges, room);
+    this.hotKeys = HotKeys.get(system);
     this.tokens = tokens;
     this.challenges = challenges;
-    this.room = room;
-    this.edge = new ReserveEdge(system, views, guards, challenges, room);
-    this.hotKeys = HotKeys.get(system);
-    this.system = system;
+    this.sales = new Sales(system);
+    this.bodies = new JsonBodies(system);
+    this.retryAdvice = RetryAdvice.get(system);
     this.throttledDelay = system.settings().config().getDuration("seckill.admission.hot-keys.throttled-answer-delay");
-    this.saleMaxAge = system.settings().config().getDuration("seckill.http.sale-max-age").toSeconds();
-    this.statusMaxAge = system.settings().config().getDuration("seckill.http.status-max-age").toSeconds();
-    this.switches = Switches.get(system);
-  }
-
-  /** The reserve edge of this node: its admission queue, guards and routes (status, sale, reserve). */
-  public static Route init(ActorSystem<?> system, BuyerTokens tokens, Challenges challenges, WaitingRoom room) {
-    return new AdmissionRoutes(system, SaleViews.get(system), Admission.get(system),
-        new EdgeGuards(system.settings().config().getConfig("seckill.admission")), tokens, challenges, room).routes();
   }
 
   public Route routes() {
     return pathPrefix(PathMatchers.segment("api").slash("sales").slash(PathMatchers.segment()), saleId -> concat(
-        pathEndOrSingleSlash(() -> get(() -> sale(saleId))),
-        path("status", () -> get(() -> status(saleId))),
         path(PathMatchers.segment("reservations").slash(PathMatchers.segment()),
             key -> post(() -> counted(() -> attempt(saleId, () -> reserve(saleId, key))))),
         path("reservations", () -> post(() -> attempt(saleId, () -> error(StatusCodes.NOT_FOUND, "reserve_path_unknown",
             "reserve at the reservePath the sale's status publishes once the sale is open"))))));
+  }
+
+  @Override
+  public void polled(String saleId) {
+    hotKeys.statusPoll(saleId);
+  }
+
+  @Override
+  public String reservePath(String saleId, Instant startsAt) {
+    return "/api/sales/" + saleId + "/reservations/" + guards.saleKey(saleId, startsAt);
+  }
+
+  @Override
+  public int challenge(String saleId) {
+    return challenges.difficultyFor(saleId);
   }
 
   /** Counts a reserve attempt on the sale before anything can refuse it. */
@@ -126,48 +111,19 @@ public final class AdmissionRoutes extends JsonDirectives {
     Route route = inner.get(); // the edge's checks run while the route is built: timed too
     return mapResponse(response -> {
       int status = response.status().intValue();
-      admission.answered(status == 201 ? "reserved"
+      queue.answered(status == 201 ? "reserved"
           : response.getAttribute(ApiError.KEY).map(ApiError::error).orElse("status_" + status), status,
           System.nanoTime() - start);
       return response;
     }, () -> route);
   }
 
-  private Route sale(String saleId) {
-    Optional<SaleViews.LocalCopy> view = views.get(saleId);
-    if (view.isEmpty()) return replies.saleNotFound(saleId);
-    SaleView body = SaleView.of(saleId, view.get().definition());
-    return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(saleMaxAge)),
-        () -> conditional(ETags.of(Json.bytes(body)), () -> json(StatusCodes.OK, body)));
-  }
-
-  private Route status(String saleId) {
-    hotKeys.statusPoll(saleId);
-    Optional<SaleViews.LocalCopy> found = views.get(saleId);
-    if (found.isEmpty()) return replies.saleNotFound(saleId);
-    SaleViews.LocalCopy view = found.get();
-    Instant now = Instant.now();
-    SaleJson.ShownPhase shown = SaleJson.ShownPhase.of(view.phase(now), view.available());
-    // an operator's pause shows as PAUSED while units are left; the reserve path is there only while OPEN
-    SaleJson.ShownPhase state = shown == SaleJson.ShownPhase.OPEN && switches.paused(saleId) ? SaleJson.ShownPhase.PAUSED : shown;
-    String reservePath = state == SaleJson.ShownPhase.OPEN ? reservePath(saleId, view) : null;
-    int difficulty = challenges.difficultyFor(saleId);
-    return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(statusMaxAge)),
-        () -> json(StatusCodes.OK, new StatusView(state.name(), view.available(), now, view.definition().startsAt(),
-            view.definition().endsAt(), reservePath, difficulty == 0 ? null : difficulty,
-            room.roomOf(view.definition(), saleId).isPresent() ? Boolean.TRUE : null)));
-  }
-
-  private String reservePath(String saleId, SaleViews.LocalCopy view) {
-    return "/api/sales/" + saleId + "/reservations/" + guards.saleKey(saleId, view.definition().startsAt());
-  }
-
   /** The edge's steps in order ({@link ReserveEdge}): what is public, the token, the buyer's, the body's; then the queue. */
   private Route reserve(String saleId, String key) {
     ReserveEdge.Checked checked = edge.publicChecks(saleId, key);
     if (checked.refusal() != null) return refuse(checked.refusal());
-    return auth.buyer(tokens, buyer -> edge.buyerChecks(saleId, buyer).map(this::refuse)
-        .orElseGet(() -> jsonBody(ReserveRequest.class, body -> admit(saleId, buyer, body, checked.view()))));
+    return AuthDirectives.buyer(tokens, buyer -> edge.buyerChecks(saleId, buyer).map(this::refuse)
+        .orElseGet(() -> bodies.parse(ReserveRequest.class, body -> admit(saleId, buyer, body, checked.view()))));
   }
 
   private Route admit(String saleId, String buyer, ReserveRequest body, SaleViews.LocalCopy view) {
@@ -176,7 +132,7 @@ public final class AdmissionRoutes extends JsonDirectives {
     String requestId = body.requestId();
     // a retry of a request still in flight here gets that request's answer; its tokens were checked
     String key = EdgeGuards.requestKey(saleId, buyer, requestId);
-    Optional<CompletionStage<Admission.Outcome>> running = guards.inFlight(key);
+    Optional<CompletionStage<ReserveQueue.Outcome>> running = guards.inFlight(key);
     if (running.isPresent()) return onSuccess(running.get(), this::answer);
     return optionalHeaderValueByName(ADMISSION_TOKEN, admitted -> optionalHeaderValueByName(ACCESS_TOKEN, access -> {
       ReserveEdge.Tokens passed = edge.tokens(saleId, view, buyer, requestId, admitted, access);
@@ -184,7 +140,7 @@ public final class AdmissionRoutes extends JsonDirectives {
         return passed.expired() ? answeredBefore(saleId, buyer, requestId, passed.refusal()) : refuse(passed.refusal());
       }
       return onSuccess(guards.joinInFlight(key,
-          () -> admission.offer(saleId, buyer, requestId, ReserveEdge.quantityOf(body))).whenComplete(
+          () -> queue.offer(saleId, buyer, requestId, ReserveEdge.quantityOf(body))).whenComplete(
               (outcome, failure) -> edge.settle(passed, outcome)),
           this::answer);
     }));
@@ -197,7 +153,7 @@ public final class AdmissionRoutes extends JsonDirectives {
    */
   private Route answeredBefore(String saleId, String buyer, String requestId, ReserveEdge.Refusal expired) {
     return onComplete(sales.<Sale.BuyerReservations>ask(saleId, r -> new Sale.GetBuyerReservations(buyer, r)), done -> {
-      if (done.isFailure()) return unavailable("the sale did not answer in time; retry with the same requestId");
+      if (done.isFailure()) return retryAdvice.unavailable("the sale did not answer in time; retry with the same requestId");
       return done.get().reservations().stream().filter(r -> r.requestId().equals(requestId)).findFirst()
           .map(this::reserved).orElseGet(() -> refuse(expired));
     });
@@ -220,11 +176,11 @@ public final class AdmissionRoutes extends JsonDirectives {
     return onSuccess(later, done -> answer);
   }
 
-  private Route answer(Admission.Outcome outcome) {
-    if (outcome instanceof Admission.Busy busy) return unavailable(busy.message());
-    Sale.ReserveReply reply = ((Admission.Answered) outcome).reply();
+  private Route answer(ReserveQueue.Outcome outcome) {
+    if (outcome instanceof ReserveQueue.Busy busy) return retryAdvice.unavailable(busy.message());
+    Sale.ReserveReply reply = ((ReserveQueue.Answered) outcome).reply();
     if (reply instanceof Sale.Reserved reserved) return reserved(reserved.reservation());
-    return replies.rejected((Sale.Rejected) reply);
+    return SaleReplies.rejected((Sale.Rejected) reply);
   }
 
   private Route reserved(Reservation reservation) {
@@ -232,5 +188,4 @@ public final class AdmissionRoutes extends JsonDirectives {
     return respondWithHeader(Location.create("/api/reservations/" + view.reservationId()),
         () -> json(StatusCodes.CREATED, view));
   }
-
 }
