@@ -31,7 +31,7 @@ public final class LoadShedder {
   private static final Logger log = LoggerFactory.getLogger(LoadShedder.class);
 
   /** What operators see in {@code GET /admin/admission}. */
-  public record Stats(String breaker, boolean shedding, double queueWaitMillis, double queueWaitBudgetMillis,
+  public record Condition(String breaker, boolean shedding, double queueWaitMillis, double queueWaitBudgetMillis,
       double persistMillis, long shedBreakerOpen, long shedOverBudget, long breakerOpened) {}
 
   /** Breaker states, declared in the order of the Prometheus gauge's values (0, 1, 2). */
@@ -184,8 +184,8 @@ public final class LoadShedder {
     return breaker.isOpen() ? BreakerState.OPEN : breaker.isHalfOpen() ? BreakerState.HALF_OPEN : BreakerState.CLOSED;
   }
 
-  public Stats stats() {
-    return new Stats(breakerState().name(), clock.getAsLong() - shedUntil < 0, queueWait.millis(),
+  public Condition condition() {
+    return new Condition(breakerState().name(), clock.getAsLong() - shedUntil < 0, queueWait.millis(),
         queueWaitBudgetNanos() / 1e6, persist.millis(), shedBreakerOpen.sum(), shedOverBudget.sum(), breakerOpened.sum());
   }
 }

@@ -87,7 +87,7 @@ public final class ReserveQueue implements Extension {
   /** Counters for operators and benchmarks. */
   public record Stats(int queued, int capacity, long batches, long dispatched, double meanBatch,
       double meanBatchMillis, long rejectedFull, long rejectedOverBudget, long resent, long unanswered,
-      LoadShedder.Stats shedding) {}
+      LoadShedder.Condition shedding) {}
 
   private static final int QUEUED = 0;
   private static final int DISPATCHED = 1;
@@ -197,7 +197,7 @@ public final class ReserveQueue implements Extension {
         }).register(registry);
     CounterWithCallback.builder().name("seckill_admission_shed").help("Reserves answered 503 at once by load shedding")
         .labelNames("reason").callback(cb -> {
-          LoadShedder.Stats s = stats().shedding();
+          LoadShedder.Condition s = stats().shedding();
           cb.call(s.shedBreakerOpen(), "breaker_open");
           cb.call(s.shedOverBudget(), "over_budget");
         }).register(registry);
@@ -290,7 +290,7 @@ public final class ReserveQueue implements Extension {
     long d = dispatched.sum();
     return new Stats(queue.size(), capacity, b, d, b == 0 ? 0 : (double) d / b,
         b == 0 ? 0 : batchNanos.sum() / 1e6 / b, rejectedFull.sum(), rejectedOverBudget.sum(), resent.sum(),
-        unanswered.sum(), shedder.stats());
+        unanswered.sum(), shedder.condition());
   }
 
   public LoadShedder.BreakerState breakerState() {

@@ -71,7 +71,7 @@ public final class ChallengeRoutes {
       if (missing != null) return error(StatusCodes.BAD_REQUEST, "invalid_body", "field '" + missing + "' is required");
       if (!SaleIds.isValidRequestId(body.requestId()))
         return error(StatusCodes.BAD_REQUEST, "invalid_request_id", SaleIds.REQUEST_ID_RULE);
-      Challenges.Outcome outcome = challenges.redeem(saleId, buyer, body.challenge(), body.solution(), body.requestId());
+      Challenges.Redemption outcome = challenges.redeem(saleId, buyer, body.challenge(), body.solution(), body.requestId());
       if (outcome instanceof Challenges.Refusal refusal) return error(StatusCodes.FORBIDDEN, refusal.code(), refusal.message());
       return json(StatusCodes.OK, outcome);
     });

@@ -32,20 +32,20 @@ public final class Challenges {
   private static final String ACCESS = "access.";
 
   /** What a challenge or a token redemption ends in. */
-  public sealed interface Outcome permits Granted, Refusal {}
+  public sealed interface Redemption permits Granted, Refusal {}
 
   /** A challenge as the buyer's page receives it. */
   public record Issued(String challenge, int difficulty, Instant expiresAt) {}
 
   /** An access token for one reserve request. */
-  public record Granted(String accessToken, Instant expiresAt) implements Outcome {}
+  public record Granted(String accessToken, Instant expiresAt) implements Redemption {}
 
   /**
    * Why a challenge or token was refused: the API's error code and a sentence for people; {@code expired}
    * when the access token was good but has expired (a retry of a request that got a reservation
    * with it may still be answered with that reservation).
    */
-  public record Refusal(String code, String message, boolean expired) implements Outcome, Access {
+  public record Refusal(String code, String message, boolean expired) implements Redemption, Access {
     Refusal(String code, String message) {
       this(code, message, false);
     }
@@ -121,7 +121,7 @@ public final class Challenges {
   }
 
   /** Checks a solved challenge and, once per challenge on this node, grants an access token for {@code requestId}. */
-  public Outcome redeem(String saleId, String buyer, String challenge, String solution, String requestId) {
+  public Redemption redeem(String saleId, String buyer, String challenge, String solution, String requestId) {
     Optional<ChallengeClaims> read = signer.verify(CHALLENGE, challenge, ChallengeClaims.class);
     if (read.isEmpty() || !read.get().sale().equals(saleId) || !read.get().buyer().equals(buyer))
       return new Refusal("challenge_invalid", "this challenge was not issued for this sale and buyer");

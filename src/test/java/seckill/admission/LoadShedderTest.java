@@ -62,13 +62,13 @@ class LoadShedderTest {
   void persistLatencyOverBudgetShedsForTheShedPeriodThenAdmitsAgain() {
     LoadShedder shedder = shedder();
     for (int i = 0; i < 4; i++) shedder.persisted(now.get(), 3_000 * MS);
-    assertTrue(shedder.shouldShed(), "four slow batches from idle: " + shedder.stats());
+    assertTrue(shedder.shouldShed(), "four slow batches from idle: " + shedder.condition());
     now.addAndGet(999 * MS);
     assertTrue(shedder.shouldShed());
     now.addAndGet(2 * MS);
     assertFalse(shedder.shouldShed(), "after the shed period the node admits again");
-    assertEquals(2, shedder.stats().shedOverBudget());
-    assertEquals("CLOSED", shedder.stats().breaker());
+    assertEquals(2, shedder.condition().shedOverBudget());
+    assertEquals("CLOSED", shedder.condition().breaker());
   }
 
   @Test
@@ -76,7 +76,7 @@ class LoadShedderTest {
     LoadShedder shedder = shedder();
     shedder.queueWaited(now.get() - 50 * MS, now.get());
     assertFalse(shedder.shouldShed(), "50 ms is within the 100 ms budget (half the 200 ms wait budget)");
-    for (int i = 0; i < 10 && !shedder.stats().shedding(); i++) shedder.queueWaited(now.get() - 400 * MS, now.get());
+    for (int i = 0; i < 10 && !shedder.condition().shedding(); i++) shedder.queueWaited(now.get() - 400 * MS, now.get());
     assertTrue(shedder.shouldShed());
   }
 
@@ -84,12 +84,12 @@ class LoadShedderTest {
   void theQueueWaitBudgetFollowsTheWaitBudgetInForce() {
     LoadShedder shedder = shedder();
     waitBudget.set(Duration.ofSeconds(2)); // an operator raised the wait budget: 1 s of queue wait is fine now
-    assertEquals(1000.0, shedder.stats().queueWaitBudgetMillis());
+    assertEquals(1000.0, shedder.condition().queueWaitBudgetMillis());
     for (int i = 0; i < 20; i++) shedder.queueWaited(now.get() - 400 * MS, now.get());
-    assertFalse(shedder.shouldShed(), "400 ms waits are within half of 2 s: " + shedder.stats());
+    assertFalse(shedder.shouldShed(), "400 ms waits are within half of 2 s: " + shedder.condition());
     waitBudget.set(Duration.ofMillis(500)); // and lowered it again: the same waits are over 250 ms
     shedder.queueWaited(now.get() - 400 * MS, now.get());
-    assertTrue(shedder.shouldShed(), "400 ms waits are over half of 500 ms: " + shedder.stats());
+    assertTrue(shedder.shouldShed(), "400 ms waits are over half of 500 ms: " + shedder.condition());
   }
 
   @Test
@@ -97,11 +97,11 @@ class LoadShedderTest {
     LoadShedder shedder = shedder();
     for (int i = 0; i < 20; i++) shedder.persisted(now.get(), 10 * MS);
     shedder.persisted(now.get(), 60_000 * MS);
-    assertFalse(shedder.shouldShed(), "one batch stalled while its shard moved is not overload: " + shedder.stats());
+    assertFalse(shedder.shouldShed(), "one batch stalled while its shard moved is not overload: " + shedder.condition());
     for (int i = 0; i < 2; i++) shedder.persisted(now.get(), 2_500 * MS);
-    assertFalse(shedder.shouldShed(), "three in a row are not yet: " + shedder.stats());
+    assertFalse(shedder.shouldShed(), "three in a row are not yet: " + shedder.condition());
     shedder.persisted(now.get(), 2_500 * MS);
-    assertTrue(shedder.shouldShed(), "four slow batches in a row are: " + shedder.stats());
+    assertTrue(shedder.shouldShed(), "four slow batches in a row are: " + shedder.condition());
   }
 
   @Test
@@ -109,13 +109,13 @@ class LoadShedderTest {
     LoadShedder shedder = shedder();
     long before = now.get();
     for (int i = 0; i < 4; i++) shedder.persisted(before, 3_000 * MS);
-    assertTrue(shedder.stats().shedding());
+    assertTrue(shedder.condition().shedding());
     now.addAndGet(1_500 * MS);
     assertFalse(shedder.shouldShed());
     shedder.persisted(before, 5_000 * MS);
     shedder.queueWaited(before, now.get());
     assertFalse(shedder.shouldShed(), "a batch sent before the trip says nothing about now");
-    assertEquals(0.0, shedder.stats().persistMillis(), "the averages start afresh after a trip");
+    assertEquals(0.0, shedder.condition().persistMillis(), "the averages start afresh after a trip");
     for (int i = 0; i < 4; i++) shedder.persisted(now.get(), 3_000 * MS);
     assertTrue(shedder.shouldShed(), "fresh evidence trips it again");
   }
@@ -130,8 +130,8 @@ class LoadShedderTest {
     batch(shedder, 3, CompletableFuture.completedFuture(true));
     await(() -> refused.get() == 1, "the batch was not refused");
     assertEquals(1, sent.get(), "an open breaker sends nothing");
-    assertEquals(4, shedder.stats().shedBreakerOpen(), "one offer and a batch of three");
-    await(() -> shedder.stats().breakerOpened() == 1, "the open transition was not counted");
+    assertEquals(4, shedder.condition().shedBreakerOpen(), "one offer and a batch of three");
+    await(() -> shedder.condition().breakerOpened() == 1, "the open transition was not counted");
 
     await(() -> shedder.breakerState() == LoadShedder.BreakerState.HALF_OPEN, "breaker never half-open");
     assertFalse(shedder.shouldShed(), "half-open admits, so a probe can be formed");

@@ -32,7 +32,7 @@ class ChallengesTest {
     return new Challenges(CONFIG, Challenges.configuredDifficulty(CONFIG), Clock.fixed(now, ZoneOffset.UTC));
   }
 
-  private static String tokenOf(Challenges.Outcome outcome) {
+  private static String tokenOf(Challenges.Redemption outcome) {
     return assertInstanceOf(Challenges.Granted.class, outcome).accessToken();
   }
 
@@ -69,7 +69,7 @@ class ChallengesTest {
 
     long miss = 0;
     while (Challenges.solves(issued.challenge(), Long.toString(miss), 12)) miss++;
-    Challenges.Outcome wrong = challenges.redeem("hard", "alice", issued.challenge(), Long.toString(miss), "r1");
+    Challenges.Redemption wrong = challenges.redeem("hard", "alice", issued.challenge(), Long.toString(miss), "r1");
     assertEquals("challenge_failed", assertInstanceOf(Challenges.Refusal.class, wrong).code());
     tokenOf(challenges.redeem("hard", "alice", issued.challenge(), solution, "r1"));
   }
