@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import seckill.config.ShippedDefaults;
@@ -82,7 +83,13 @@ public final class Journal {
    * closed again from several threads at once it lost committed rows and corrupted its file (H2 2.2).
    */
   public static HikariDataSource pool(Config config, String name, int size) {
+    return pool(config, name, size, Map.of());
+  }
+
+  /** The same, with JDBC driver properties for its connections. */
+  public static HikariDataSource pool(Config config, String name, int size, Map<String, String> driverProperties) {
     HikariConfig hc = new HikariConfig();
+    driverProperties.forEach(hc::addDataSourceProperty);
     hc.setJdbcUrl(config.getString("seckill.db.url"));
     hc.setUsername(config.getString("seckill.db.user"));
     hc.setPassword(config.getString("seckill.db.password"));
