@@ -10,12 +10,15 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToIntFunction;
+import org.apache.pekko.actor.typed.ActorSystem;
 import seckill.auth.Signer;
 import seckill.auth.TokenUses;
+import seckill.switches.Switches;
 
 /**
  * The sale access challenge: a proof of work bound to (sale, buyer), traded for an access token
@@ -78,10 +81,10 @@ public final class Challenges {
   private final TokenUses accessUses;
 
   /** This node's challenges: the config's difficulty, under the operator's switches. */
-  public static Challenges init(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+  public static Challenges init(ActorSystem<?> system) {
     Config challenge = system.settings().config().getConfig("seckill.challenge");
     return new Challenges(challenge,
-        seckill.switches.Switches.get(system).challengeDifficulty(configuredDifficulty(challenge)), Clock.systemUTC());
+        Switches.get(system).challengeDifficulty(configuredDifficulty(challenge)), Clock.systemUTC());
   }
 
   /** From {@code seckill.challenge}, with the difficulty per sale decided by {@code difficulty} (0 = off). */
@@ -115,7 +118,7 @@ public final class Challenges {
     random.nextBytes(nonce);
     int bits = difficultyFor(saleId);
     Instant expires = clock.instant().plus(challengeTtl);
-    String challenge = signer.sign(CHALLENGE, new ChallengeClaims(saleId, buyer, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(nonce), bits,
+    String challenge = signer.sign(CHALLENGE, new ChallengeClaims(saleId, buyer, Base64.getUrlEncoder().withoutPadding().encodeToString(nonce), bits,
         expires.toEpochMilli()));
     return new Issued(challenge, bits, expires);
   }

@@ -5,14 +5,16 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import seckill.config.ShippedDefaults;
 import seckill.auth.BuyerTokens;
+import seckill.config.ShippedDefaults;
 import seckill.sale.DeductionMode;
 import seckill.sale.Sale;
 import seckill.sale.SaleDefinition;
@@ -27,7 +29,7 @@ public final class DemoSale {
 
   /** Creates the demo sale once this node is Up in the cluster (the sale needs a shard to live in). */
   public static void startWhenUp(ActorSystem<?> system, BuyerTokens tokens, String baseUrl) {
-    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> start(system, tokens, baseUrl));
+    Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> start(system, tokens, baseUrl));
   }
 
   public static CompletionStage<Sale.Status> start(ActorSystem<?> system, BuyerTokens tokens, String baseUrl) {
@@ -43,7 +45,7 @@ public final class DemoSale {
     Sales sales = new Sales(system);
     return sales.status(saleId)
         .thenCompose(status -> status.definition() != null
-            ? java.util.concurrent.CompletableFuture.completedFuture(status)
+            ? CompletableFuture.completedFuture(status)
             : sales.<Sale.Confirmation>ask(saleId, r -> new Sale.Define(definition(demo), r))
                 .thenCompose(reply -> sales.status(saleId)))
         .whenComplete((status, failure) -> {

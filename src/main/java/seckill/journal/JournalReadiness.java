@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -34,7 +35,7 @@ public final class JournalReadiness implements Supplier<CompletionStage<Boolean>
   public JournalReadiness(ActorSystem system) {
     this.system = system;
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-    this.shared = SharedJournal.get(org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(system));
+    this.shared = SharedJournal.get(Adapter.toTyped(system));
     // H2's verdict comes from its URL and its schema was migrated, both before the node started
     prepared.set(!Journal.isPostgres(system.settings().config()));
   }

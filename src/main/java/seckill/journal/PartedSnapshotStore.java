@@ -8,14 +8,17 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.apache.pekko.persistence.SelectedSnapshot;
 import org.apache.pekko.persistence.SnapshotMetadata;
@@ -62,7 +65,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
   private final Config rootConfig;
   private final int partSize;
   private final int keep;
-  private final java.time.Duration loadWait;
+  private final Duration loadWait;
   private final Executor blocking;
   private final Serialization serialization;
   private final HikariDataSource pool;
@@ -100,7 +103,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
     // must not keep the entity from recovering (from an older snapshot and more events)
     CompletableFuture<Void> writes = chains.getOrDefault(persistenceId, CompletableFuture.completedFuture(null));
     return FutureConverters.asScala(writes.handle((ignored, failure) -> (Void) null)
-        .completeOnTimeout(null, loadWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .completeOnTimeout(null, loadWait.toMillis(), TimeUnit.MILLISECONDS)
         .thenApplyAsync(ignored -> load(persistenceId, criteria), blocking));
   }
 
@@ -335,7 +338,7 @@ public final class PartedSnapshotStore extends SnapshotStore {
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
-      throw new java.util.concurrent.CompletionException(e);
+      throw new CompletionException(e);
     }
   }
 

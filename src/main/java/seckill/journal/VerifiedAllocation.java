@@ -8,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.ShardCoordinator;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.collection.immutable.IndexedSeq;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.FutureConverters;
@@ -22,7 +25,7 @@ import scala.jdk.javaapi.FutureConverters;
 public final class VerifiedAllocation extends ShardCoordinator.AbstractShardAllocationStrategy {
 
   private final ActorSystem<?> system;
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(VerifiedAllocation.class);
+  private static final Logger log = LoggerFactory.getLogger(VerifiedAllocation.class);
 
   private final SharedJournal journal;
   private final Duration poll;
@@ -59,7 +62,7 @@ public final class VerifiedAllocation extends ShardCoordinator.AbstractShardAllo
   private ActorRef allocated(String shardId, ActorRef region) {
     var address = region.path().address();
     log.info("shard {} allocated to {}", shardId,
-        address.hasLocalScope() ? org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address() : address);
+        address.hasLocalScope() ? Cluster.get(system).selfMember().address() : address);
     return region;
   }
 

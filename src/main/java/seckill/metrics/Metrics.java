@@ -13,8 +13,10 @@ import org.apache.pekko.actor.ExtensionIdProvider;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
@@ -75,7 +77,7 @@ public final class Metrics implements Extension, ManagementRouteProvider {
   public Route routes(ManagementRouteProviderSettings settings) {
     return Directives.path("metrics", () -> Directives.get(() -> Directives.complete(HttpResponse.create()
         .withEntity(HttpEntities.create(ContentTypes.create(
-            org.apache.pekko.http.javadsl.model.MediaTypes.TEXT_PLAIN, org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8),
+            MediaTypes.TEXT_PLAIN, HttpCharsets.UTF_8),
             scrape())))));
   }
 }

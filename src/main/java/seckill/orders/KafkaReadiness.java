@@ -1,14 +1,15 @@
 package seckill.orders;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.Done;
 
 /**
  * Readiness check for Pekko Management: with Kafka configured (and the check not turned off), the
@@ -25,7 +26,7 @@ public final class KafkaReadiness implements Supplier<CompletionStage<Boolean>> 
     if (admin != null) {
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-kafka-readiness",
           () -> CompletableFuture.supplyAsync(() -> {
-            admin.close(java.time.Duration.ZERO);
+            admin.close(Duration.ZERO);
             return Done.getInstance();
           }, system.dispatcher()));
     }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import seckill.serialization.CborSerializable;
 
 /**
@@ -52,9 +53,9 @@ public record SwitchPatch(
    * rule, handed in: the switches know sale ids only as names).
    */
   public record Limits(int maxQueueSize, long maxWaitBudgetMillis, int maxRatePerSecond, int maxDifficulty,
-      int maxSales, java.util.function.Predicate<String> isSaleId, int maxAdmitPerSecond, int maxActive) {
+      int maxSales, Predicate<String> isSaleId, int maxAdmitPerSecond, int maxActive) {
     /** {@code maxAdmitPerSecond} and {@code maxActive}: the bounds of a sale's waiting room, handed in like the sale id's rule. */
-    public static Limits fromConfig(Config config, java.util.function.Predicate<String> isSaleId, int maxAdmitPerSecond,
+    public static Limits fromConfig(Config config, Predicate<String> isSaleId, int maxAdmitPerSecond,
         int maxActive) {
       return new Limits(
           config.getInt("seckill.admission.queue-size"),

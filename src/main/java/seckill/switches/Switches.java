@@ -1,9 +1,8 @@
 package seckill.switches;
 
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import seckill.metrics.Metrics;
-
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToIntFunction;
 import org.apache.pekko.actor.AbstractExtensionId;
@@ -17,6 +16,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWRegister;
 import org.apache.pekko.cluster.ddata.LWWRegisterKey;
@@ -27,6 +27,7 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import seckill.metrics.Metrics;
 
 /**
  * This node's copy of the operator switches: an atomic reference the edge reads with no ask, kept
@@ -69,7 +70,7 @@ public final class Switches implements Extension {
     // creates this extension before Main wires anything, and an ask that came first failed in a
     // restart loop ("Shard type [Switchboard] must be started first", thousands of ERRORs per start)
     Switchboard.init(system, copy.narrow());
-    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> copy.tell(new AskBoard()));
+    Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> copy.tell(new AskBoard()));
     registerGauges(system);
   }
 
@@ -135,16 +136,16 @@ public final class Switches implements Extension {
   private static final Brake READ_ONLY = new Brake("read_only", "the service is read-only for now; reading still works");
 
   /** Why a reserve on {@code saleId} is braked right now (its sale or every sale paused, read-only), or empty. */
-  public java.util.Optional<Brake> reserveBrake(String saleId) {
+  public Optional<Brake> reserveBrake(String saleId) {
     if (paused(saleId)) {
-      return java.util.Optional.of(new Brake("paused", "sale " + saleId + " is paused for now; its status is still served"));
+      return Optional.of(new Brake("paused", "sale " + saleId + " is paused for now; its status is still served"));
     }
     return writeBrake();
   }
 
   /** Read-only mode, which brakes anything that changes a sale or a reservation, or empty. */
-  public java.util.Optional<Brake> writeBrake() {
-    return readOnly() ? java.util.Optional.of(READ_ONLY) : java.util.Optional.empty();
+  public Optional<Brake> writeBrake() {
+    return readOnly() ? Optional.of(READ_ONLY) : Optional.empty();
   }
 
   /** The Retry-After of a braked request (seckill.switches.retry-after). */

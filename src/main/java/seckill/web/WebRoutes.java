@@ -8,16 +8,20 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.model.headers.EntityTag;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import seckill.switches.SwitchDirectives;
 import seckill.http.ETags;
+import seckill.switches.SwitchDirectives;
 
 /**
  * The static layer: the sale page and the operators' dashboard with their scripts and styles, and
@@ -30,8 +34,8 @@ public final class WebRoutes extends AllDirectives {
    * The dashboard loads nothing but its own script and style, runs no inline code and is never
    * framed: a page another site frames or injects into cannot act with the operator's token.
    */
-  private static final org.apache.pekko.http.javadsl.model.HttpHeader ADMIN_POLICY =
-      org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Content-Security-Policy",
+  private static final HttpHeader ADMIN_POLICY =
+      RawHeader.create("Content-Security-Policy",
           "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
 
   /** One pre-rendered file. */
@@ -69,7 +73,7 @@ public final class WebRoutes extends AllDirectives {
   public Route routes() {
     return concat(
         pathSingleSlash(() -> get(() -> demoSale == null ? reject() : redirect(
-            org.apache.pekko.http.javadsl.model.Uri.create("/sales/" + demoSale), StatusCodes.TEMPORARY_REDIRECT))),
+            Uri.create("/sales/" + demoSale), StatusCodes.TEMPORARY_REDIRECT))),
         path(PathMatchers.segment("sales").slash(PathMatchers.segment()), id -> get(() -> serve(page))),
         path(PathMatchers.segment("static").slash("sale.js"), () -> get(() -> serve(script))),
         path(PathMatchers.segment("static").slash("sale.css"), () -> get(() -> serve(style))),
@@ -90,7 +94,7 @@ public final class WebRoutes extends AllDirectives {
   private Route cached(Asset asset) {
     return respondWithHeader(CacheControl.create(CacheDirectives.PUBLIC, CacheDirectives.MAX_AGE(maxAge)),
         () -> conditional(asset.etag(), () -> complete(
-            org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(asset.entity()))));
+            HttpResponse.create().withEntity(asset.entity()))));
   }
 
   private static Asset load(String resource, ContentType type) {

@@ -89,8 +89,9 @@ class AdmissionTest {
   void theNodeRateLimitHoldsUnderConcurrentBuyers() throws Exception {
     int rate = 200;
     int burst = 20;
+    // a wait budget no busy host reaches: this test is about the rate limit, not the queue's 503
     try (TestNode node = TestNode.start(TestDatabases.h2(), ConfigFactory.parseString(
-        "seckill.admission.rate-limit { per-second = " + rate + ", burst = " + burst + " }"))) {
+        "seckill.admission { wait-budget = 30s, rate-limit { per-second = " + rate + ", burst = " + burst + " } }"))) {
       Api api = node.api();
       api.defineSale("busy", Api.sale(1_000_000, 1, "ON_ORDER", null));
       String path = api.reservePath("busy");
