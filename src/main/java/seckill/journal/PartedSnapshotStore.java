@@ -35,27 +35,13 @@ import scala.jdk.javaapi.FutureConverters;
 
 /**
  * A snapshot store that lets the entity go on while its snapshot is written, and writes a big one in
- * parts (issue "Big sales"). Pekko's event-sourced behavior stashes every command from the moment it
- * asks for a snapshot until the store answers; with pekko-persistence-jdbc that was the whole write
- * of one row, 0.4 s on H2 and 1.2 s on PostgreSQL for a sale of a million reservations, during
- * which the sale answered nobody.
- *
- * <p><b>Write-behind.</b> A save is acknowledged once it is queued; it is written on
- * {@code blocking-dispatcher}, one at a time per persistence id, in order with that id's deletes
- * and before its next load. A newer snapshot of the same id that arrives before the older one
- * started replaces it. A snapshot lost with the process costs recovery time only: the events it
- * sums up stay in the journal (seckill never deletes events on a snapshot, and this store must not
- * be used by a behavior that does). Like pekko-persistence-jdbc, it serializes the snapshot on its
- * own thread, so a snapshot must not change after it is handed over (the sale hands a frozen copy).
- *
- * <p><b>Parts.</b>
- * <p>It uses pekko-persistence-jdbc's {@code snapshot} table, whose row is the snapshot's head: a
- * snapshot below {@code part-size} is one row exactly as that plugin writes it (and every row that
- * plugin wrote is read as before); a bigger one has an empty payload in its head, a manifest
- * {@code parts/<count>/<length>/<crc32>/<manifest>} and its bytes in {@code snapshot_part}. The head
- * is written last, so a crash while the parts are written leaves no head and recovery takes the
- * snapshot before; a head whose parts do not add up (count, length, checksum) is passed over the
- * same way. Blocking JDBC runs on {@code blocking-dispatcher}, never on the plugin's.
+ * parts. A save is answered once queued (Pekko stashes the entity's commands until then) and written
+ * on {@code blocking-dispatcher}, one at a time per persistence id, in order with its deletes and
+ * before its next load; a lost one costs recovery time only, as no event is deleted on a snapshot.
+ * A snapshot below {@code part-size} is one row of pekko-persistence-jdbc's {@code snapshot} table as
+ * that plugin writes it; a bigger one has its bytes in {@code snapshot_part} and a head row, written
+ * last, naming the parts' count, length and CRC32: a head whose parts do not add up is passed over.
+ * A snapshot must not change after it is handed over (the sale hands a frozen copy).
  */
 public final class PartedSnapshotStore extends SnapshotStore {
 
