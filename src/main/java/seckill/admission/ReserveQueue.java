@@ -90,8 +90,8 @@ public final class ReserveQueue implements Extension {
   private static final int EXPIRED = 2;
 
   static final Busy SHED = new Busy("the node is shedding load; retry shortly with the same requestId");
+  static final Busy FULL = new Busy("too many requests are waiting; try again shortly");
   private static final Busy OVER_BUDGET = new Busy("waited too long in the queue; try again shortly");
-  private static final Busy FULL = new Busy("too many requests are waiting; try again shortly");
   private static final Busy UNANSWERED = new Busy("the sale did not answer in time; retry with the same requestId");
   private static final Busy UNREACHABLE = new Busy("the sale could not be reached; retry with the same requestId");
 
@@ -123,6 +123,8 @@ public final class ReserveQueue implements Extension {
   private final ClusterSharding sharding;
   private final Lane[] lanes;
   private final AtomicInteger queued = new AtomicInteger();
+  /** Offered and not answered yet: queued, or in a batch the sale has not answered. */
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final int capacity;
   private final long maxWeight;
   private final long windowNanos;
@@ -227,14 +229,12 @@ public final class ReserveQueue implements Extension {
   /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
   public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity) {
     if (shedder.shouldShed()) return CompletableFuture.completedFuture(SHED);
-    // an operator's smaller queue size is a cap below the configured one
-    Integer switched = switches.values().queueSize();
-    int limit = switched == null ? capacity : Math.min(capacity, switched);
-    if (queued.incrementAndGet() > limit) {
-      queued.decrementAndGet();
+    if (inFlight.incrementAndGet() > limit()) {
+      inFlight.decrementAndGet();
       rejectedFull.increment();
       return CompletableFuture.completedFuture(FULL);
     }
+    queued.incrementAndGet();
     Pending p = new Pending(saleId, buyer, requestId, quantity, hotKeys.isHot(saleId) ? 1 : coldWeight);
     Lane lane = lanes[Math.floorMod(saleId.hashCode(), lanes.length)];
     lane.weight.addAndGet(p.weight);
@@ -246,6 +246,27 @@ public final class ReserveQueue implements Extension {
   /** True when the node sheds new reserves now; counted as shed, as {@link #offer} would have. */
   boolean shedsNow() {
     return shedder.shouldShed();
+  }
+
+  /**
+   * True when the node holds as many reserves as its queue size, between the queue and their
+   * answers: a new one would only wait. Counted as the full queue {@link #offer} would have answered.
+   */
+  boolean fullNow() {
+    if (inFlight.get() < limit()) return false;
+    rejectedFull.increment();
+    return true;
+  }
+
+  /** The queue size in force: an operator's smaller one is a cap below the configured one. */
+  private int limit() {
+    Integer switched = switches.values().queueSize();
+    return switched == null ? capacity : Math.min(capacity, switched);
+  }
+
+  /** Completes a request's answer once, and counts it out of the node's reserves in flight. */
+  private void answer(Pending p, Outcome outcome) {
+    if (p.answer.complete(outcome)) inFlight.decrementAndGet();
   }
 
   /**
@@ -333,7 +354,7 @@ public final class ReserveQueue implements Extension {
     if (!p.state.compareAndSet(QUEUED, EXPIRED)) return false;
     queued.decrementAndGet();
     rejectedOverBudget.increment();
-    p.answer.complete(OVER_BUDGET);
+    answer(p, OVER_BUDGET);
     return true;
   }
 
@@ -367,7 +388,7 @@ public final class ReserveQueue implements Extension {
       drain(lane, false);
     });
     shedder.guard(batch.size(), () -> sendAll(bySale, answered), () -> {
-      batch.forEach(p -> p.answer.complete(SHED));
+      batch.forEach(p -> answer(p, SHED));
       answered.complete(false);
     });
   }
@@ -395,7 +416,7 @@ public final class ReserveQueue implements Extension {
     } catch (RuntimeException e) {
       // nothing would ever answer the requests not sent (no reply target yet): answer them now, or
       // the lane would wait for them forever
-      bySale.values().forEach(pending -> pending.forEach(p -> p.answer.complete(UNREACHABLE)));
+      bySale.values().forEach(pending -> pending.forEach(p -> answer(p, UNREACHABLE)));
       answered.complete(false);
       return CompletableFuture.failedFuture(e);
     }
@@ -422,14 +443,14 @@ public final class ReserveQueue implements Extension {
       public void onComplete(Throwable failure, Object reply) {
         if (failure == null) {
           List<ReserveAnswer> answers = ((Sale.ReservesAnswered) reply).answers();
-          for (int i = 0; i < pending.size(); i++) pending.get(i).answer.complete(new Answered(answers.get(i).reply()));
+          for (int i = 0; i < pending.size(); i++) answer(pending.get(i), new Answered(answers.get(i).reply()));
           done.done(true);
         } else if (attempt < attempts) {
           resent.add(pending.size());
           send(saleId, pending, attempt + 1, done);
         } else {
           unanswered.add(pending.size());
-          pending.forEach(p -> p.answer.complete(UNANSWERED));
+          pending.forEach(p -> answer(p, UNANSWERED));
           done.done(false);
         }
       }
