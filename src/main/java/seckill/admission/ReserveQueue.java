@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.dispatch.OnComplete;
 import org.apache.pekko.pattern.PromiseRef;
 import org.apache.pekko.util.Timeout;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -143,6 +146,11 @@ public final class ReserveQueue implements Extension {
   private final Histogram batchSize;
   private final Histogram batchSeconds;
   private final Histogram answerSeconds;
+  // each outcome's and kind's data point, found once: per answer only the increment
+  private final Map<String, CounterDataPoint> counters = new ConcurrentHashMap<>();
+  private final DistributionDataPoint reservedSeconds;
+  private final DistributionDataPoint unavailableSeconds;
+  private final DistributionDataPoint refusedSeconds;
   private final LoadShedder shedder;
   private final Switches switches;
   private final HotKeys hotKeys;
@@ -161,6 +169,9 @@ public final class ReserveQueue implements Extension {
         .help("A reserve from its route to its answer, by kind: reserved, refused, unavailable")
         .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
         .labelNames("kind").register(registry);
+    this.reservedSeconds = answerSeconds.labelValues("reserved");
+    this.unavailableSeconds = answerSeconds.labelValues("unavailable");
+    this.refusedSeconds = answerSeconds.labelValues("refused");
     this.switches = Switches.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
@@ -222,8 +233,8 @@ public final class ReserveQueue implements Extension {
    * by its kind: {@code reserved} (201), {@code unavailable} (503), {@code refused} (any other).
    */
   public void answered(String outcome, int status, long nanos) {
-    reserves.labelValues(outcome).inc();
-    answerSeconds.labelValues(status == 201 ? "reserved" : status == 503 ? "unavailable" : "refused").observe(nanos / 1e9);
+    counters.computeIfAbsent(outcome, reserves::labelValues).inc();
+    (status == 201 ? reservedSeconds : status == 503 ? unavailableSeconds : refusedSeconds).observe(nanos / 1e9);
   }
 
   /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
