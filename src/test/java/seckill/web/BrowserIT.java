@@ -72,6 +72,7 @@ class BrowserIT {
   private static final By SALE_CARD = By.cssSelector("main.card");
   private static final By CHART = By.cssSelector("#board > section:nth-of-type(1)");
   private static final By SALES_TABLE = By.cssSelector("#board > section:nth-of-type(2)");
+  private static final By ROOMS_TABLE = By.cssSelector("#board > section:nth-of-type(3)");
 
   /** A sale as a shop would define it: a real item, description and price, not test data. */
   private static ObjectNode shopSale(String item, String description, String price, int stock, int limit, String mode,
@@ -232,6 +233,61 @@ class BrowserIT {
     waiting().until(d -> !d.findElement(By.id("board")).isDisplayed());
     assertEquals(null, browser.executeScript("return sessionStorage.getItem('seckill-admin-token');"));
     assertTrue(browser.findElements(By.cssSelector("#sales tbody tr")).isEmpty(), "no sale left on the page");
+  }
+
+  @Test
+  void theDashboardShowsAWaitingRoomsLineAndSetsItsPaceAndCapThroughTheSwitches() throws Exception {
+    ObjectNode sale = shopSale("Harbour Lights festival, Saturday pass",
+        "Three stages by the water. One pass per buyer, sold through the waiting room.", "79.00", 1000, 1, "ON_ORDER", null);
+    sale.putObject("waitingRoom").put("admitPerSecond", 10).put("maxActive", 500).put("admissionTtlSeconds", 600);
+    api.defineSale("web-dash-room", sale);
+    for (int i = 0; i < 60; i++) { // sixty buyers join; the line lets in ten a second once their places settle
+      assertEquals(200, api.post("/api/sales/web-dash-room/queue", api.token("fan-" + i), null).status());
+    }
+    openDashboard();
+    String row = "web-dash-room";
+    // the panel shows the line's own figures once it let some in: waits, an ETA, active of the cap, the pace
+    waiting().until(d -> cell(row, "last-wait").matches("\\d+\\.\\d s")
+        && cell(row, "waits").matches("\\d+\\.\\d s / \\d+\\.\\d s") && cell(row, "eta").matches("\\d+\\.\\d s"));
+    assertTrue(cell(row, "active").matches("\\d+ of 500"), cell(row, "active"));
+    assertTrue(cell(row, "rates").matches("\\d+\\.\\d/s / \\d+\\.\\d/s"), cell(row, "rates"));
+    assertEquals("10/s", cell(row, "pace"));
+    var line = api.admin("GET", "/admin/sales/web-dash-room/queue", null).json();
+    assertTrue(line.at("/line/lastAdmittedWaitSeconds").isNumber() && line.at("/line/admitted").asLong() > 0, line.toString());
+    shot("dashboard-waiting-room", ROOMS_TABLE);
+
+    // a pace that is no number is refused on the page, and nothing changes
+    clickRowButton("//table[@id='rooms']//tr[@data-sale='web-dash-room']//button[text()='pace']");
+    org.openqa.selenium.Alert pace = waitForAlert(browser);
+    pace.sendKeys("fast");
+    pace.accept();
+    waiting().until(d -> text("message").startsWith("pace must be a whole number"));
+    assertTrue(api.admin("GET", "/admin/switches", null).json().at("/values/saleAdmitPerSecond/web-dash-room").isMissingNode());
+
+    // the pace and the cap through the switches: the switch changes, and the panel shows the room's new ones
+    clickRowButton("//table[@id='rooms']//tr[@data-sale='web-dash-room']//button[text()='pace']");
+    pace = waitForAlert(browser);
+    pace.sendKeys("25");
+    pace.accept();
+    waitForAlert(browser).accept();
+    waiting().until(d -> text("message").startsWith("Done: Set the pace of web-dash-room"));
+    assertEquals(25, api.admin("GET", "/admin/switches", null).json().at("/values/saleAdmitPerSecond/web-dash-room").asInt());
+    waiting().until(d -> cell(row, "pace").equals("25/s (switch)"));
+    clickRowButton("//table[@id='rooms']//tr[@data-sale='web-dash-room']//button[text()='cap']");
+    org.openqa.selenium.Alert cap = waitForAlert(browser);
+    cap.sendKeys("3");
+    cap.accept();
+    waitForAlert(browser).accept();
+    waiting().until(d -> text("message").startsWith("Done: Set the cap of web-dash-room"));
+    assertEquals(3, api.admin("GET", "/admin/switches", null).json().at("/values/saleMaxActive/web-dash-room").asInt());
+    waiting().until(d -> cell(row, "active").endsWith(" of 3 (switch)"));
+    assertEquals(3, api.admin("GET", "/admin/sales/web-dash-room/queue", null).json().get("maxActive").asInt());
+  }
+
+  /** The text of one figure of a sale's row in the waiting-room panel. */
+  private String cell(String saleId, String figure) {
+    return browser.findElement(By.cssSelector("#rooms tr[data-sale='" + saleId + "'] td[data-figure='" + figure + "']"))
+        .getDomProperty("textContent");
   }
 
   /** The table is rebuilt every second: a button found a moment before the click may be gone, so find it again. */
