@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -136,11 +137,7 @@ class BrowserIT {
   void aBuyerJoinsTheWaitingRoomSeesThePlaceMoveAndIsLetInToBuy() throws Exception {
     ObjectNode sale = shopSale("Aurora Lights live in Berlin, standing ticket",
         "Spring tour, Columbiahalle. One ticket per buyer, sold through the waiting room.", "59.00", 500, 1, "ON_ORDER", null);
-    sale.putObject("waitingRoom").put("admitPerSecond", 100).put("maxActive", 1000).put("admissionTtlSeconds", 60);
-    api.defineSale("web-room", sale);
-    for (int i = 0; i < 300; i++) { // three hundred buyers ahead, let in a hundred a second
-      assertEquals(200, api.post("/api/sales/web-room/queue", api.token("ahead-" + i), null).status());
-    }
+    inLine("web-room", sale, 100, 1000, 60, 300, "ahead-"); // three hundred buyers ahead, let in a hundred a second
     openAs("dave", "web-room");
     waiting().until(d -> text("buy").equals("Join the line"));
     browser.findElement(By.id("buy")).click();
@@ -216,7 +213,7 @@ class BrowserIT {
 
     // add stock, then close
     clickRowButton("//tr[@data-sale='web-ops']//button[text()='+ stock']");
-    org.openqa.selenium.Alert units = waitForAlert(browser);
+    Alert units = waitForAlert(browser);
     units.sendKeys("3");
     units.accept();
     waitForAlert(browser).accept();
@@ -239,11 +236,7 @@ class BrowserIT {
   void theDashboardShowsAWaitingRoomsLineAndSetsItsPaceAndCapThroughTheSwitches() throws Exception {
     ObjectNode sale = shopSale("Harbour Lights festival, Saturday pass",
         "Three stages by the water. One pass per buyer, sold through the waiting room.", "79.00", 1000, 1, "ON_ORDER", null);
-    sale.putObject("waitingRoom").put("admitPerSecond", 10).put("maxActive", 500).put("admissionTtlSeconds", 600);
-    api.defineSale("web-dash-room", sale);
-    for (int i = 0; i < 60; i++) { // sixty buyers join; the line lets in ten a second once their places settle
-      assertEquals(200, api.post("/api/sales/web-dash-room/queue", api.token("fan-" + i), null).status());
-    }
+    inLine("web-dash-room", sale, 10, 500, 600, 60, "fan-"); // let in ten a second once their places settle
     openDashboard();
     String row = "web-dash-room";
     // the panel shows the line's own figures once it let some in: waits, an ETA, active of the cap, the pace
@@ -257,31 +250,39 @@ class BrowserIT {
     shot("dashboard-waiting-room", ROOMS_TABLE);
 
     // a pace that is no number is refused on the page, and nothing changes
-    clickRowButton("//table[@id='rooms']//tr[@data-sale='web-dash-room']//button[text()='pace']");
-    org.openqa.selenium.Alert pace = waitForAlert(browser);
-    pace.sendKeys("fast");
-    pace.accept();
+    answerRoomButton(row, "pace", "fast");
     waiting().until(d -> text("message").startsWith("pace must be a whole number"));
     assertTrue(api.admin("GET", "/admin/switches", null).json().at("/values/saleAdmitPerSecond/web-dash-room").isMissingNode());
 
     // the pace and the cap through the switches: the switch changes, and the panel shows the room's new ones
-    clickRowButton("//table[@id='rooms']//tr[@data-sale='web-dash-room']//button[text()='pace']");
-    pace = waitForAlert(browser);
-    pace.sendKeys("25");
-    pace.accept();
+    answerRoomButton(row, "pace", "25");
     waitForAlert(browser).accept();
     waiting().until(d -> text("message").startsWith("Done: Set the pace of web-dash-room"));
     assertEquals(25, api.admin("GET", "/admin/switches", null).json().at("/values/saleAdmitPerSecond/web-dash-room").asInt());
     waiting().until(d -> cell(row, "pace").equals("25/s (switch)"));
-    clickRowButton("//table[@id='rooms']//tr[@data-sale='web-dash-room']//button[text()='cap']");
-    org.openqa.selenium.Alert cap = waitForAlert(browser);
-    cap.sendKeys("3");
-    cap.accept();
+    answerRoomButton(row, "cap", "3");
     waitForAlert(browser).accept();
     waiting().until(d -> text("message").startsWith("Done: Set the cap of web-dash-room"));
     assertEquals(3, api.admin("GET", "/admin/switches", null).json().at("/values/saleMaxActive/web-dash-room").asInt());
     waiting().until(d -> cell(row, "active").endsWith(" of 3 (switch)"));
     assertEquals(3, api.admin("GET", "/admin/sales/web-dash-room/queue", null).json().get("maxActive").asInt());
+  }
+
+  /** Defines {@code sale} behind a waiting room and has {@code buyers} join its line. */
+  private void inLine(String saleId, ObjectNode sale, int pace, int cap, int ttlSeconds, int buyers, String prefix) {
+    sale.putObject("waitingRoom").put("admitPerSecond", pace).put("maxActive", cap).put("admissionTtlSeconds", ttlSeconds);
+    api.defineSale(saleId, sale);
+    for (int i = 0; i < buyers; i++) {
+      assertEquals(200, api.post("/api/sales/" + saleId + "/queue", api.token(prefix + i), null).status());
+    }
+  }
+
+  /** Clicks a button of a sale's row in the waiting-room panel and answers its prompt. */
+  private void answerRoomButton(String saleId, String button, String answer) {
+    clickRowButton("//table[@id='rooms']//tr[@data-sale='" + saleId + "']//button[text()='" + button + "']");
+    Alert prompt = waitForAlert(browser);
+    prompt.sendKeys(answer);
+    prompt.accept();
   }
 
   /** The text of one figure of a sale's row in the waiting-room panel. */
@@ -316,7 +317,7 @@ class BrowserIT {
     return Arrays.stream(points.trim().split(" ")).mapToDouble(p -> 155 - Double.parseDouble(p.split(",")[1])).max().orElse(0);
   }
 
-  private static org.openqa.selenium.Alert waitForAlert(WebDriver d) {
+  private static Alert waitForAlert(WebDriver d) {
     return new WebDriverWait(d, WAIT).until(ExpectedConditions.alertIsPresent());
   }
 }
