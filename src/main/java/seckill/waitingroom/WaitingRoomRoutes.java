@@ -60,10 +60,16 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   /** Admission tokens by buyer, good until {@code expiresAt}. */
   public record Bypass(Map<String, String> admissionTokens, Instant expiresAt) {}
 
-  /** {@code GET /admin/sales/{id}/queue}: the line as this node last heard it, and the waits this node observed. */
+  /**
+   * {@code GET /admin/sales/{id}/queue}: the line as this node last heard it, the room's pace and cap
+   * (switches applied), and the waits this node observed.
+   */
   public record LineReport(String saleId, boolean heard, long admittedThrough, long leasedThrough, boolean opened,
       LineView.Counts line, Instant lineAt, String lineNode, long waitsObserved, Double waitMedianSeconds,
-      Double waitP90Seconds) {}
+      Double waitP90Seconds, int admitPerSecond, int maxActive) {}
+
+  /** {@code GET /admin/queues}: every waiting room this node knows of a sale not over, by sale id. */
+  public record LineReports(List<LineReport> rooms) {}
 
   static final int MAX_BYPASS = 1000;
 
@@ -76,8 +82,20 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         pathPrefix(PathMatchers.segment("admin").slash("sales").slash(PathMatchers.segment()).slash("queue"),
             saleId -> AuthDirectives.admin(adminToken, () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE),
                 () -> concat(
-                    pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, report(saleId))))),
-                    path("bypass", () -> post(() -> withRoom(saleId, this::bypass))))))));
+                    pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, report(saleId, settings))))),
+                    path("bypass", () -> post(() -> withRoom(saleId, this::bypass))))))),
+        path(PathMatchers.segment("admin").slash("queues"), () -> AuthDirectives.admin(adminToken,
+            () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> get(() -> json(StatusCodes.OK, reports()))))));
+  }
+
+  /** The report of every sale this node knows with a room that is on, ended and closed sales left out. */
+  private LineReports reports() {
+    Instant now = Instant.now();
+    return new LineReports(views.summaries(now).stream()
+        .flatMap(summary -> views.get(summary.saleId()).stream())
+        .filter(view -> !WaitingRoom.over(view.phase(now)))
+        .flatMap(view -> room.roomOf(view.definition(), view.saleId()).map(r -> report(view.saleId(), r)).stream())
+        .toList());
   }
 
   private Route bypass(SaleViews.LocalCopy view, WaitingRoomPolicy settings) {
@@ -170,13 +188,13 @@ public final class WaitingRoomRoutes extends JsonDirectives {
     }));
   }
 
-  private LineReport report(String saleId) {
+  private LineReport report(String saleId, WaitingRoomPolicy settings) {
     RoomMetrics.Waits waits = metrics.waits(saleId);
     return room.copies().line(saleId)
         .map(line -> new LineReport(saleId, true, line.admittedThrough(), line.leasedThrough(), line.opened(),
             line.counts(), Instant.ofEpochMilli(line.publishedAtMillis()), line.node(), waits.observed(),
-            waits.medianSeconds(), waits.p90Seconds()))
+            waits.medianSeconds(), waits.p90Seconds(), settings.admitPerSecond(), settings.maxActive()))
         .orElseGet(() -> new LineReport(saleId, false, 0, 0, false, null, null, null, waits.observed(),
-            waits.medianSeconds(), waits.p90Seconds()));
+            waits.medianSeconds(), waits.p90Seconds(), settings.admitPerSecond(), settings.maxActive()));
   }
 }

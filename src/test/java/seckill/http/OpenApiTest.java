@@ -112,6 +112,8 @@ class OpenApiTest {
     check("get", "/admin/sales/{saleId}/queue", api.admin("GET", "/admin/sales/oa-wr/queue", null));
     check("get", "/admin/sales/{saleId}/queue", api.admin("GET", "/admin/sales/oa/queue", null));
     check("get", "/admin/sales/{saleId}/queue", api.get("/admin/sales/oa-wr/queue", alice));
+    check("get", "/admin/queues", api.admin("GET", "/admin/queues", null));
+    check("get", "/admin/queues", api.get("/admin/queues", alice));
     String bypass = "/admin/sales/{saleId}/queue/bypass";
     check("post", bypass, api.admin("POST", "/admin/sales/oa-wr/queue/bypass", "{\"buyers\":[\"bob\"]}"));
     check("post", bypass, api.admin("POST", "/admin/sales/oa-wr/queue/bypass", "{\"buyers\":[]}"));
