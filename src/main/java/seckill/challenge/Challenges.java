@@ -81,7 +81,7 @@ public final class Challenges {
   record AccessClaims(String sale, String buyer, String requestId, String id, long expires) {}
 
   private final ToIntFunction<String> difficulty;
-  private final Predicate<String> roomed;
+  private final Predicate<String> hasRoom;
   private final Signer signer;
   private final Duration challengeTtl;
   private final Duration tokenTtl;
@@ -109,11 +109,11 @@ public final class Challenges {
     this(challenge, difficulty, saleId -> false, clock);
   }
 
-  /** As above; {@code roomed} tells the sales with a waiting room, whose joins the challenge is asked of. */
-  public Challenges(Config challenge, ToIntFunction<String> difficulty, Predicate<String> roomed, Clock clock) {
+  /** As above; {@code hasRoom} tells the sales with a waiting room, whose joins the challenge is asked of. */
+  public Challenges(Config challenge, ToIntFunction<String> difficulty, Predicate<String> hasRoom, Clock clock) {
     this.signer = new Signer(challenge.getString("secret"), "seckill.challenge.secret");
     this.difficulty = difficulty;
-    this.roomed = roomed;
+    this.hasRoom = hasRoom;
     this.challengeTtl = challenge.getDuration("challenge-ttl");
     this.tokenTtl = challenge.getDuration("token-ttl");
     this.maxSolution = challenge.getInt("max-solution");
@@ -171,7 +171,7 @@ public final class Challenges {
    * again until the sale refuses it ({@link TokenUses}).
    */
   public Access admit(String saleId, String buyer, String requestId, Optional<String> token) {
-    if (difficultyFor(saleId) == 0 || roomed.test(saleId)) return Passed.NOT_ASKED;
+    if (difficultyFor(saleId) == 0 || hasRoom.test(saleId)) return Passed.NOT_ASKED;
     if (token.isEmpty() || token.get().isBlank())
       return new Refusal("challenge_required", "this sale needs a solved challenge: GET /api/sales/" + saleId + "/challenge");
     return take(saleId, buyer, requestId, token.get());
