@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
@@ -14,6 +15,7 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.auth.AuthDirectives;
 import seckill.auth.BuyerTokens;
+import seckill.challenge.Challenges;
 import seckill.http.JsonDirectives;
 import seckill.sale.SalePhase;
 import seckill.sale.SaleReplies;
@@ -24,7 +26,10 @@ import seckill.sale.WaitingRoomPolicy;
  * {@code POST /api/sales/{id}/queue} joins a sale's waiting room (the buyer's token; the ticket
  * already held, if any, in {@value #TICKET}) and answers with a signed ticket and the place;
  * {@code GET} with the ticket tells where it stands, and once admitted hands out the admission
- * token the reserve needs. A poll reads only this node's copies: no entity is asked.
+ * token the reserve needs. A poll reads only this node's copies: no entity is asked. When the sale
+ * asks for a challenge, a join that takes a place carries a solved one in
+ * {@value Challenges#ACCESS_TOKEN} ({@link Challenges#admitJoin}); a join with a ticket still held
+ * and a poll never do.
  */
 public final class WaitingRoomRoutes extends JsonDirectives {
 
@@ -37,9 +42,11 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   private final Polls polls;
   private final RoomMetrics metrics;
   private final BuyerTokens tokens;
+  private final Challenges challenges;
   private final String adminToken;
 
-  public WaitingRoomRoutes(ActorSystem<?> system, SaleViews views, WaitingRoom room, BuyerTokens tokens) {
+  public WaitingRoomRoutes(ActorSystem<?> system, SaleViews views, WaitingRoom room, BuyerTokens tokens,
+      Challenges challenges) {
     super(system);
     this.views = views;
     this.room = room;
@@ -47,11 +54,12 @@ public final class WaitingRoomRoutes extends JsonDirectives {
     this.polls = room.polls();
     this.metrics = room.metrics();
     this.tokens = tokens;
+    this.challenges = challenges;
     this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
   }
 
-  public static Route init(ActorSystem<?> system, BuyerTokens tokens, WaitingRoom room) {
-    return new WaitingRoomRoutes(system, SaleViews.get(system), room, tokens).routes();
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens, WaitingRoom room, Challenges challenges) {
+    return new WaitingRoomRoutes(system, SaleViews.get(system), room, tokens, challenges).routes();
   }
 
   /** {@code POST /admin/sales/{id}/queue/bypass}: up to {@value #MAX_BYPASS} buyers. */
@@ -147,10 +155,24 @@ public final class WaitingRoomRoutes extends JsonDirectives {
             metrics.joined(saleId, true);
             return json(StatusCodes.OK, answer.withTicket(presented.get().trim()));
           }
-          return placed(view, settings, buyer, held.get().place(), true);
+          return atTheDoor(saleId, buyer, () -> placed(view, settings, buyer, held.get().place(), true));
         }
-        return placed(view, settings, buyer, -1, true);
+        return atTheDoor(saleId, buyer, () -> placed(view, settings, buyer, -1, true));
       }));
+    });
+  }
+
+  /**
+   * A join that takes a place from the desk (none held, or the held place's admission expired): with
+   * the sale's challenge on, only with a solved one for this sale and buyer, else 403 saying where
+   * to get one.
+   */
+  private Route atTheDoor(String saleId, String buyer, Supplier<Route> inner) {
+    return optionalHeaderValueByName(Challenges.ACCESS_TOKEN, access -> {
+      if (challenges.admitJoin(saleId, buyer, access) instanceof Challenges.Refusal refused) {
+        return error(StatusCodes.FORBIDDEN, refused.code(), refused.message());
+      }
+      return inner.get();
     });
   }
 

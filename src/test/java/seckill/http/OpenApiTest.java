@@ -143,6 +143,14 @@ class OpenApiTest {
     check("post", reserve, api.send("POST", chPath, alice, "{\"requestId\":\"r1\"}",
         Map.of("Content-Type", "application/json", "X-Access-Token", granted.json().get("accessToken").asText())));
 
+    // a sale with a waiting room and a challenge: the join needs the access token, the reserve does not
+    api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"oa-door\":" + bits + "}}");
+    api.defineSale("oa-door", roomSale);
+    check("post", queue, api.post("/api/sales/oa-door/queue", alice, null)); // no access token: 403
+    Response doorGranted = api.grantAccess("oa-door", alice, "j1", bits);
+    check("post", challengePath, doorGranted);
+    check("post", queue, api.join("oa-door", alice, null, doorGranted.json().get("accessToken").asText()));
+
     // the operators' API
     String adminSale = "/admin/sales/{saleId}";
     check("put", adminSale, api.admin("PUT", "/admin/sales/oa-admin", Api.sale(3, 1, "HOLD", 600L).toString()));

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,6 +151,34 @@ class BrowserIT {
     waiting().until(d -> text("outcome").startsWith("It's yours"));
     shot("sale-waiting-room-bought", SALE_CARD);
     assertEquals(1, api.admin("GET", "/admin/sales/web-room", null).json().get("sold").asInt());
+  }
+
+  @Test
+  void aBuyerOfARoomThatAsksForAChallengeSolvesItOnceBeforeJoiningAndBuys() throws Exception {
+    api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"web-room-pow\":10}}");
+    ObjectNode sale = shopSale("Night train Berlin–Vienna, sleeper berth",
+        "Opening night of the new line. One berth per buyer, sold through the waiting room.", "129.00", 50, 1, "ON_ORDER", null);
+    sale.putObject("waitingRoom").put("admitPerSecond", 100).put("maxActive", 1000).put("admissionTtlSeconds", 60);
+    api.defineSale("web-room-pow", sale);
+    openAs("erin", "web-room-pow");
+    // every answer the page gets from the API, as "METHOD path status"
+    browser.executeScript("window.seen = []; const send = window.fetch; window.fetch = (url, options) => send(url, options)"
+        + ".then((r) => { window.seen.push(((options && options.method) || 'GET') + ' ' + new URL(url, location.href).pathname"
+        + " + ' ' + r.status); return r; });");
+    waiting().until(d -> text("buy").equals("Join the line"));
+    browser.findElement(By.id("buy")).click();
+    waiting().until(d -> text("outcome").startsWith("It's yours"));
+    shot("sale-waiting-room-challenge-bought", SALE_CARD);
+    assertEquals(1, api.admin("GET", "/admin/sales/web-room-pow", null).json().get("sold").asInt());
+    @SuppressWarnings("unchecked")
+    List<String> seen = ((List<Object>) browser.executeScript("return window.seen;")).stream().map(String::valueOf)
+        .filter(answer -> !answer.contains("/status ")).toList();
+    String challenge = "/api/sales/web-room-pow/challenge";
+    assertEquals(List.of("GET " + challenge + " 200", "POST " + challenge + " 200", "POST /api/sales/web-room-pow/queue 200"),
+        seen.subList(0, 3), "solved once, then joined: " + seen);
+    assertTrue(seen.stream().noneMatch(answer -> answer.endsWith(" 403")), "no refusal on the way: " + seen);
+    assertEquals(2, seen.stream().filter(answer -> answer.contains("/challenge ")).count(), "no second solve: " + seen);
+    assertTrue(seen.get(seen.size() - 1).matches("POST /api/sales/web-room-pow/reservations/\\S+ 201"), seen.toString());
   }
 
   @Test
