@@ -36,7 +36,7 @@ import seckill.waitingroom.WaitingRoom;
  *   <li>the sale's and the node's rate: 429 {@code rate_limited}
  *   <li>(the body) a valid request id and a quantity within the sale's limit: 400
  *   <li>the admission token when the sale has a waiting room: 403
- *   <li>the access token when the sale asks for a challenge: 403
+ *   <li>the access token when the sale asks for a challenge and has no waiting room (its join asked): 403
  * </ol>
  *
  * <p>The same request (sale, buyer, requestId) already in flight on this node is joined before steps

@@ -44,9 +44,6 @@ import seckill.waitingroom.WaitingRoom;
  */
 public final class ReserveRoutes implements SaleRoutes.Entrance {
 
-  /** The reserve's header carrying the access token of a solved challenge. */
-  public static final String ACCESS_TOKEN = "X-Access-Token";
-
   /** The reserve's header carrying the admission token of a sale's waiting room. */
   public static final String ADMISSION_TOKEN = "X-Admission-Token";
 
@@ -137,7 +134,7 @@ public final class ReserveRoutes implements SaleRoutes.Entrance {
     String key = EdgeGuards.requestKey(saleId, buyer, requestId);
     Optional<CompletionStage<ReserveQueue.Outcome>> running = guards.inFlight(key);
     if (running.isPresent()) return onSuccess(running.get(), this::answer);
-    return optionalHeaderValueByName(ADMISSION_TOKEN, admitted -> optionalHeaderValueByName(ACCESS_TOKEN, access -> {
+    return optionalHeaderValueByName(ADMISSION_TOKEN, admitted -> optionalHeaderValueByName(Challenges.ACCESS_TOKEN, access -> {
       ReserveEdge.Tokens passed = edge.tokens(saleId, view, buyer, requestId, admitted, access);
       if (passed.refusal() != null) {
         return passed.expired() ? answeredBefore(saleId, buyer, requestId, passed.refusal()) : refuse(passed.refusal());

@@ -23,6 +23,7 @@ import seckill.Api;
 import seckill.Api.Response;
 import seckill.BuyerSwarm;
 import seckill.OneNode;
+import seckill.challenge.Challenges;
 
 /**
  * The reserve's promise to clients: a (buyer, requestId) is answered with its own first answer, every
@@ -60,7 +61,7 @@ class IdempotencyTest {
   }
 
   private static Map<String, String> access(Response granted) {
-    return Map.of(ReserveRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText());
+    return Map.of(Challenges.ACCESS_TOKEN, granted.json().get("accessToken").asText());
   }
 
   @Test

@@ -23,6 +23,7 @@ import seckill.TestCluster;
 import seckill.TestDatabases;
 import seckill.TestNode;
 import seckill.admission.ReserveRoutes;
+import seckill.challenge.Challenges;
 
 /**
  * On a three-node cluster on PostgreSQL, a retry of a request sent to another node than the first
@@ -99,7 +100,7 @@ class IdempotencyClusterIT {
     Response granted = api(0).grantAccess("idem-challenge", token, "c1", BITS);
     assertEquals(200, granted.status(), granted.text());
     assertRetriedElsewhereGetsTheSame("idem-challenge", token, "c1",
-        Map.of(ReserveRoutes.ACCESS_TOKEN, granted.json().get("accessToken").asText()));
+        Map.of(Challenges.ACCESS_TOKEN, granted.json().get("accessToken").asText()));
   }
 
   @Test
