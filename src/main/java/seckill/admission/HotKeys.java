@@ -137,15 +137,24 @@ public final class HotKeys implements Extension {
    * when it may pass, else the seconds to wait before the next one would.
    */
   public OptionalLong throttle(String buyer) {
-    Buyer b = buyers.get(buyer, k -> new Buyer(new Window(ticks), Bucket.builder()
-        .addLimit(Bandwidth.builder().capacity(buyerBurst).refillGreedy(buyerRate, Duration.ofSeconds(1)).build())
-        .withCustomTimePrecision(meter).build()));
+    Buyer b = buyers.get(buyer, k -> new Buyer(new Window(ticks), nanos.getAsLong()));
     long now = tick();
     b.window.add(now, RESERVES);
-    ConsumptionProbe probe = b.bucket.tryConsumeAndReturnRemaining(1);
+    Bucket bucket = b.bucket(this);
+    if (bucket == null) return OptionalLong.empty();
+    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) return OptionalLong.empty();
     b.window.add(now, THROTTLED);
     return OptionalLong.of(RetryAdvice.wholeSeconds(probe.getNanosToWaitForRefill()));
+  }
+
+  /** A buyer's token bucket after their first burst, {@code sinceFirstNanos} after their first attempt. */
+  private Bucket bucketAfter(long sinceFirstNanos) {
+    long refilled = (long) Math.min(buyerBurst, (double) buyerRate * sinceFirstNanos / 1e9);
+    return Bucket.builder()
+        .addLimit(Bandwidth.builder().capacity(buyerBurst).refillGreedy(buyerRate, Duration.ofSeconds(1))
+            .initialTokens(refilled).build())
+        .withCustomTimePrecision(meter).build();
   }
 
   /** The hottest sales and buyers of this node right now (walks the bounded caches: for operators, not per request). */
@@ -190,7 +199,32 @@ public final class HotKeys implements Extension {
     return Math.floorDiv(nanos.getAsLong(), tickNanos);
   }
 
-  private record Buyer(Window window, Bucket bucket) {}
+  /**
+   * A buyer's window and token bucket. A bucket starts full, so a buyer's first {@code burst}
+   * attempts always pass: the bucket is made only when one more comes, and most buyers of a flash
+   * sale (one or two attempts) never cost one. It starts with what refill gave since the first
+   * attempt (at most full): never less than a bucket made at once would hold, at most one burst more
+   * for a buyer who paused before the burst, as a flood never does.
+   */
+  private static final class Buyer {
+    final Window window;
+    final long firstNanos;
+    private long attempts;
+    private Bucket bucket;
+
+    Buyer(Window window, long firstNanos) {
+      this.window = window;
+      this.firstNanos = firstNanos;
+    }
+
+    /** Counts an attempt; the bucket to take it from, or null while the first burst lasts. */
+    synchronized Bucket bucket(HotKeys keys) {
+      if (bucket != null) return bucket;
+      if (++attempts <= keys.buyerBurst) return null;
+      bucket = keys.bucketAfter(keys.nanos.getAsLong() - firstNanos);
+      return bucket;
+    }
+  }
 
   /**
    * Two counters over a ring of {@code n} buckets; a bucket is reset when its tick comes round
