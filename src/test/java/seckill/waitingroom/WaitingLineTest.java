@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -94,6 +95,13 @@ class WaitingLineTest {
   private static Figures figures(EventSourcedBehaviorTestKit<Command, Event, State> line) {
     TestProbe<Figures> probe = testKit.createTestProbe();
     line.runCommand(new WaitingLine.GetFigures(probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  private static WaitingLine.Withdrawn withdraw(EventSourcedBehaviorTestKit<Command, Event, State> line,
+      WaitingLine.Withdrawal... out) {
+    TestProbe<WaitingLine.Withdrawn> probe = testKit.createTestProbe();
+    line.runCommand(new WaitingLine.Withdraw(List.of(out), probe.ref()));
     return probe.receiveMessage();
   }
 
@@ -263,6 +271,41 @@ class WaitingLineTest {
     assertEquals(20, figures(line).active());
     line.runCommand(new WaitingLine.Unused(15, 20));
     assertEquals(15, figures(line).active());
+  }
+
+  @Test
+  void aPlaceLeftFreesItsSlotAtOnceARevokedOneIsSkippedAndBothStayOutAfterARestart() {
+    room = room(100, 2, 60, false);
+    var line = line();
+    lease(line, 10);
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(2, line.getState().admittedThrough(), "the cap of 2");
+    var left = new WaitingLine.Withdrawal(0, "alice", false);
+    var revoked = new WaitingLine.Withdrawal(3, "dave", true);
+    assertEquals(List.of(left, revoked), withdraw(line, left, revoked, new WaitingLine.Withdrawal(10, "never", true)).out(),
+        "a place never leased is no one's");
+    assertEquals(List.of(revoked), withdraw(line, new WaitingLine.Withdrawal(3, "dave", false)).out(),
+        "a place out keeps its first reason");
+    assertEquals(1, figures(line).active(), "alice's slot is free at once");
+    tick(line, Duration.ofMillis(200), 1);
+    assertEquals(3, line.getState().admittedThrough(), "the next place took it, long before alice's admission would expire");
+    LineView view = LineView.of("s", line.getState(), 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here",
+        new TreeMap<>(), 0);
+    assertEquals("LEFT", view.withdrawnAs(0));
+    assertEquals("REVOKED", view.withdrawnAs(3));
+    assertEquals(null, view.withdrawnAs(1));
+
+    line.restart();
+    assertEquals(List.of(left, revoked), line.getState().out(), "persisted: nobody out comes back after a restart");
+    assertEquals(2, figures(line).active(), "ranks 1 and 2; alice's still done");
+    line.runCommand(new WaitingLine.Finished(List.of(1L, 2L)));
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(6, line.getState().admittedThrough(), "dave's place skipped after the restart too: 4 and 5 let in");
+    assertEquals(2, figures(line).active());
+    tick(line, Duration.ofSeconds(61), 1); // every admission so far ran out
+    assertEquals(List.of(), line.getState().out(), "places out are forgotten once no admission of theirs can be used");
   }
 
   @Test
