@@ -35,12 +35,12 @@ import seckill.serialization.CborSerializable;
 /**
  * One sale's line, sharded by sale id: the single counter its places come from and the pace at which
  * they are let in. It persists only what must survive a crash: how far places were leased (none is
- * given twice), the opening (where the pre-queue ends, the key that shuffles it) and how far it
- * admitted. Desks lease places in blocks, so joins never queue here; every tick it admits the next
+ * given twice), the opening (where the pre-queue ends, the key that shuffles it), how far it
+ * admitted and the places taken out (left or revoked: none comes back). Desks lease places in blocks, so joins never queue here; every tick it admits the next
  * ranks at {@code admitPerSecond}, never more than {@code maxActive} not yet done, and tells every
  * node where it stands ({@link LineView}). Ranks are the order of admission: a place's own number,
  * shuffled ({@link Shuffle}) within a pre-queue that asks for it; void places (leased, never given
- * out) are skipped.
+ * out, or taken out before their turn) are skipped.
  */
 public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command, WaitingLine.Event, WaitingLine.State> {
 
