@@ -315,6 +315,26 @@ class WaitingLineTest {
   }
 
   @Test
+  void aPlaceRevokedInAShuffledPreQueueIsSkippedAtItsDrawnTurn() {
+    room = room(100, 1_000_000, 60, true);
+    startsAt = T0.plusSeconds(60);
+    var line = line();
+    lease(line, 20);
+    var revoked = new WaitingLine.Withdrawal(5, "bot", true);
+    assertEquals(List.of(revoked), withdraw(line, revoked).out(), "before the opening, when no rank is drawn yet");
+    clock.now = startsAt;
+    line.runCommand(new WaitingLine.Tick(0));
+    tick(line, Duration.ofSeconds(1), 1);
+    State opened = line.getState();
+    assertEquals(20, opened.admittedThrough());
+    assertEquals(19, figures(line).admittedSinceStart(), "the revoked place's turn was skipped");
+    LineView view = LineView.of("s", opened, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", new TreeMap<>(), 0);
+    long rank = view.rankOf(5);
+    assertEquals(5, view.placeOf(rank), "a token's rank leads back to its place");
+    assertEquals("REVOKED", view.withdrawnAs(view.placeOf(rank)));
+  }
+
+  @Test
   void aSnapshotWrittenBeforePlacesCouldLeaveStillLoads() throws Exception {
     Serialization serialization = SerializationExtension.get(testKit.system());
     State before = new State(10, -1, 0, 2, List.of(new WaitingLine.Wave(0, 2, 5)));
