@@ -139,7 +139,8 @@ public class Bench {
 
       // overload, open loop: fresh buyers arriving at twice the reserve capacity just measured
       int rate = (int) Math.round(reserve.rps() * OVERLOAD_FACTOR);
-      long overloadStock = Math.max(1000, (long) (reserve.rps() * seconds / 2));
+      // stock for every request of the phase: the 201s per second it reaches are the node's rate under overload
+      long overloadStock = Math.max(1000, (long) rate * seconds);
       define("overload", overloadStock, 1000);
       List<String> fresh = Files.readAllLines(tokens);
       String overloadPath = reservePath("overload");
@@ -174,13 +175,6 @@ public class Bench {
 
   static final double OVERLOAD_FACTOR = Double.parseDouble(System.getenv().getOrDefault("BENCH_OVERLOAD_FACTOR", "2"));
   static final int OPEN_LOOP_CONNECTIONS = Integer.parseInt(System.getenv().getOrDefault("BENCH_OPEN_LOOP_CONNECTIONS", "1024"));
-  static final long WAIT_BUDGET_MS = millis(System.getenv().getOrDefault("SECKILL_WAIT_BUDGET", "100ms"));
-
-  /** "100ms", "1s" or "1 s" as milliseconds (the forms the benchmark's own settings use). */
-  static long millis(String duration) {
-    String d = duration.replace(" ", "");
-    return d.endsWith("ms") ? Long.parseLong(d.substring(0, d.length() - 2)) : Long.parseLong(d.substring(0, d.length() - 1)) * 1000;
-  }
 
   /** renice -n -10 this JVM (wrk phases are over by then; the server keeps its priority). */
   static String raisePriority() {
@@ -398,20 +392,22 @@ public class Bench {
     }
     long[] all = overload.all();
     double p99All = OpenLoop.Report.percentileMs(all, 99);
-    long[] busy = overload.latenciesByStatus().getOrDefault(503, new long[0]);
-    double p99Busy = OpenLoop.Report.percentileMs(busy, 99);
-    boolean overloadMet = p99All <= 100 && overload.errors() + overload.unanswered() == 0 && overload.retryAfterMissing() == 0
-        && p99Busy <= WAIT_BUDGET_MS;
-    System.out.printf("| overload, open loop: %d req/s offered (%.0f× the reserve) | %.0f answered | %.1f | %.1f | | | "
-        + "p99 ≤ 100 ms, 503 + Retry-After within the %d ms budget, 0 errors | %s |%n", overload.rate(), OVERLOAD_FACTOR,
-        overload.answered() / overload.seconds(), OpenLoop.Report.percentileMs(all, 50), p99All, WAIT_BUDGET_MS,
-        overloadMet ? "yes" : "no");
+    double p99Noop = OpenLoop.Report.percentileMs(overloadNoop.all(), 99);
+    double reservedPerSecond = overload.latenciesByStatus().getOrDefault(201, new long[0]).length / overload.seconds();
+    double reserveRate = phases.get(0).rps();
+    boolean overloadMet = p99All <= 2 * p99Noop && reservedPerSecond >= 0.9 * reserveRate
+        && overload.errors() + overload.unanswered() == 0 && overload.retryAfterMissing() == 0;
+    System.out.printf("| overload, open loop: %d req/s offered (%.0f× the reserve), 201s per second | %.0f | %.1f | %.1f | "
+        + "%.0f%% of the closed-loop reserve | %.1f× the no-op's open-loop p99 (%.1f ms) | "
+        + "201s ≥ 90%%, p99 ≤ 2×, every 503 with Retry-After, 0 errors | %s |%n", overload.rate(), OVERLOAD_FACTOR,
+        reservedPerSecond, OpenLoop.Report.percentileMs(all, 50), p99All, 100 * reservedPerSecond / reserveRate,
+        p99All / Math.max(0.001, p99Noop), p99Noop, overloadMet ? "yes" : "no");
     System.out.println();
     System.out.printf("reserve: %d units sold, mean batch %.1f requests per persist%n", phases.get(0).statuses().get("201"), meanBatch);
     System.out.println("answers per phase: " + phases.stream().map(r -> r.name() + " " + r.statuses()
         + (r.socketErrors() + r.timeouts() > 0 ? " errors " + r.socketErrors() + " timeouts " + r.timeouts() : "")).toList());
     for (OpenLoop.Report r : List.of(overload, overloadNoop)) System.out.println(OpenLoop.describe(r, OPEN_LOOP_CONNECTIONS));
-    System.out.printf("overload stock %d (about half of what the phase can sell at the reserve rate)%n", overloadStock);
+    System.out.printf("overload stock %d (one unit per request offered: it never sells out)%n", overloadStock);
   }
 
   static double pct(long part, long total) {

@@ -112,7 +112,7 @@ public final class Main {
     Route routes = concat(
         reserve.routes(),
         SaleRoutes.init(system, tokens, reserve), // a sale's status shows the way in that the reserve's edge keeps
-        WaitingRoomRoutes.init(system, tokens, room),
+        WaitingRoomRoutes.init(system, tokens, room, challenges),
         ChallengeRoutes.init(system, tokens, challenges),
         WebRoutes.init(system), // before the admin API: the dashboard's page at /admin/ needs no token
         AdminRoutes.init(system),

@@ -66,10 +66,21 @@ function pairs(entries) {
 
 // ------------------------------------------------------------------ actions, each confirmed
 
+const LIVE_TABLES = ["sales", "rooms"];
+
+/** True while a live table may be rebuilt: no pressed pointer, none of its buttons focused (the click would be lost). */
+function steady(id) {
+  return !pointerDown && !$(id).tBodies[0].contains(document.activeElement);
+}
+
+/** Hands focus back from a live table's button once its click is done, so the table is rebuilt again. */
+function releaseFocus() {
+  if (LIVE_TABLES.some((id) => $(id).tBodies[0].contains(document.activeElement))) document.activeElement.blur();
+}
+
 async function act(question, method, path, body) {
   const confirmed = confirm(question);
-  // the table is not rebuilt while one of its buttons has focus: hand focus back once the click is done
-  if ($("sales").tBodies[0].contains(document.activeElement)) document.activeElement.blur();
+  releaseFocus();
   if (!confirmed) return;
   try {
     await api(method, path, body);
@@ -105,6 +116,42 @@ function saleActions(s, paused) {
     buttons.push(el("button", { class: "secondary", onclick: () => act("Brake " + s.saleId + " (reserves answer 503)?", "PUT", `/admin/switches/paused-sales/${id}?by=${by}`) }, "brake"));
   buttons.push(el("button", { class: "secondary", onclick: () => placement(s.saleId) }, "where"));
   return buttons;
+}
+
+/** A waiting room's pace or cap through its per-sale switch: a whole number above 0, or empty for the sale's own. */
+function roomSwitch(saleId, name, label, current) {
+  const answer = prompt(`${label} of ${saleId}'s waiting room (empty: as the sale defines it):`, String(current));
+  if (answer === null) return;
+  const raw = answer.trim();
+  if (raw !== "" && !/^[1-9][0-9]*$/.test(raw)) { say(label + " must be a whole number above 0, or empty."); return; }
+  const value = raw === "" ? null : Number(raw);
+  act(`Set the ${label} of ${saleId}'s waiting room to ${value === null ? "the sale's own" : value}?`, "PATCH",
+    "/admin/switches", { by: operator(), [name]: { [saleId]: value } });
+}
+
+/** Seconds as operators read them: "—" when unknown, tenths below a minute, then minutes and seconds. */
+function duration(seconds) {
+  if (seconds === undefined || seconds === null) return "—";
+  if (seconds < 60) return seconds.toFixed(1) + " s";
+  const whole = Math.round(seconds);
+  return whole < 3600 ? `${Math.floor(whole / 60)} min ${whole % 60} s` : `${Math.floor(whole / 3600)} h ${Math.floor((whole % 3600) / 60)} min`;
+}
+
+function roomRow(r, values) {
+  const line = r.line || {};
+  const switched = (map) => (map || {})[r.saleId] !== undefined ? " (switch)" : "";
+  return el("tr", { "data-sale": r.saleId },
+    el("td", {}, el("strong", {}, r.saleId), r.heard ? "" : " (line not heard yet)"),
+    el("td", { "data-figure": "waiting" }, line.waiting ?? 0),
+    el("td", { "data-figure": "active" }, `${line.active ?? 0} of ${r.maxActive}`, switched(values.saleMaxActive)),
+    el("td", { "data-figure": "rates" }, `${(line.joinedPerSecond ?? 0).toFixed(1)}/s / ${(line.admittedPerSecond ?? 0).toFixed(1)}/s`),
+    el("td", { "data-figure": "last-wait" }, duration(line.lastAdmittedWaitSeconds)),
+    el("td", { "data-figure": "waits" }, `${duration(line.admittedWaitMedianSeconds)} / ${duration(line.admittedWaitP90Seconds)}`),
+    el("td", { "data-figure": "eta" }, r.opened ? duration(line.backOfLineEtaSeconds) : "not open"),
+    el("td", { "data-figure": "pace" }, `${r.admitPerSecond}/s`, switched(values.saleAdmitPerSecond)),
+    el("td", { class: "actions" },
+      el("button", { class: "secondary", onclick: () => roomSwitch(r.saleId, "saleAdmitPerSecond", "pace", r.admitPerSecond) }, "pace"),
+      el("button", { class: "secondary", onclick: () => roomSwitch(r.saleId, "saleMaxActive", "cap", r.maxActive) }, "cap")));
 }
 
 async function placement(saleId) {
@@ -173,17 +220,16 @@ function draw() {
 async function refresh(chart) {
   const mine = generation;
   try {
-    const [sales, admission, switches, hot, cluster, outcomes] = await Promise.all([
+    const [sales, admission, switches, hot, cluster, outcomes, queues] = await Promise.all([
       api("GET", "/admin/sales"), api("GET", "/admin/admission"), api("GET", "/admin/switches"),
-      api("GET", "/admin/hotspots"), api("GET", "/admin/cluster"), api("GET", "/admin/outcomes")]);
+      api("GET", "/admin/hotspots"), api("GET", "/admin/cluster"), api("GET", "/admin/outcomes"), api("GET", "/admin/queues")]);
     if (mine !== generation) return; // forgotten meanwhile
     $("board").hidden = false;
     if (chart) record(outcomes);
     const paused = new Set(switches.values.pausedSales);
     const all = switches.values.pauseAll;
     // rebuilt each second, but not under a pressed pointer or a focused button: the click would be lost
-    const table = $("sales").tBodies[0];
-    if (!pointerDown && !table.contains(document.activeElement)) {
+    if (steady("sales")) {
       fill("sales", sales.sales.map((s) => el("tr", { "data-sale": s.saleId },
         el("td", {}, el("strong", {}, s.saleId), el("br"), s.item),
         el("td", {}, s.phase === "SOLD_OUT" ? "SOLD OUT" : s.phase,
@@ -191,6 +237,10 @@ async function refresh(chart) {
         el("td", {}, bar(s)),
         el("td", {}, `${s.sold} / ${s.held} / ${s.available} of ${s.stock}`),
         el("td", { class: "actions" }, saleActions(s, paused.has(s.saleId))))));
+    }
+    if (steady("rooms")) {
+      fill("rooms", queues.rooms.length ? queues.rooms.map((r) => roomRow(r, switches.values))
+        : [el("tr", {}, el("td", { colspan: "9", class: "hint" }, "No open or upcoming sale has a waiting room."))]);
     }
     const shed = admission.shedding;
     fill("admission", pairs([
@@ -274,7 +324,7 @@ function forget(message) {
   history.length = 0;
   previous = null;
   $("board").hidden = true;
-  ["sales", "admission", "switches", "history", "hot-sales", "hot-buyers", "members", "legend"].forEach((id) => fill(id, []));
+  ["sales", "rooms", "admission", "switches", "history", "hot-sales", "hot-buyers", "members", "legend"].forEach((id) => fill(id, []));
   $("chart").replaceChildren();
   say(message);
 }
@@ -330,11 +380,11 @@ $("token-form").addEventListener("submit", (e) => {
   start();
 });
 $("forget").addEventListener("click", () => forget("Token forgotten."));
-$("sales").tBodies[0].addEventListener("pointerdown", () => { pointerDown = true; });
-// a clicked button keeps focus, which holds the table still: give it back once the click is handled
-$("sales").tBodies[0].addEventListener("click", () => setTimeout(() => {
-  if ($("sales").tBodies[0].contains(document.activeElement)) document.activeElement.blur();
-}, 0));
+LIVE_TABLES.forEach((id) => {
+  $(id).tBodies[0].addEventListener("pointerdown", () => { pointerDown = true; });
+  // a clicked button keeps focus, which holds the table still: give it back once the click is handled
+  $(id).tBodies[0].addEventListener("click", () => setTimeout(releaseFocus, 0));
+});
 document.addEventListener("pointerup", () => setTimeout(() => { pointerDown = false; }, 0));
 $("operator").value = sessionStorage.getItem(OPERATOR_KEY) || "";
 defaults();

@@ -12,8 +12,10 @@
   let accessToken = null;      // a solved challenge's token, for this request; used up by one reserve
   let sale = null;             // the sale's definition
   // the waiting room, when the sale has one: the ticket (kept per buyer, so a reload keeps the place),
-  // where it stands, and the admission token once let in (used up by one reserve)
-  const queue = { answer: null, firstAhead: null, admission: null, admissionExpiresAt: null, timer: null, joining: false };
+  // where it stands, the admission token once let in (used up by one reserve), and the access token a
+  // join carries when the sale asks for a challenge (kept until a join is answered: a retry reuses it)
+  const queue = { answer: null, firstAhead: null, admission: null, admissionExpiresAt: null, timer: null, joining: false,
+    access: null };
 
   function fmtMoney(amount, currency) {
     try { return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount); }
@@ -47,9 +49,9 @@
   }
 
   // The sale's access challenge: find n such that SHA-256(challenge + ":" + n) starts with
-  // `difficulty` zero bits, then trade it for a token bound to this request. Returns the token,
-  // "" when the sale no longer asks for one, or an error answer { status, body }.
-  async function solveChallenge() {
+  // `difficulty` zero bits, then trade it for a token bound to requestId (a join takes it for any).
+  // Returns the token, "" when the sale no longer asks for one, or an error answer { status, body }.
+  async function solveChallenge(requestId) {
     if (!(window.crypto && crypto.subtle)) {
       return { status: 0, body: { message: "This sale verifies buyers with WebCrypto, which needs the page over https." } };
     }
@@ -71,7 +73,7 @@
       if (hit >= 0) solution = String(n + hit);
     }
     const t = await fetch(url, { method: "POST", headers: Object.assign({ "Content-Type": "application/json" }, auth),
-      body: JSON.stringify({ challenge: c.challenge, solution, requestId: pendingRequestId }) });
+      body: JSON.stringify({ challenge: c.challenge, solution, requestId }) });
     const granted = await t.json().catch(() => ({}));
     return t.ok ? granted.accessToken : { status: t.status, body: granted };
   }
@@ -197,16 +199,39 @@
     if (letIn && !busy) { say("It's your turn: reserving…", "wait"); buy(0); }
   }
 
+  function accessRefused(r, body) {
+    return r.status === 403 && (body.error === "challenge_required" || String(body.error).startsWith("access_token_"));
+  }
+
+  // A join that takes a place (no ticket held, or its turn passed) pays the sale's challenge first,
+  // when it asks one; if the server asks for it anyway (turned on since the status was read, or the
+  // token expired), the page solves it and joins once more, so the buyer never sees that refusal.
   async function join() {
     queue.joining = true;
     render();
     try {
-      const headers = { "Authorization": "Bearer " + localStorage.getItem(tokenKey) };
       const held = localStorage.getItem(ticketKey());
-      if (held && !(queue.answer && queue.answer.state === "EXPIRED")) headers["X-Queue-Ticket"] = held;
-      const r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/queue", { method: "POST", headers });
-      const body = await r.json().catch(() => ({}));
+      const ticket = held && !(queue.answer && queue.answer.state === "EXPIRED") ? held : null;
+      let solveFirst = !ticket && status && status.challenge;
+      let r, body;
+      for (let tries = 0; tries < 2; tries++) {
+        if (solveFirst && !queue.access) {
+          say("Verifying…", "wait");
+          const solved = await solveChallenge(newRequestId());
+          if (typeof solved !== "string") { r = { status: solved.status }; body = solved.body; break; }
+          queue.access = solved;
+        }
+        const headers = { "Authorization": "Bearer " + localStorage.getItem(tokenKey) };
+        if (ticket) headers["X-Queue-Ticket"] = ticket;
+        if (queue.access) headers["X-Access-Token"] = queue.access;
+        r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/queue", { method: "POST", headers });
+        body = await r.json().catch(() => ({}));
+        if (!accessRefused(r, body)) break;
+        queue.access = null;
+        solveFirst = true;
+      }
       if (r.ok) {
+        queue.access = null;
         localStorage.setItem(ticketKey(), body.ticket);
         queue.firstAhead = null;
         say("");
@@ -271,9 +296,10 @@
     let r, body;
     try {
       const headers = { "Content-Type": "application/json", "Authorization": "Bearer " + localStorage.getItem(tokenKey) };
-      if (status.challenge && !accessToken) {
+      // a sale with a waiting room asked its challenge at the door: the admission token stands for it
+      if (status.challenge && !status.waitingRoom && !accessToken) {
         say("Verifying…", "wait");
-        const solved = await solveChallenge();
+        const solved = await solveChallenge(pendingRequestId);
         if (typeof solved === "string") accessToken = solved;
         else { r = { status: solved.status, headers: new Headers() }; body = solved.body; }
       }

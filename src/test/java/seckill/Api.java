@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import seckill.auth.BuyerTokens;
@@ -161,7 +162,14 @@ public final class Api {
 
   /** Joins the sale's waiting room, with the ticket held so far or none (null). */
   public Response join(String saleId, String token, String ticket) {
-    return send("POST", "/api/sales/" + saleId + "/queue", token, null, ticketHeader(ticket));
+    return join(saleId, token, ticket, null);
+  }
+
+  /** Joins the sale's waiting room with the ticket held so far and a solved challenge's access token, each or none (null). */
+  public Response join(String saleId, String token, String ticket, String accessToken) {
+    Map<String, String> headers = new HashMap<>(ticketHeader(ticket));
+    if (accessToken != null) headers.put(ACCESS_HEADER, accessToken);
+    return send("POST", "/api/sales/" + saleId + "/queue", token, null, headers);
   }
 
   /** Polls the waiting room with a ticket, or without one (null). */
@@ -190,7 +198,12 @@ public final class Api {
 
   /** What the sale page does in a waiting room: joins the line, polls until let in; the admission token. */
   public String admissionToken(String saleId, String token) {
-    Response joined = join(saleId, token, null);
+    return admissionToken(saleId, token, null);
+  }
+
+  /** {@link #admissionToken(String, String)} for a sale whose challenge is on: the join carries the access token. */
+  public String admissionToken(String saleId, String token, String accessToken) {
+    Response joined = join(saleId, token, null, accessToken);
     if (joined.status() != 200) throw new IllegalStateException("join failed: " + joined.text());
     String ticket = joined.json().get("ticket").asText();
     return Await.value(Duration.ofSeconds(30), Duration.ofMillis(100), "never admitted to " + saleId, () -> {

@@ -14,12 +14,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -33,6 +34,8 @@ public final class EdgeGuards {
   /** A per-sale bucket and the rate it was built for, so a changed rate builds a new one. */
   private record SaleBucket(int rate, Bucket bucket) {}
 
+  private record SaleKey(Instant startsAt, String key) {}
+
   private final Bucket bucket;
   private final long configuredRate;
   private final long configuredBurst;
@@ -40,8 +43,9 @@ public final class EdgeGuards {
   private volatile Integer appliedSwitch;
   private final Map<String, SaleBucket> saleBuckets = new ConcurrentHashMap<>();
   private final byte[] keySecret;
-  private final Map<String, CompletableFuture<ReserveQueue.Outcome>> inFlight = new ConcurrentHashMap<>();
-  private final Map<String, String> saleKeys = new ConcurrentHashMap<>();
+  private final Map<String, CompletionStage<ReserveQueue.Outcome>> inFlight = new ConcurrentHashMap<>();
+  /** Each sale's hidden path key, for the start it was made for (a sale's start may change before it opens). */
+  private final Map<String, SaleKey> saleKeys = new ConcurrentHashMap<>();
 
   public EdgeGuards(Config admission) {
     this.configuredRate = admission.getLong("rate-limit.per-second");
@@ -105,23 +109,14 @@ public final class EdgeGuards {
    * ever shared by the request it was given for.
    */
   public CompletionStage<ReserveQueue.Outcome> joinInFlight(String key, Supplier<CompletionStage<ReserveQueue.Outcome>> send) {
-    CompletableFuture<ReserveQueue.Outcome> mine = new CompletableFuture<>();
-    CompletableFuture<ReserveQueue.Outcome> first = inFlight.putIfAbsent(key, mine);
-    if (first != null) return first;
-    CompletionStage<ReserveQueue.Outcome> sent;
-    try {
-      sent = send.get();
-    } catch (RuntimeException e) {
-      inFlight.remove(key, mine); // its retries must not wait on an answer that never comes
-      mine.completeExceptionally(e);
-      return mine;
-    }
-    sent.whenComplete((outcome, failure) -> {
-      inFlight.remove(key, mine);
-      if (failure != null) mine.completeExceptionally(failure);
-      else mine.complete(outcome);
+    List<CompletionStage<ReserveQueue.Outcome>> sent = new ArrayList<>(1);
+    CompletionStage<ReserveQueue.Outcome> answer = inFlight.computeIfAbsent(key, k -> {
+      sent.add(send.get());
+      return sent.get(0);
     });
-    return mine;
+    // the request that sent it takes it out once answered (a failed send stored nothing)
+    if (!sent.isEmpty()) answer.whenComplete((outcome, failure) -> inFlight.remove(key, answer));
+    return answer;
   }
 
   /** The answer to come of the request {@code key} ({@link #requestKey}) when it is in flight on this node. */
@@ -134,16 +129,22 @@ public final class EdgeGuards {
    * status only once the sale is open, so scripts that fire early have nothing to fire at.
    */
   public String saleKey(String saleId, Instant startsAt) {
-    return saleKeys.computeIfAbsent(saleId + '|' + startsAt, k -> {
-      try {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(keySecret, "HmacSHA256"));
-        byte[] sig = mac.doFinal(k.getBytes(StandardCharsets.UTF_8));
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(sig).substring(0, 22);
-      } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    SaleKey known = saleKeys.get(saleId);
+    if (known != null && known.startsAt().equals(startsAt)) return known.key();
+    SaleKey made = new SaleKey(startsAt, hmac(saleId + '|' + startsAt));
+    saleKeys.put(saleId, made);
+    return made.key();
+  }
+
+  private String hmac(String text) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(keySecret, "HmacSHA256"));
+      byte[] sig = mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(sig).substring(0, 22);
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public boolean isSaleKey(String saleId, Instant startsAt, String candidate) {

@@ -30,7 +30,8 @@ import seckill.waitingroom.WaitingRoom;
  *   <li>the operator's brakes (its sale or every sale paused, read-only): 503 with Retry-After
  *   <li>the hidden path's key: 404 {@code reserve_path_unknown}
  *   <li>units left in the view: 410 {@code sold_out}
- *   <li>the node is shedding load ({@link LoadShedder}): 503 {@code unavailable} with Retry-After
+ *   <li>the node is shedding load ({@link LoadShedder}) or holds a full queue's worth of reserves: 503
+ *       {@code unavailable} with Retry-After
  *   <li>(the token: 401) the buyer's own rate ({@link HotKeys#throttle}): 429 {@code buyer_throttled}, answered after a pause
  *   <li>the sale's and the node's rate: 429 {@code rate_limited}
  *   <li>(the body) a valid request id and a quantity within the sale's limit: 400
@@ -99,12 +100,14 @@ final class ReserveEdge {
       return Checked.refused(Refusal.of(StatusCodes.NOT_FOUND, "reserve_path_unknown", "this is not the sale's reserve path"));
     }
     if (view.available() == 0) return Checked.refused(Refusal.of(StatusCodes.GONE, "sold_out", "sold out"));
-    // an overloaded node says so before it spends the token's cost on a request it would turn away
-    if (queue.shedsNow()) {
-      return Checked.refused(new Refusal(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", ReserveQueue.SHED.message(),
-          retryAdvice.seconds(), false));
-    }
+    // an overloaded or full node says so before it spends the token's cost on a request it would turn away
+    if (queue.shedsNow()) return Checked.refused(unavailable(ReserveQueue.SHED));
+    if (queue.fullNow()) return Checked.refused(unavailable(ReserveQueue.FULL));
     return new Checked(view, null);
+  }
+
+  private Refusal unavailable(ReserveQueue.Busy busy) {
+    return new Refusal(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", busy.message(), retryAdvice.seconds(), false);
   }
 
   /** Steps 7 and 8, for a buyer whose token was verified. */

@@ -6,14 +6,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.apache.pekko.Done;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
@@ -24,35 +26,32 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.dispatch.OnComplete;
 import org.apache.pekko.pattern.PromiseRef;
-import org.apache.pekko.stream.ActorAttributes;
-import org.apache.pekko.stream.BoundedSourceQueue;
-import org.apache.pekko.stream.QueueOfferResult;
-import org.apache.pekko.stream.Supervision;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.SubSource;
 import org.apache.pekko.util.Timeout;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import scala.concurrent.ExecutionContextExecutor;
 import seckill.metrics.Metrics;
+import seckill.sale.ReserveAnswer;
+import seckill.sale.Sale;
 import seckill.switches.SwitchValues;
 import seckill.switches.Switches;
-import seckill.sale.Sale;
 
 /**
  * This node's bounded reserve queue (config and metrics call it the admission queue). Reserves wait
- * here, are grouped per sale and sent as one {@link Sale.ReserveBatch} (one persisted event for the
- * batch); each lane has one batch in flight, so later requests wait in the stream, never in an
- * entity's mailbox. A full queue, a request
- * queued past its budget, or a node shedding load ({@link LoadShedder}) is answered {@link Busy}
- * at once and never reaches the sale. The operator may lower the queue size and change the budget
- * at runtime ({@link Switches}).
- * A request for a sale that {@link HotKeys} calls hot weighs less in a batch, so a hot sale's
- * batches grow to batch-size x hot-batch-factor (fewer persists for the same stream) while cold
- * ones keep theirs.
+ * in lanes (sales hashed over them), each with at most one batch in flight: whoever frees a lane
+ * (a new request, or the answer to its batch) takes the requests waiting in it and sends them to
+ * their sale as one {@link Sale.ReserveBatch} (one persisted event), which the sale answers with one
+ * {@link Sale.ReservesAnswered}. Per request there is only its place in a lane and its answer's
+ * future: no stream element, ask, promise actor or timer. A full queue, a request queued past its
+ * budget, or a node shedding load ({@link LoadShedder}) is answered {@link Busy} at once and never
+ * reaches the sale. The operator may lower the queue size and change the budget at runtime
+ * ({@link Switches}). A request for a sale that {@link HotKeys} calls hot weighs less in a batch, so
+ * a hot sale's batches grow to batch-size x hot-batch-factor while cold ones keep theirs.
  */
 public final class ReserveQueue implements Extension {
 
@@ -70,7 +69,7 @@ public final class ReserveQueue implements Extension {
 
   private static final Id ID = new Id();
 
-  /** This node's reserve queue: one per actor system, its stream started on first use. */
+  /** This node's reserve queue: one per actor system. */
   public static ReserveQueue get(ActorSystem<?> system) {
     return ID.get(Adapter.toClassic(system));
   }
@@ -94,29 +93,44 @@ public final class ReserveQueue implements Extension {
   private static final int EXPIRED = 2;
 
   static final Busy SHED = new Busy("the node is shedding load; retry shortly with the same requestId");
+  static final Busy FULL = new Busy("too many requests are waiting; try again shortly");
   private static final Busy OVER_BUDGET = new Busy("waited too long in the queue; try again shortly");
+  private static final Busy UNANSWERED = new Busy("the sale did not answer in time; retry with the same requestId");
+  private static final Busy UNREACHABLE = new Busy("the sale could not be reached; retry with the same requestId");
 
   private static final class Pending {
     final String saleId;
+    final Sale.Reserve reserve;
     final long weight;
-    final Sale.Reserve template;
     final CompletableFuture<Outcome> answer = new CompletableFuture<>();
     final AtomicInteger state = new AtomicInteger(QUEUED);
     final long offeredAt = System.nanoTime();
 
     Pending(String saleId, String buyer, String requestId, int quantity, long weight) {
       this.saleId = saleId;
+      this.reserve = new Sale.Reserve(buyer, requestId, quantity, null);
       this.weight = weight;
-      this.template = new Sale.Reserve(buyer, requestId, quantity, null);
     }
   }
 
+  /** Requests in offer order and whether a batch of theirs is out; the weight waiting, for a batch window. */
+  private static final class Lane {
+    final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
+    final AtomicBoolean sending = new AtomicBoolean();
+    final AtomicLong weight = new AtomicLong();
+    final AtomicBoolean windowArmed = new AtomicBoolean();
+  }
+
   private final ActorSystem<?> system;
+  private final ExecutionContextExecutor executor;
   private final ClusterSharding sharding;
-  private final BoundedSourceQueue<Pending> queue;
-  /** Every request offered, in offer order, until the sweep finds it dispatched or over its budget. */
-  private final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
+  private final Lane[] lanes;
+  private final AtomicInteger queued = new AtomicInteger();
+  /** Offered and not answered yet: queued, or in a batch the sale has not answered. */
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final int capacity;
+  private final long maxWeight;
+  private final long windowNanos;
   private final Duration waitBudget;
   private final Timeout resendAfter;
   private final int attempts;
@@ -132,6 +146,11 @@ public final class ReserveQueue implements Extension {
   private final Histogram batchSize;
   private final Histogram batchSeconds;
   private final Histogram answerSeconds;
+  // each outcome's and kind's data point, found once: per answer only the increment
+  private final Map<String, CounterDataPoint> counters = new ConcurrentHashMap<>();
+  private final DistributionDataPoint reservedSeconds;
+  private final DistributionDataPoint unavailableSeconds;
+  private final DistributionDataPoint refusedSeconds;
   private final LoadShedder shedder;
   private final Switches switches;
   private final HotKeys hotKeys;
@@ -145,42 +164,33 @@ public final class ReserveQueue implements Extension {
         .help("Requests per batch sent to a sale (one persisted event)")
         .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000).register(registry);
     this.batchSeconds = Histogram.builder().name("seckill_batch_answer_seconds")
-        .help("From sending a batch to a sale to its last answer: the persist and both hops").register(registry);
+        .help("From sending a batch to a sale to its answer: the persist and both hops").register(registry);
     this.answerSeconds = Histogram.builder().name("seckill_reserve_answer_seconds")
         .help("A reserve from its route to its answer, by kind: reserved, refused, unavailable")
         .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
         .labelNames("kind").register(registry);
+    this.reservedSeconds = answerSeconds.labelValues("reserved");
+    this.unavailableSeconds = answerSeconds.labelValues("unavailable");
+    this.refusedSeconds = answerSeconds.labelValues("refused");
     this.switches = Switches.get(system);
     Config c = system.settings().config().getConfig("seckill.admission");
     this.system = system;
+    this.executor = system.executionContext();
     this.sharding = ClusterSharding.get(system);
     this.capacity = c.getInt("queue-size");
     this.waitBudget = c.getDuration("wait-budget");
     this.shedder = LoadShedder.create(system, () -> waitBudget(switches.values()));
     this.resendAfter = Timeout.create(c.getDuration("resend-after"));
     this.attempts = (int) Math.max(1, c.getDuration("answer-timeout").toMillis() / c.getDuration("resend-after").toMillis());
-    int lanes = c.getInt("lanes");
-    int batchSize = c.getInt("batch-size");
+    this.lanes = new Lane[c.getInt("lanes")];
+    for (int i = 0; i < lanes.length; i++) lanes[i] = new Lane();
     this.hotKeys = HotKeys.get(system);
     this.coldWeight = Math.max(1, c.getInt("hot-keys.hot-batch-factor"));
-    long maxWeight = batchSize * coldWeight;
-    Duration window = c.getDuration("batch-window");
-    SubSource<Pending, BoundedSourceQueue<Pending>> perLane = Source.<Pending>queue(capacity)
-        .groupBy(lanes, p -> Math.floorMod(p.saleId.hashCode(), lanes));
-    // Window zero: group while the lane's previous batch is being persisted, and send a lone request
-    // at once. A window: groupedWithin, which also waits for the window (scheduler ticks are 10 ms).
-    SubSource<List<Pending>, BoundedSourceQueue<Pending>> batches = window.isZero()
-        ? perLane.batchWeighted(maxWeight, p -> p.weight, ReserveQueue::newBatch, ReserveQueue::addToBatch)
-        : perLane.groupedWeightedWithin(maxWeight, p -> p.weight, window);
-    this.queue = batches
-        .mapAsync(1, this::dispatch)
-        .mergeSubstreams()
-        .withAttributes(ActorAttributes.withSupervisionStrategy(Supervision.getResumingDecider()))
-        .to(Sink.ignore())
-        .run(system);
+    this.maxWeight = c.getInt("batch-size") * coldWeight;
+    this.windowNanos = c.getDuration("batch-window").toNanos();
     // one timer for the node, not one per request: each tick answers Busy to whatever waited past its budget
     Duration sweep = c.getDuration("budget-sweep");
-    system.scheduler().scheduleWithFixedDelay(sweep, sweep, this::expireOverBudget, system.executionContext());
+    system.scheduler().scheduleWithFixedDelay(sweep, sweep, this::expireOverBudget, executor);
     registerGauges(registry);
   }
 
@@ -223,32 +233,24 @@ public final class ReserveQueue implements Extension {
    * by its kind: {@code reserved} (201), {@code unavailable} (503), {@code refused} (any other).
    */
   public void answered(String outcome, int status, long nanos) {
-    reserves.labelValues(outcome).inc();
-    answerSeconds.labelValues(status == 201 ? "reserved" : status == 503 ? "unavailable" : "refused").observe(nanos / 1e9);
-  }
-
-  private static List<Pending> newBatch(Pending first) {
-    List<Pending> batch = new ArrayList<>();
-    batch.add(first);
-    return batch;
-  }
-
-  private static List<Pending> addToBatch(List<Pending> batch, Pending next) {
-    batch.add(next);
-    return batch;
+    counters.computeIfAbsent(outcome, reserves::labelValues).inc();
+    (status == 201 ? reservedSeconds : status == 503 ? unavailableSeconds : refusedSeconds).observe(nanos / 1e9);
   }
 
   /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
   public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity) {
     if (shedder.shouldShed()) return CompletableFuture.completedFuture(SHED);
-    Pending p = new Pending(saleId, buyer, requestId, quantity, hotKeys.isHot(saleId) ? 1 : coldWeight);
-    SwitchValues now = switches.values();
-    // the stream's buffer is fixed at start: an operator's smaller queue size is a cap checked here
-    if ((now.queueSize() != null && queue.size() >= now.queueSize()) || queue.offer(p) != QueueOfferResult.enqueued()) {
+    if (inFlight.incrementAndGet() > limit()) {
+      inFlight.decrementAndGet();
       rejectedFull.increment();
-      return CompletableFuture.completedFuture(new Busy("too many requests are waiting; try again shortly"));
+      return CompletableFuture.completedFuture(FULL);
     }
-    waiting.add(p);
+    queued.incrementAndGet();
+    Pending p = new Pending(saleId, buyer, requestId, quantity, hotKeys.isHot(saleId) ? 1 : coldWeight);
+    Lane lane = lanes[Math.floorMod(saleId.hashCode(), lanes.length)];
+    lane.weight.addAndGet(p.weight);
+    lane.waiting.add(p);
+    drain(lane, false);
     return p.answer;
   }
 
@@ -258,25 +260,112 @@ public final class ReserveQueue implements Extension {
   }
 
   /**
-   * Answers Busy to every request still queued past the wait budget in force. Requests are taken in
-   * offer order and one budget applies to all, so the sweep stops at the first one still in time;
-   * dispatched ones are only dropped from the list.
+   * True when the node holds as many reserves as its queue size, between the queue and their
+   * answers: a new one would only wait. Counted as the full queue {@link #offer} would have answered.
+   */
+  boolean fullNow() {
+    if (inFlight.get() < limit()) return false;
+    rejectedFull.increment();
+    return true;
+  }
+
+  /** The queue size in force: an operator's smaller one is a cap below the configured one. */
+  private int limit() {
+    Integer switched = switches.values().queueSize();
+    return switched == null ? capacity : Math.min(capacity, switched);
+  }
+
+  /** Completes a request's answer once, and counts it out of the node's reserves in flight. */
+  private void answer(Pending p, Outcome outcome) {
+    if (p.answer.complete(outcome)) inFlight.decrementAndGet();
+  }
+
+  /**
+   * Sends the lane's next batch unless one is out: the caller that frees the lane sends. Loops when a
+   * request arrived between finding the lane empty and freeing it, so none is left behind.
+   */
+  private void drain(Lane lane, boolean windowOver) {
+    while (lane.sending.compareAndSet(false, true)) {
+      if (holdForWindow(lane, windowOver)) {
+        lane.sending.set(false);
+        return;
+      }
+      List<Pending> batch = take(lane);
+      if (!batch.isEmpty()) {
+        dispatch(lane, batch);
+        return;
+      }
+      lane.sending.set(false);
+      if (lane.waiting.isEmpty()) return;
+    }
+  }
+
+  /**
+   * With a batch window: a lane holding less than a full batch waits until its oldest request has
+   * waited the window (one timer per lane, then), so requests that come close together go together.
+   */
+  private boolean holdForWindow(Lane lane, boolean windowOver) {
+    if (windowNanos == 0 || windowOver || lane.weight.get() >= maxWeight) return false;
+    Pending oldest = lane.waiting.peek();
+    if (oldest == null) return false;
+    long due = oldest.offeredAt + windowNanos - System.nanoTime();
+    if (due <= 0) return false;
+    if (lane.windowArmed.compareAndSet(false, true)) {
+      system.scheduler().scheduleOnce(Duration.ofNanos(due), () -> {
+        lane.windowArmed.set(false);
+        drain(lane, true);
+      }, executor);
+    }
+    return true;
+  }
+
+  /** Up to a batch's weight of the lane's requests still queued and within the budget, oldest first. */
+  private List<Pending> take(Lane lane) {
+    List<Pending> batch = new ArrayList<>();
+    long budget = waitBudget(switches.values()).toNanos();
+    long now = System.nanoTime();
+    long weight = 0;
+    while (true) {
+      Pending next = lane.waiting.peek();
+      if (next == null || (!batch.isEmpty() && weight + next.weight > maxWeight)) break;
+      // the sweep may have taken that one meanwhile: go on with whichever comes out
+      Pending p = lane.waiting.poll();
+      if (p == null) break;
+      lane.weight.addAndGet(-p.weight);
+      // past its budget (the sweep runs every few ms): answered Busy here, never sent to the sale
+      if (now - p.offeredAt >= budget && expire(p)) continue;
+      if (!p.state.compareAndSet(QUEUED, DISPATCHED)) continue; // the sweep answered it while it waited
+      queued.decrementAndGet();
+      // batches keep arrival order: the first request sent is the one that waited longest
+      if (batch.isEmpty()) shedder.queueWaited(p.offeredAt, now);
+      batch.add(p);
+      weight += p.weight;
+    }
+    return batch;
+  }
+
+  /**
+   * Answers Busy to every request still queued past the wait budget in force. A lane is in offer
+   * order and one budget applies to all, so each lane's sweep stops at the first one still in time.
    */
   private void expireOverBudget() {
     long budget = waitBudget(switches.values()).toNanos();
     long now = System.nanoTime();
-    for (Pending p = waiting.peek(); p != null; p = waiting.peek()) {
-      if (p.state.get() == QUEUED && now - p.offeredAt < budget) return;
-      waiting.poll();
-      expire(p);
+    for (Lane lane : lanes) {
+      for (Pending p : lane.waiting) {
+        if (p.state.get() == QUEUED && now - p.offeredAt < budget) break;
+        expire(p);
+        if (lane.waiting.remove(p)) lane.weight.addAndGet(-p.weight);
+      }
     }
   }
 
   /** Answers Busy when the request is still queued. */
   private boolean expire(Pending p) {
     if (!p.state.compareAndSet(QUEUED, EXPIRED)) return false;
+    queued.decrementAndGet();
     rejectedOverBudget.increment();
-    p.answer.complete(OVER_BUDGET);
+    answer(p, OVER_BUDGET);
     return true;
   }
 
@@ -288,7 +377,7 @@ public final class ReserveQueue implements Extension {
   public Stats stats() {
     long b = batches.sum();
     long d = dispatched.sum();
-    return new Stats(queue.size(), capacity, b, d, b == 0 ? 0 : (double) d / b,
+    return new Stats(queued.get(), capacity, b, d, b == 0 ? 0 : (double) d / b,
         b == 0 ? 0 : batchNanos.sum() / 1e6 / b, rejectedFull.sum(), rejectedOverBudget.sum(), resent.sum(),
         unanswered.sum(), shedder.condition());
   }
@@ -298,88 +387,86 @@ public final class ReserveQueue implements Extension {
   }
 
   /**
-   * Sends one lane's batch, one ReserveBatch per sale, through the load shedder's breaker, and
-   * completes when every request is answered (by its sale, or Busy when the breaker refused it).
+   * Sends one lane's batch, one ReserveBatch per sale in it, through the load shedder's breaker; the
+   * lane is free again once every request is answered (by its sale, or Busy when the breaker refused it).
    */
-  private CompletionStage<Done> dispatch(List<Pending> batch) {
+  private void dispatch(Lane lane, List<Pending> batch) {
     Map<String, List<Pending>> bySale = new LinkedHashMap<>();
-    List<CompletableFuture<Outcome>> answers = new ArrayList<>(batch.size());
-    long budget = waitBudget(switches.values()).toNanos();
-    long now = System.nanoTime();
-    for (Pending p : batch) {
-      // past its budget (the sweep runs every few ms): answered Busy here, never sent to the sale
-      if (now - p.offeredAt >= budget && expire(p)) continue;
-      if (!p.state.compareAndSet(QUEUED, DISPATCHED)) continue; // the sweep answered it while it waited
-      // batches keep arrival order: the first request sent is the one that waited longest
-      if (answers.isEmpty()) shedder.queueWaited(p.offeredAt, now);
-      bySale.computeIfAbsent(p.saleId, k -> new ArrayList<>()).add(p);
-      answers.add(p.answer);
-    }
-    if (answers.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
-    CompletableFuture<Void> all = CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0]));
-    shedder.guard(answers.size(), () -> sendAll(bySale, all, answers), () -> answers.forEach(a -> a.complete(SHED)));
-    return all.thenApply(x -> Done.getInstance());
+    for (Pending p : batch) bySale.computeIfAbsent(p.saleId, k -> new ArrayList<>()).add(p);
+    CompletableFuture<Boolean> answered = new CompletableFuture<>();
+    answered.whenComplete((ok, failure) -> {
+      lane.sending.set(false);
+      drain(lane, false);
+    });
+    shedder.guard(batch.size(), () -> sendAll(bySale, answered), () -> {
+      batch.forEach(p -> answer(p, SHED));
+      answered.complete(false);
+    });
   }
 
   /** Sends the batch; completes with whether its sales answered every request (the breaker's success). */
-  private CompletionStage<Boolean> sendAll(Map<String, List<Pending>> bySale, CompletableFuture<Void> all,
-      List<CompletableFuture<Outcome>> answers) {
+  private CompletionStage<Boolean> sendAll(Map<String, List<Pending>> bySale, CompletableFuture<Boolean> answered) {
+    long start = System.nanoTime();
+    AtomicInteger left = new AtomicInteger(bySale.size());
+    AtomicBoolean allAnswered = new AtomicBoolean(true);
     try {
       bySale.forEach((saleId, pending) -> {
         batches.increment();
         dispatched.add(pending.size());
         batchSize.observe(pending.size());
-        send(saleId, pending, 1);
+        send(saleId, pending, 1, byReply -> {
+          if (!byReply) allAnswered.set(false);
+          if (left.decrementAndGet() > 0) return;
+          long took = System.nanoTime() - start;
+          batchNanos.add(took * bySale.size());
+          batchSeconds.observe(took / 1e9);
+          shedder.persisted(start, took);
+          answered.complete(allAnswered.get());
+        });
       });
     } catch (RuntimeException e) {
-      // nothing would ever answer the requests not sent (no reply promise yet): answer them now, or
+      // nothing would ever answer the requests not sent (no reply target yet): answer them now, or
       // the lane would wait for them forever
-      answers.forEach(a -> a.complete(new Busy("the sale could not be reached; retry with the same requestId")));
+      bySale.values().forEach(pending -> pending.forEach(p -> answer(p, UNREACHABLE)));
+      answered.complete(false);
       return CompletableFuture.failedFuture(e);
     }
-    long start = System.nanoTime();
-    int sent = bySale.size();
-    return all.thenApply(x -> {
-      long took = System.nanoTime() - start;
-      batchNanos.add(took * sent);
-      batchSeconds.observe(took / 1e9);
-      shedder.persisted(start, took);
-      return answers.stream().allMatch(a -> a.join() instanceof Answered);
-    });
+    return answered;
   }
 
-  private void send(String saleId, List<Pending> pending, int attempt) {
-    List<Sale.Reserve> reserves = new ArrayList<>(pending.size());
-    for (Pending p : pending) {
-      reserves.add(new Sale.Reserve(p.template.buyer(), p.template.requestId(), p.template.quantity(),
-          replyTo(saleId, p, attempt)));
-    }
-    sharding.entityRefFor(Sale.ENTITY_KEY, saleId).tell(new Sale.ReserveBatch(reserves));
+  /** What a sale's batch ended with: true when the sale answered it, false when it never did. */
+  private interface BatchDone {
+    void done(boolean byReply);
   }
 
   /**
-   * A one-off reply target per request: the entity answers each request of a batch on its own. No
-   * answer within resend-after (a batch lost while its shard moved): the request goes again, until
-   * answer-timeout. The callback runs on the actor dispatcher, not on the entity's thread. (Not
-   * through FutureConverters.asJava: its callbacks go to the JDK's common pool, which on a 2-core
-   * machine is a new thread per task.)
+   * Sends one sale's part of a batch with a one-off reply target for the whole of it. No answer within
+   * resend-after (a batch lost while its shard moved): the same requests go again, until
+   * answer-timeout (safe: the sale answers a (buyer, requestId) it already reserved with that
+   * reservation). The callback runs on the actor dispatcher, not on the entity's thread.
    */
-  private ActorRef<Sale.ReserveReply> replyTo(String saleId, Pending p, int attempt) {
+  private void send(String saleId, List<Pending> pending, int attempt, BatchDone done) {
+    List<Sale.Reserve> reserves = new ArrayList<>(pending.size());
+    for (Pending p : pending) reserves.add(p.reserve);
     PromiseRef<Object> promise = PromiseRef.apply(Adapter.toClassic(system), resendAfter);
     promise.future().onComplete(new OnComplete<Object>() {
       @Override
       public void onComplete(Throwable failure, Object reply) {
         if (failure == null) {
-          p.answer.complete(new Answered((Sale.ReserveReply) reply));
+          List<ReserveAnswer> answers = ((Sale.ReservesAnswered) reply).answers();
+          for (int i = 0; i < pending.size(); i++) answer(pending.get(i), new Answered(answers.get(i).reply()));
+          done.done(true);
         } else if (attempt < attempts) {
-          resent.increment();
-          send(saleId, List.of(p), attempt + 1);
+          resent.add(pending.size());
+          send(saleId, pending, attempt + 1, done);
         } else {
-          unanswered.increment();
-          p.answer.complete(new Busy("the sale did not answer in time; retry with the same requestId"));
+          unanswered.add(pending.size());
+          pending.forEach(p -> answer(p, UNANSWERED));
+          done.done(false);
         }
       }
-    }, system.executionContext());
-    return Adapter.toTyped(promise.ref());
+    }, executor);
+    ActorRef<Sale.ReservesAnswered> answerTo = Adapter.toTyped(promise.ref());
+    sharding.entityRefFor(Sale.ENTITY_KEY, saleId).tell(new Sale.ReserveBatch(reserves, answerTo));
   }
 }

@@ -15,14 +15,16 @@ import org.apache.pekko.http.javadsl.server.Route;
 import seckill.auth.AuthDirectives;
 import seckill.auth.BuyerTokens;
 import seckill.http.JsonBodies;
+import seckill.sale.SaleDefinition;
 import seckill.sale.SaleIds;
 import seckill.sale.SalePhase;
 import seckill.sale.SaleReplies;
 import seckill.sale.SaleViews;
 
 /**
- * {@code GET /api/sales/{id}/challenge} hands an open sale's buyer a proof of work;
- * {@code POST} the solution to trade it for the access token the reserve must carry.
+ * {@code GET /api/sales/{id}/challenge} hands an open sale's buyer a proof of work (a sale with a
+ * waiting room: while its line takes joins); {@code POST} the solution to trade it for the access
+ * token the reserve must carry, or with a waiting room the join.
  */
 public final class ChallengeRoutes {
 
@@ -55,12 +57,23 @@ public final class ChallengeRoutes {
   private Route issue(String saleId, String buyer) {
     Optional<SaleViews.LocalCopy> found = views.get(saleId);
     if (found.isEmpty()) return SaleReplies.saleNotFound(saleId);
-    // only once the sale is open: challenges solved in advance would pile up at the opening second
-    SalePhase phase = found.get().phase(Instant.now());
-    if (phase != SalePhase.OPEN) return SaleReplies.rejected(phase.refusal());
+    // only once the sale is open: challenges solved in advance would pile up at the opening second;
+    // a line spreads that second itself, so its door asks from the pre-queue on, and while paused
+    Instant now = Instant.now();
+    SalePhase phase = found.get().phase(now);
+    if (phase != SalePhase.OPEN && !lineTakesJoins(found.get().definition(), phase, now)) {
+      return SaleReplies.rejected(phase.refusal());
+    }
     if (challenges.difficultyFor(saleId) == 0)
       return error(StatusCodes.NOT_FOUND, "challenge_off", "sale " + saleId + " needs no challenge: reserve directly");
     return json(StatusCodes.OK, challenges.issue(saleId, buyer));
+  }
+
+  /** A sale with a waiting room takes joins before the opening, from its pre-queue on, and while paused. */
+  private static boolean lineTakesJoins(SaleDefinition definition, SalePhase phase, Instant now) {
+    if (!definition.queued()) return false;
+    return phase == SalePhase.PAUSED
+        || phase == SalePhase.UPCOMING && !now.isBefore(definition.waitingRoom().joinsFrom(definition.startsAt()));
   }
 
   private Route redeem(String saleId, String buyer) {

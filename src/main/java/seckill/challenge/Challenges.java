@@ -14,10 +14,12 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 import org.apache.pekko.actor.typed.ActorSystem;
 import seckill.auth.Signer;
 import seckill.auth.TokenUses;
+import seckill.sale.SaleViews;
 import seckill.switches.Switches;
 
 /**
@@ -28,11 +30,21 @@ import seckill.switches.Switches;
  * <p>Replay refusal is per node. A token replayed on another node is still harmless: it names one
  * requestId, and the sale answers a repeated (buyer, requestId) with its first reservation, so it
  * can never buy a second unit; it only skips the work for one more try at the same request.
+ *
+ * <p>A sale with a waiting room asks the challenge at the room's door instead: a join that takes a
+ * place needs the access token ({@link #admitJoin}), and the reserve does not ask again
+ * ({@link #admit}), since it needs the admission token that only such a place earns. One solve per
+ * place, paid before queueing: a bot pays for its place in line, an honest buyer solves once.
  */
 public final class Challenges {
 
+  /** The header carrying the access token of a solved challenge, on a reserve or a join. */
+  public static final String ACCESS_TOKEN = "X-Access-Token";
+
   private static final String CHALLENGE = "challenge.";
   private static final String ACCESS = "access.";
+  // what a join takes an access token for: no requestId has a space, so no reserve can take it again
+  private static final String JOIN = "the join";
 
   /** What a challenge or a token redemption ends in. */
   public sealed interface Redemption permits Granted, Refusal {}
@@ -40,7 +52,7 @@ public final class Challenges {
   /** A challenge as the buyer's page receives it. */
   public record Issued(String challenge, int difficulty, Instant expiresAt) {}
 
-  /** An access token for one reserve request. */
+  /** An access token for one reserve request, or for joining a waiting room. */
   public record Granted(String accessToken, Instant expiresAt) implements Redemption {}
 
   /**
@@ -69,6 +81,7 @@ public final class Challenges {
   record AccessClaims(String sale, String buyer, String requestId, String id, long expires) {}
 
   private final ToIntFunction<String> difficulty;
+  private final Predicate<String> hasRoom;
   private final Signer signer;
   private final Duration challengeTtl;
   private final Duration tokenTtl;
@@ -80,17 +93,27 @@ public final class Challenges {
   // access tokens and the request that used each, kept until they expire
   private final TokenUses accessUses;
 
-  /** This node's challenges: the config's difficulty, under the operator's switches. */
+  /**
+   * This node's challenges: the config's difficulty, under the operator's switches; asked at the
+   * waiting room's door of a sale that has one (a room that is on, as the sale's definition says).
+   */
   public static Challenges init(ActorSystem<?> system) {
     Config challenge = system.settings().config().getConfig("seckill.challenge");
-    return new Challenges(challenge,
-        Switches.get(system).challengeDifficulty(configuredDifficulty(challenge)), Clock.systemUTC());
+    SaleViews views = SaleViews.get(system);
+    return new Challenges(challenge, Switches.get(system).challengeDifficulty(configuredDifficulty(challenge)),
+        saleId -> views.get(saleId).map(view -> view.definition().queued()).orElse(false), Clock.systemUTC());
   }
 
-  /** From {@code seckill.challenge}, with the difficulty per sale decided by {@code difficulty} (0 = off). */
+  /** From {@code seckill.challenge}, with the difficulty per sale decided by {@code difficulty} (0 = off); no rooms. */
   public Challenges(Config challenge, ToIntFunction<String> difficulty, Clock clock) {
+    this(challenge, difficulty, saleId -> false, clock);
+  }
+
+  /** As above; {@code hasRoom} tells the sales with a waiting room, whose joins the challenge is asked of. */
+  public Challenges(Config challenge, ToIntFunction<String> difficulty, Predicate<String> hasRoom, Clock clock) {
     this.signer = new Signer(challenge.getString("secret"), "seckill.challenge.secret");
     this.difficulty = difficulty;
+    this.hasRoom = hasRoom;
     this.challengeTtl = challenge.getDuration("challenge-ttl");
     this.tokenTtl = challenge.getDuration("token-ttl");
     this.maxSolution = challenge.getInt("max-solution");
@@ -142,26 +165,51 @@ public final class Challenges {
   }
 
   /**
-   * Whether the reserve may pass: yes when the sale needs no challenge, or with a valid, unexpired
-   * access token for exactly this sale, buyer and request. A token names one request: the first
-   * reserve with it takes it, and retries of that request pass again until the sale refuses it
-   * ({@link TokenUses}).
+   * Whether the reserve may pass: yes when the sale needs no challenge or asks it at its waiting
+   * room's door, or with a valid, unexpired access token for exactly this sale, buyer and request. A
+   * token names one request: the first reserve with it takes it, and retries of that request pass
+   * again until the sale refuses it ({@link TokenUses}).
    */
   public Access admit(String saleId, String buyer, String requestId, Optional<String> token) {
-    if (difficultyFor(saleId) == 0) return Passed.NOT_ASKED;
+    if (difficultyFor(saleId) == 0 || hasRoom.test(saleId)) return Passed.NOT_ASKED;
     if (token.isEmpty() || token.get().isBlank())
       return new Refusal("challenge_required", "this sale needs a solved challenge: GET /api/sales/" + saleId + "/challenge");
-    Optional<AccessClaims> read = signer.verify(ACCESS, token.get().trim(), AccessClaims.class);
+    return take(saleId, buyer, requestId, token.get());
+  }
+
+  /**
+   * Whether a join of the sale's waiting room may take a place: yes when the sale needs no challenge,
+   * or with a valid, unexpired access token of this sale and buyer (for any requestId). The first
+   * join with it takes it for joins only: the same buyer's join sent again with it (its answer was
+   * lost) passes while it lives; no reserve can use it.
+   */
+  public Access admitJoin(String saleId, String buyer, Optional<String> token) {
+    if (difficultyFor(saleId) == 0) return Passed.NOT_ASKED;
+    String how = "GET /api/sales/" + saleId + "/challenge, POST the solution there, and join with the access token in "
+        + ACCESS_TOKEN;
+    if (token.isEmpty() || token.get().isBlank()) {
+      return new Refusal("challenge_required", "joining the line of sale " + saleId + " needs a solved challenge: " + how);
+    }
+    Access taken = take(saleId, buyer, null, token.get());
+    return taken instanceof Refusal refused
+        ? new Refusal(refused.code(), refused.message() + ". To join: " + how, refused.expired()) : taken;
+  }
+
+  /** Checks the token for this sale and buyer (and {@code requestId}, unless null: a join) and takes it for that use. */
+  private Access take(String saleId, String buyer, String requestId, String token) {
+    Optional<AccessClaims> read = signer.verify(ACCESS, token.trim(), AccessClaims.class);
     if (read.isEmpty() || !read.get().sale().equals(saleId) || !read.get().buyer().equals(buyer))
       return new Refusal("access_token_invalid", "the access token was not issued for this sale and buyer");
     AccessClaims claims = read.get();
-    if (!claims.requestId().equals(requestId))
+    if (requestId != null && !claims.requestId().equals(requestId))
       return new Refusal("access_token_invalid", "the access token was issued for another requestId");
     if (!clock.instant().isBefore(Instant.ofEpochMilli(claims.expires())))
       return new Refusal("access_token_expired", "the access token expired; solve a new challenge", true);
     String key = "a" + claims.id();
-    if (accessUses.claim(key, requestId) == TokenUses.Claim.SPENT)
-      return new Refusal("access_token_replayed", "the sale already refused this request; solve a new challenge");
+    if (accessUses.claim(key, requestId == null ? JOIN : requestId) == TokenUses.Claim.SPENT) {
+      return new Refusal("access_token_replayed", requestId == null ? "a reserve used this access token; solve a new challenge"
+          : "the sale already refused this request; solve a new challenge");
+    }
     return new Passed(key);
   }
 

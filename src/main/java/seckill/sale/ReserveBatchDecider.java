@@ -10,6 +10,7 @@ import java.util.Set;
 import seckill.sale.Sale.Reason;
 import seckill.sale.Sale.Rejected;
 import seckill.sale.Sale.Reserve;
+import seckill.sale.Sale.ReserveBatch;
 import seckill.sale.Sale.ReserveReply;
 import seckill.sale.Sale.Reserved;
 
@@ -31,7 +32,7 @@ final class ReserveBatchDecider {
   private final Map<String, Integer> batchUnits = new HashMap<>();
   private final Map<String, Integer> batchReservations = new HashMap<>();
   private final Set<String> batchIds = new HashSet<>();
-  private List<Reserve> requests = List.of();
+  private ReserveBatch batch;
   private List<ReserveReply> replies = List.of();
   private int available;
 
@@ -55,16 +56,25 @@ final class ReserveBatchDecider {
     return available;
   }
 
-  /** Decides each of {@code batch} in order. */
-  void decide(List<Reserve> batch) {
-    requests = batch;
-    replies = new ArrayList<>(batch.size());
-    for (Reserve r : batch) replies.add(decide(r));
+  /** Decides each request of {@code batch} in order. */
+  void decide(ReserveBatch batch) {
+    this.batch = batch;
+    replies = new ArrayList<>(batch.requests().size());
+    for (Reserve r : batch.requests()) replies.add(decide(r));
   }
 
-  /** Tells every request decided its answer. */
+  /** Tells the batch its answers. */
   void answer() {
-    for (int i = 0; i < requests.size(); i++) requests.get(i).replyTo().tell(replies.get(i));
+    answer(batch, replies);
+  }
+
+  /** One message with every answer when the batch names {@code answerTo}, else each request its own. */
+  static void answer(ReserveBatch batch, List<ReserveReply> replies) {
+    if (batch.answerTo() != null) {
+      batch.answerTo().tell(new Sale.ReservesAnswered(replies.stream().map(ReserveAnswer::of).toList()));
+    } else {
+      for (int i = 0; i < replies.size(); i++) batch.requests().get(i).replyTo().tell(replies.get(i));
+    }
   }
 
   /** The answer to {@code r}; a new reservation also counts for the requests after it. */

@@ -3,6 +3,7 @@ package seckill.sale;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -91,15 +92,15 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record Close(ActorRef<Confirmation> replyTo) implements Refusable {}
   public record AddStock(int units, ActorRef<Confirmation> replyTo) implements Refusable {}
 
-  /** One buyer's request inside a {@link ReserveBatch}. */
+  /** One buyer's request inside a {@link ReserveBatch}; {@code replyTo} is null when the batch is answered whole. */
   public record Reserve(String buyer, String requestId, int quantity, ActorRef<ReserveReply> replyTo) implements CborSerializable {}
 
-  /** Many reserves, one persisted event for all accepted ones, one reply per request. */
-  public record ReserveBatch(List<Reserve> requests) implements Command {
+  /** Many reserves, one persisted event for the accepted ones; answered whole to {@code answerTo}, else one reply each. */
+  public record ReserveBatch(List<Reserve> requests, ActorRef<ReservesAnswered> answerTo) implements Command {
     /** Every request of the batch is refused alike. */
     @Override
     public void refuse(Rejected rejected) {
-      requests.forEach(r -> r.replyTo().tell(rejected));
+      ReserveBatchDecider.answer(this, Collections.nCopies(requests.size(), rejected));
     }
   }
 
@@ -132,6 +133,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record ReservationResult(Reservation reservation) implements ReservationReply {}
   public record BuyerReservations(List<Reservation> reservations) implements CborSerializable {}
   public record Rejected(Reason reason, String message) implements Confirmation, ReserveReply, ReservationReply {}
+  /** The answers to one {@link ReserveBatch}, in its requests' order: one message for the whole batch. */
+  public record ReservesAnswered(List<ReserveAnswer> answers) implements CborSerializable {}
 
   public record Status(String saleId, SaleDefinition definition, SalePhase phase, int stock, int available, int held,
       int sold, int pending, int reservations, int buyers, int topBuyerUnits, Instant serverTime) implements CborSerializable {}
@@ -256,7 +259,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(GetReservation.class, this::onGetReservation)
         .onCommand(GetStatus.class, this::onGetStatus)
-        .onCommand(GetBuyerReservations.class, this::onGetBuyerReservations)
+        .onCommand(GetBuyerReservations.class, (s, c) -> Effect().reply(c.replyTo(), new BuyerReservations(s.ofBuyer(c.buyer()))))
         .onCommand(ExpireHolds.class, this::onExpireHolds);
   }
 
@@ -302,7 +305,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   private ReplyEffect<Event, SaleState> onReserveBatch(SaleState state, ReserveBatch batch) {
     Instant now = now();
     ReserveBatchDecider decider = new ReserveBatchDecider(saleId, state, now, settings.maxReservationsPerBuyer());
-    decider.decide(batch.requests());
+    decider.decide(batch);
     if (decider.placed().isEmpty()) return Effect().none().thenRun(s -> decider.answer()).thenNoReply();
     List<Event> events = new ArrayList<>(2);
     events.add(new ReservationsPlaced(List.copyOf(decider.placed()), now));
@@ -387,10 +390,6 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
 
   private ReplyEffect<Event, SaleState> onGetStatus(SaleState state, GetStatus cmd) {
     return Effect().reply(cmd.replyTo(), state.status(saleId, now()));
-  }
-
-  private ReplyEffect<Event, SaleState> onGetBuyerReservations(SaleState state, GetBuyerReservations cmd) {
-    return Effect().reply(cmd.replyTo(), new BuyerReservations(state.ofBuyer(cmd.buyer())));
   }
 
   private ReplyEffect<Event, SaleState> onExpireHolds(SaleState state, ExpireHolds cmd) {

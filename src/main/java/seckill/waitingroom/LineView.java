@@ -26,10 +26,13 @@ public record LineView(String saleId, long version, long admittedThrough, long l
    * The line's own figures for operators: admitted and not done, waiting (places given and not yet
    * admitted), admissions that expired unused since the line started on its node, joins and
    * admissions per second over the last ten seconds, and buyers let in; void places are left out
-   * where the line knows them.
+   * where the line knows them. Then the waits, lease to admission ({@link LineWaits}): the last place
+   * let in, median and p90 of the last ones (null before the first), and the seconds until the last
+   * place given is let in (null while the line does not move).
    */
   public record Counts(int active, long waiting, long abandoned, double joinedPerSecond, double admittedPerSecond,
-      long admitted) implements CborSerializable {}
+      long admitted, Double lastAdmittedWaitSeconds, Double admittedWaitMedianSeconds, Double admittedWaitP90Seconds,
+      Long backOfLineEtaSeconds) implements CborSerializable {}
 
   /** The most void ranges a view carries: the nearest to the mark, where they matter. */
   static final int MAX_VOID_RANGES = 4096;

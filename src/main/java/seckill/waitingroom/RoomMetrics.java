@@ -8,13 +8,16 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import seckill.sale.WaitingRoomPolicy;
 
 /**
  * What this node counts of its waiting rooms, for Prometheus and the admin API: joins, sold-out
- * notices, the lines as it last heard them, and the waits (join to admission) of the buyers it was
- * the first to tell they were admitted.
+ * notices, the lines as it last heard them (with their rooms' pace and cap, switches applied), and
+ * the waits (join to admission) of the buyers it was the first to tell they were admitted.
  */
 final class RoomMetrics {
 
@@ -50,7 +53,8 @@ final class RoomMetrics {
   private final Cache<String, Boolean> seenAdmitted;
   private final Map<String, WaitSamples> waits = new ConcurrentHashMap<>();
 
-  RoomMetrics(PrometheusRegistry registry, long seenMax, LineCopies copies) {
+  RoomMetrics(PrometheusRegistry registry, long seenMax, LineCopies copies,
+      Function<String, Optional<WaitingRoomPolicy>> rooms) {
     this.seenAdmitted = Caffeine.newBuilder().maximumSize(seenMax).expireAfterWrite(WaitingRoomPolicy.MAX_TTL).build();
     this.joins = Counter.builder().name("seckill_queue_joins_total")
         .help("Joins answered by this node: a new place, or the same place again").labelNames("sale", "kind").register(registry);
@@ -69,6 +73,36 @@ final class RoomMetrics {
           cb.call(c.admittedPerSecond(), sale, "admitted_per_second");
           cb.call(line.admittedThrough(), sale, "admitted_through");
         })).register(registry);
+    lineGauge(registry, copies, "last_admitted_wait_seconds",
+        "From its lease to its admission, the wait of the last place the line let in", LineView.Counts::lastAdmittedWaitSeconds);
+    lineGauge(registry, copies, "admitted_wait_median_seconds",
+        "Median wait, lease to admission, of the last places the line let in", LineView.Counts::admittedWaitMedianSeconds);
+    lineGauge(registry, copies, "admitted_wait_p90_seconds",
+        "90th percentile wait, lease to admission, of the last places the line let in", LineView.Counts::admittedWaitP90Seconds);
+    lineGauge(registry, copies, "back_of_line_eta_seconds",
+        "Seconds until the last place given is let in, at the recent pace; absent while the line does not move",
+        c -> c.backOfLineEtaSeconds() == null ? null : c.backOfLineEtaSeconds().doubleValue());
+    roomGauge(registry, copies, rooms, "admit_per_second", "The room's pace, switches applied", WaitingRoomPolicy::admitPerSecond);
+    roomGauge(registry, copies, rooms, "max_active", "The room's cap on admitted buyers not yet done, switches applied",
+        WaitingRoomPolicy::maxActive);
+  }
+
+  /** A gauge per sale of a figure of its line as this node last heard it; no sample while the figure is null. */
+  private static void lineGauge(PrometheusRegistry registry, LineCopies copies, String name, String help,
+      Function<LineView.Counts, Double> figure) {
+    GaugeWithCallback.builder().name("seckill_waiting_room_" + name).help(help).labelNames("sale")
+        .callback(cb -> copies.forEach((sale, line) -> {
+          Double value = figure.apply(line.counts());
+          if (value != null) cb.call(value, sale);
+        })).register(registry);
+  }
+
+  /** A gauge per sale with a line of a setting of its room, switches applied. */
+  private static void roomGauge(PrometheusRegistry registry, LineCopies copies,
+      Function<String, Optional<WaitingRoomPolicy>> rooms, String name, String help, ToDoubleFunction<WaitingRoomPolicy> setting) {
+    GaugeWithCallback.builder().name("seckill_waiting_room_" + name).help(help).labelNames("sale")
+        .callback(cb -> copies.forEach((sale, line) -> rooms.apply(sale).ifPresent(room -> cb.call(setting.applyAsDouble(room), sale))))
+        .register(registry);
   }
 
   /** A join answered: a new place, or the same again. */
@@ -92,8 +126,6 @@ final class RoomMetrics {
     WaitSamples samples = waits.get(saleId);
     if (samples == null) return new Waits(0, null, null);
     long[] sorted = samples.sorted();
-    Double median = sorted.length == 0 ? null : sorted[sorted.length / 2] / 1000.0;
-    Double p90 = sorted.length == 0 ? null : sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.9))] / 1000.0;
-    return new Waits(samples.count(), median, p90);
+    return new Waits(samples.count(), LineWaits.quantileSeconds(sorted, 0.5), LineWaits.quantileSeconds(sorted, 0.9));
   }
 }

@@ -36,9 +36,10 @@ import seckill.serialization.CborSerializable;
  * One sale's line, sharded by sale id: the single counter its places come from and the pace at which
  * they are let in. It persists only what must survive a crash: how far places were leased (none is
  * given twice), the opening (where the pre-queue ends, the key that shuffles it), how far it
- * admitted and the places taken out (left or revoked: none comes back). Desks lease places in blocks, so joins never queue here; every tick it admits the next
- * ranks at {@code admitPerSecond}, never more than {@code maxActive} not yet done, and tells every
- * node where it stands ({@link LineView}). Ranks are the order of admission: a place's own number,
+ * admitted and the places taken out (left or revoked: none comes back). Desks lease places in
+ * blocks, so joins never queue here; every tick it admits the next ranks at {@code admitPerSecond},
+ * never more than {@code maxActive} not yet done, and tells every node where it stands
+ * ({@link LineView}). Ranks are the order of admission: a place's own number,
  * shuffled ({@link Shuffle}) within a pre-queue that asks for it; void places (leased, never given
  * out, or taken out before their turn) are skipped.
  */
@@ -234,6 +235,11 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     /** (millis, places given, admitted) at each publish over the last ten seconds, for the rates. */
     final ArrayDeque<long[]> samples = new ArrayDeque<>();
     long lastPublishNanos;
+    /** Lease times and the waits of the places let in, for operators. */
+    final LineWaits waits = new LineWaits();
+    /** The pace at the last tick (0: no room that is on), and whether the sale was admitting then: for the line's ETA. */
+    int pace;
+    boolean admitting;
   }
 
   private WaitingLine(String saleId, Settings settings, SaleConditions conditions, ActorRef<LineView> views, Clock clock,
@@ -331,8 +337,10 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     }
     events.add(new PlacesLeased(next, pre));
     long through = next;
+    long from = state.leasedThrough();
     return Effect().persist(events).thenRun(s -> {
       memory.unsettled.addLast(new long[] {through, now.toEpochMilli()});
+      memory.waits.leased(from, now.toEpochMilli());
       for (int i = 0; i < answered.size(); i++) answered.get(i).replyTo().tell(given.get(i));
     });
   }
@@ -385,6 +393,9 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     double seconds = memory.lastTickMillis == 0 ? 0 : Math.max(0, (now.toEpochMilli() - memory.lastTickMillis) / 1e3);
     memory.lastTickMillis = now.toEpochMilli();
     Optional<Conditions> found = conditions.at(saleId, now);
+    boolean on = found.isPresent() && found.get().room().enabled();
+    memory.pace = on ? found.get().room().admitPerSecond() : 0;
+    memory.admitting = on && found.get().admitting();
     if (found.isPresent() && found.get().over() && shard != null) {
       shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf())); // ended or closed: nothing more to let in
     }
@@ -431,8 +442,13 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     int skipped = 0;
     int scanned = 0;
     while (rank < end && admitted < budget && scanned < MAX_SCAN_PER_TICK) {
-      if (memory.voids.contains(state.placeOf(rank))) skipped++;
-      else admitted++;
+      long place = state.placeOf(rank);
+      if (memory.voids.contains(place)) {
+        skipped++;
+      } else {
+        admitted++;
+        memory.waits.admitted(place, now.toEpochMilli());
+      }
       rank++;
       scanned++;
     }
@@ -462,6 +478,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     long passed = !state.opened() || state.shuffleKey() == 0 || admittedThrough >= state.preQueue()
         ? admittedThrough : 0;
     memory.voids.forgetBelow(passed);
+    memory.waits.forgetBelow(passed);
   }
 
   private Effect<Event, State> publish(State state, Instant now, boolean changed) {
@@ -481,11 +498,24 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     while (samples.size() > 1 && samples.peekFirst()[0] < nowMillis - 10_000) samples.pollFirst();
     long[] first = samples.peekFirst();
     double seconds = Math.max(1, (nowMillis - first[0]) / 1000.0);
+    long waiting = Math.max(0, given - admitted);
+    double admittedPerSecond = Math.max(0, (admitted - first[2]) / seconds);
+    LineWaits.Summary waits = memory.waits.summary();
     views.tell(LineView.of(saleId, state, lastSequenceNumber(ctx), now, new LineView.Counts(memory.admissions.active(),
         // places reported void after the sample make "given" go back a little: a rate is never below 0
-        Math.max(0, given - admitted), memory.admissions.abandoned(), Math.max(0, (given - first[1]) / seconds),
-        Math.max(0, (admitted - first[2]) / seconds), admitted),
+        waiting, memory.admissions.abandoned(), Math.max(0, (given - first[1]) / seconds), admittedPerSecond, admitted,
+        waits.lastSeconds(), waits.medianSeconds(), waits.p90Seconds(), backOfLineEta(state, waiting, admittedPerSecond)),
         ctx.getSystem().address().toString(), memory.voids.ranges(), memory.stoppedSinceMillis));
+  }
+
+  /**
+   * Seconds until the last place given is let in, at the recent pace (else the room's): none while
+   * the line is not open or its sale does not admit (paused, sold out, not on).
+   */
+  private Long backOfLineEta(State state, long waiting, double admittedPerSecond) {
+    if (!state.opened() || !memory.admitting || memory.pace <= 0) return null;
+    double rate = admittedPerSecond > 0 ? admittedPerSecond : memory.pace;
+    return (long) Math.ceil(waiting / rate);
   }
 
   private Figures figures(State state) {

@@ -76,7 +76,7 @@ public final class WaitingRoom {
     this.switches = Switches.get(system);
     this.sharding = ClusterSharding.get(system);
     this.tickets = new Tickets(signer);
-    this.metrics = new RoomMetrics(Metrics.get(system).registry(), settings.usedMax(), copies);
+    this.metrics = new RoomMetrics(Metrics.get(system).registry(), settings.usedMax(), copies, this::roomOf);
     this.admissions = new AdmissionTokens(signer, clock, settings.usedMax(), sharding, copies);
     this.priorityLane = new PriorityLane(admissions);
     this.polls = new Polls(settings, clock, switches, sharding, copies, admissions, metrics);
@@ -112,6 +112,11 @@ public final class WaitingRoom {
     if (pace == null && cap == null) return Optional.of(room);
     return Optional.of(new WaitingRoomPolicy(room.enabled(), pace != null ? pace : room.admitPerSecond(),
         cap != null ? cap : room.maxActive(), room.preQueueFrom(), room.shuffleAtOpen(), room.admissionTtl()));
+  }
+
+  /** The room of a sale this node knows, switches applied; empty when it has none that is on. */
+  Optional<WaitingRoomPolicy> roomOf(String saleId) {
+    return views.get(saleId).flatMap(view -> roomOf(view.definition(), saleId));
   }
 
   Optional<WaitingLine.Conditions> conditions(String saleId, Instant now) {

@@ -16,6 +16,7 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import seckill.auth.AuthDirectives;
 import seckill.auth.BuyerTokens;
+import seckill.challenge.Challenges;
 import seckill.http.JsonDirectives;
 import seckill.sale.SalePhase;
 import seckill.sale.SaleReplies;
@@ -27,7 +28,10 @@ import seckill.sale.WaitingRoomPolicy;
  * already held, if any, in {@value #TICKET}) and answers with a signed ticket and the place;
  * {@code GET} with the ticket tells where it stands, and once admitted hands out the admission
  * token the reserve needs; {@code DELETE} with the ticket leaves the line. A poll reads only this
- * node's copies: no entity is asked. Operators see the line, let chosen buyers in and revoke places.
+ * node's copies: no entity is asked. When the sale asks for a challenge, a join that takes a place
+ * carries a solved one in {@value Challenges#ACCESS_TOKEN} ({@link Challenges#admitJoin}); a join
+ * with a ticket still held, a poll and a leave never do. Operators see the line, let chosen buyers
+ * in and revoke places.
  */
 public final class WaitingRoomRoutes extends JsonDirectives {
 
@@ -40,9 +44,11 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   private final Polls polls;
   private final RoomMetrics metrics;
   private final BuyerTokens tokens;
+  private final Challenges challenges;
   private final String adminToken;
 
-  public WaitingRoomRoutes(ActorSystem<?> system, SaleViews views, WaitingRoom room, BuyerTokens tokens) {
+  public WaitingRoomRoutes(ActorSystem<?> system, SaleViews views, WaitingRoom room, BuyerTokens tokens,
+      Challenges challenges) {
     super(system);
     this.views = views;
     this.room = room;
@@ -50,11 +56,12 @@ public final class WaitingRoomRoutes extends JsonDirectives {
     this.polls = room.polls();
     this.metrics = room.metrics();
     this.tokens = tokens;
+    this.challenges = challenges;
     this.adminToken = system.settings().config().getString("seckill.auth.admin-token");
   }
 
-  public static Route init(ActorSystem<?> system, BuyerTokens tokens, WaitingRoom room) {
-    return new WaitingRoomRoutes(system, SaleViews.get(system), room, tokens).routes();
+  public static Route init(ActorSystem<?> system, BuyerTokens tokens, WaitingRoom room, Challenges challenges) {
+    return new WaitingRoomRoutes(system, SaleViews.get(system), room, tokens, challenges).routes();
   }
 
   /** {@code POST /admin/sales/{id}/queue/bypass}: up to {@value #MAX_NAMED} buyers. */
@@ -69,10 +76,16 @@ public final class WaitingRoomRoutes extends JsonDirectives {
   /** Buyers whose place is out of the line now (revoked, or left before), and those the room knows no place of. */
   public record Revocation(List<String> revoked, List<String> notInLine) {}
 
-  /** {@code GET /admin/sales/{id}/queue}: the line as this node last heard it, and the waits this node observed. */
+  /**
+   * {@code GET /admin/sales/{id}/queue}: the line as this node last heard it, the room's pace and cap
+   * (switches applied), and the waits this node observed.
+   */
   public record LineReport(String saleId, boolean heard, long admittedThrough, long leasedThrough, boolean opened,
       LineView.Counts line, Instant lineAt, String lineNode, long waitsObserved, Double waitMedianSeconds,
-      Double waitP90Seconds) {}
+      Double waitP90Seconds, int admitPerSecond, int maxActive) {}
+
+  /** {@code GET /admin/queues}: every waiting room this node knows of a sale not over, by sale id. */
+  public record LineReports(List<LineReport> rooms) {}
 
   /** The most buyers one bypass or revocation names. */
   static final int MAX_NAMED = 1000;
@@ -87,9 +100,21 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         pathPrefix(PathMatchers.segment("admin").slash("sales").slash(PathMatchers.segment()).slash("queue"),
             saleId -> AuthDirectives.admin(adminToken, () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE),
                 () -> concat(
-                    pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, report(saleId))))),
+                    pathEnd(() -> get(() -> withRoom(saleId, (view, settings) -> json(StatusCodes.OK, report(saleId, settings))))),
                     path("bypass", () -> post(() -> withRoom(saleId, this::bypass))),
-                    path("revoke", () -> post(() -> withRoom(saleId, this::revoke))))))));
+                    path("revoke", () -> post(() -> withRoom(saleId, this::revoke))))))),
+        path(PathMatchers.segment("admin").slash("queues"), () -> AuthDirectives.admin(adminToken,
+            () -> respondWithHeader(CacheControl.create(CacheDirectives.NO_STORE), () -> get(() -> json(StatusCodes.OK, reports()))))));
+  }
+
+  /** The report of every sale this node knows with a room that is on, ended and closed sales left out. */
+  private LineReports reports() {
+    Instant now = Instant.now();
+    return new LineReports(views.summaries(now).stream()
+        .flatMap(summary -> views.get(summary.saleId()).stream())
+        .filter(view -> !WaitingRoom.over(view.phase(now)))
+        .flatMap(view -> room.roomOf(view.definition(), view.saleId()).map(r -> report(view.saleId(), r)).stream())
+        .toList());
   }
 
   private Route bypass(SaleViews.LocalCopy view, WaitingRoomPolicy settings) {
@@ -162,10 +187,24 @@ public final class WaitingRoomRoutes extends JsonDirectives {
             metrics.joined(saleId, true);
             return json(StatusCodes.OK, answer.withTicket(presented.get().trim()));
           }
-          return placed(view, settings, buyer, held.get().place(), true);
+          return atTheDoor(saleId, buyer, () -> placed(view, settings, buyer, held.get().place(), true));
         }
-        return placed(view, settings, buyer, -1, true);
+        return atTheDoor(saleId, buyer, () -> placed(view, settings, buyer, -1, true));
       }));
+    });
+  }
+
+  /**
+   * A join that takes a place from the desk (none held, or the held place is over): with
+   * the sale's challenge on, only with a solved one for this sale and buyer, else 403 saying where
+   * to get one.
+   */
+  private Route atTheDoor(String saleId, String buyer, Supplier<Route> inner) {
+    return optionalHeaderValueByName(Challenges.ACCESS_TOKEN, access -> {
+      if (challenges.admitJoin(saleId, buyer, access) instanceof Challenges.Refusal refused) {
+        return error(StatusCodes.FORBIDDEN, refused.code(), refused.message());
+      }
+      return inner.get();
     });
   }
 
@@ -233,13 +272,13 @@ public final class WaitingRoomRoutes extends JsonDirectives {
         })));
   }
 
-  private LineReport report(String saleId) {
+  private LineReport report(String saleId, WaitingRoomPolicy settings) {
     RoomMetrics.Waits waits = metrics.waits(saleId);
     return room.copies().line(saleId)
         .map(line -> new LineReport(saleId, true, line.admittedThrough(), line.leasedThrough(), line.opened(),
             line.counts(), Instant.ofEpochMilli(line.publishedAtMillis()), line.node(), waits.observed(),
-            waits.medianSeconds(), waits.p90Seconds()))
+            waits.medianSeconds(), waits.p90Seconds(), settings.admitPerSecond(), settings.maxActive()))
         .orElseGet(() -> new LineReport(saleId, false, 0, 0, false, null, null, null, waits.observed(),
-            waits.medianSeconds(), waits.p90Seconds()));
+            waits.medianSeconds(), waits.p90Seconds(), settings.admitPerSecond(), settings.maxActive()));
   }
 }

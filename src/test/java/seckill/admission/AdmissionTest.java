@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,9 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
+import seckill.Await;
 import seckill.BuyerSwarm;
 import seckill.TestDatabases;
 import seckill.TestNode;
+import seckill.journal.SlowJournal;
 import seckill.sale.Sale;
 
 /** The front door: each edge filter, the bounded queue, and batching, on a real node. */
@@ -196,6 +199,36 @@ class AdmissionTest {
       JsonNode counters = api.admin("GET", "/admin/sales/burst", null).json();
       assertEquals(created, counters.get("sold").asInt(), "a 503 sold nothing");
       assertEquals(created, counters.get("reservations").asInt());
+    }
+  }
+
+  @Test
+  void aNodeHoldingAFullQueueOfReservesAnswers503BeforeTheTokenAndAfterTheAnswerTakesMore() throws Exception {
+    // a queue of 1 and a journal that acknowledges late: the one reserve waiting for its answer fills the node
+    try (TestNode node = TestNode.start(TestDatabases.h2(), SlowJournal.CONFIG.withFallback(ConfigFactory.parseString("""
+        seckill.admission { queue-size = 1, wait-budget = 10s, shedding { persist-budget = 10s, breaker.call-timeout = 10s } }
+        """)));
+        BuyerSwarm swarm = new BuyerSwarm(2)) {
+      Api api = node.api();
+      api.defineSale("full", Api.sale(10, 1, "ON_ORDER", null));
+      String path = api.reservePath("full");
+      String alice = api.token("alice");
+      SlowJournal.delay = Duration.ofMillis(1500);
+      try {
+        CompletableFuture<Response> persisting = swarm.send(() -> api.post(path, alice, Api.reserveBody("r1", 1)));
+        Await.until(Duration.ofSeconds(10), "alice's reserve never reached the sale", () -> api.dispatched() == 1);
+        Response turnedAway = api.post(path, "not-a-token", Api.reserveBody("r1", 1));
+        assertEquals(503, turnedAway.status(), "refused before the token is looked at: " + turnedAway.text());
+        assertEquals("unavailable", turnedAway.error());
+        assertNotNull(turnedAway.header("Retry-After"));
+        assertEquals(201, persisting.get(30, TimeUnit.SECONDS).status());
+      } finally {
+        SlowJournal.delay = Duration.ZERO;
+      }
+      assertEquals(401, api.post(path, "not-a-token", Api.reserveBody("r1", 1)).status(), "answered: room again");
+      assertEquals(201, api.reserve("full", api.token("bob"), "r1", 1).status());
+      assertEquals(1, api.admin("GET", "/admin/admission", null).json().get("rejectedFull").asInt(), "the 503 is counted");
+      assertEquals(2, api.admin("GET", "/admin/sales/full", null).json().get("sold").asInt());
     }
   }
 

@@ -178,8 +178,9 @@ class IdempotencyTest {
     api.defineSale("tokens-at-once", Api.withRoom(Api.sale(10, 2, "ON_ORDER", null), 50, 50));
     challenged("tokens-at-once");
     String token = api.token("double-clicker");
-    Map<String, String> headers = new HashMap<>(access(accessToken("tokens-at-once", token, "dc")));
-    headers.put(ReserveRoutes.ADMISSION_TOKEN, api.admissionToken("tokens-at-once", token));
+    // the room asks the challenge at its door: the join carries the access token, the reserve its admission
+    String accessToken = accessToken("tokens-at-once", token, "dc").json().get("accessToken").asText();
+    Map<String, String> headers = Map.of(ReserveRoutes.ADMISSION_TOKEN, api.admissionToken("tokens-at-once", token, accessToken));
     List<Supplier<Response>> sends = new ArrayList<>();
     for (int i = 0; i < 6; i++) sends.add(() -> api.reserve("tokens-at-once", token, "dc", 1, headers));
     Set<String> named = new HashSet<>();

@@ -111,7 +111,7 @@ public final class BigSaleBench {
       done.set(f);
       remaining.set(n);
       long sent = System.nanoTime();
-      sale.tell(new Sale.ReserveBatch(requests));
+      sale.tell(new Sale.ReserveBatch(requests, null));
       f.get(120, TimeUnit.SECONDS);
       chunkLongest = Math.max(chunkLongest, System.nanoTime() - sent);
       if (buyer % CHUNK == 0 || buyer == total) {

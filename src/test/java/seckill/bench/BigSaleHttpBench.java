@@ -107,7 +107,7 @@ public final class BigSaleHttpBench {
         List<Sale.Reserve> requests = new ArrayList<>(n);
         var collector = Collector.spawn(node, n, replyTo);
         for (int i = 0; i < n; i++) requests.add(new Sale.Reserve("buyer-" + (first + i), "r", 1, collector));
-        return new Sale.ReserveBatch(requests);
+        return new Sale.ReserveBatch(requests, null);
       }, Duration.ofSeconds(120), node.system.scheduler()).toCompletableFuture().get(130, TimeUnit.SECONDS);
       if (reserved != n) throw new IllegalStateException("batch at " + first + ": " + reserved + " of " + n + " reserved");
       if (buyer % 1_000_000 == 0 || buyer == total) {

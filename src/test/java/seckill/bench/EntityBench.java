@@ -72,7 +72,7 @@ public final class EntityBench {
             CompletableFuture<Void> f = new CompletableFuture<>();
             done.set(f);
             remaining.set(batch);
-            sale.tell(new Sale.ReserveBatch(requests));
+            sale.tell(new Sale.ReserveBatch(requests, null));
             try {
               f.get(30, TimeUnit.SECONDS);
             } catch (Exception e) {

@@ -3,6 +3,7 @@ package seckill.challenge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +120,47 @@ class ChallengesTest {
     challenges.refused((Challenges.Passed) first);
     assertEquals("access_token_replayed", refusal(challenges, "sale-a", "alice", "r1", Optional.of(token)).code(),
         "once the sale refused its request, the token is spent");
+  }
+
+  /** The code of the refusal {@code admitJoin} answers; fails when it let the join pass. */
+  private static String joinRefusal(Challenges challenges, String sale, String buyer, Optional<String> token) {
+    return assertInstanceOf(Challenges.Refusal.class, challenges.admitJoin(sale, buyer, token)).code();
+  }
+
+  @Test
+  void aRoomedSaleAsksAtTheJoinForAnyRequestIdAndNotAgainAtTheReserve() {
+    Challenges challenges = new Challenges(CONFIG, Challenges.configuredDifficulty(CONFIG), "roomed"::equals,
+        Clock.fixed(T0, ZoneOffset.UTC));
+    assertSame(Challenges.Passed.NOT_ASKED, challenges.admit("roomed", "alice", "r1", Optional.empty()),
+        "the admission token the join's place earned stands in at the reserve");
+    assertSame(Challenges.Passed.NOT_ASKED, challenges.admitJoin("plain", "alice", Optional.empty()), "challenge off");
+    Challenges.Refusal required = assertInstanceOf(Challenges.Refusal.class,
+        challenges.admitJoin("roomed", "alice", Optional.empty()));
+    assertEquals("challenge_required", required.code());
+    assertTrue(required.message().contains("GET /api/sales/roomed/challenge"), required.message());
+
+    String challenge = challenges.issue("roomed", "alice").challenge();
+    String token = tokenOf(challenges.redeem("roomed", "alice", challenge, Challenges.solve(challenge, 8), "any-id"));
+    assertEquals("access_token_invalid", joinRefusal(challenges, "roomed", "bob", Optional.of(token)));
+    assertEquals("access_token_invalid", joinRefusal(challenges, "sale-a", "alice", Optional.of(token)));
+    assertEquals("access_token_expired", joinRefusal(at(T0.plusSeconds(31)), "roomed", "alice", Optional.of(token)));
+    assertInstanceOf(Challenges.Passed.class, challenges.admitJoin("roomed", "alice", Optional.of(token)));
+    assertInstanceOf(Challenges.Passed.class, challenges.admitJoin("roomed", "alice", Optional.of(token)),
+        "the same join sent again passes with the same token");
+  }
+
+  @Test
+  void aTokenAJoinTookBuysNoReserveAndOneAReserveTookNoJoin() {
+    Challenges challenges = at(T0);
+    String first = challenges.issue("sale-a", "alice").challenge();
+    String joined = tokenOf(challenges.redeem("sale-a", "alice", first, Challenges.solve(first, 8), "r1"));
+    assertInstanceOf(Challenges.Passed.class, challenges.admitJoin("sale-a", "alice", Optional.of(joined)));
+    assertEquals("access_token_replayed", refusal(challenges, "sale-a", "alice", "r1", Optional.of(joined)).code());
+
+    String second = challenges.issue("sale-a", "alice").challenge();
+    String reserved = tokenOf(challenges.redeem("sale-a", "alice", second, Challenges.solve(second, 8), "r2"));
+    assertInstanceOf(Challenges.Passed.class, challenges.admit("sale-a", "alice", "r2", Optional.of(reserved)));
+    assertEquals("access_token_replayed", joinRefusal(challenges, "sale-a", "alice", Optional.of(reserved)));
   }
 
   @Test

@@ -112,6 +112,8 @@ class OpenApiTest {
     check("get", "/admin/sales/{saleId}/queue", api.admin("GET", "/admin/sales/oa-wr/queue", null));
     check("get", "/admin/sales/{saleId}/queue", api.admin("GET", "/admin/sales/oa/queue", null));
     check("get", "/admin/sales/{saleId}/queue", api.get("/admin/sales/oa-wr/queue", alice));
+    check("get", "/admin/queues", api.admin("GET", "/admin/queues", null));
+    check("get", "/admin/queues", api.get("/admin/queues", alice));
     String bypass = "/admin/sales/{saleId}/queue/bypass";
     check("post", bypass, api.admin("POST", "/admin/sales/oa-wr/queue/bypass", "{\"buyers\":[\"bob\"]}"));
     check("post", bypass, api.admin("POST", "/admin/sales/oa-wr/queue/bypass", "{\"buyers\":[]}"));
@@ -155,6 +157,14 @@ class OpenApiTest {
     check("post", reserve, api.post(chPath, alice, "{\"requestId\":\"r1\"}")); // no access token: 403
     check("post", reserve, api.send("POST", chPath, alice, "{\"requestId\":\"r1\"}",
         Map.of("Content-Type", "application/json", "X-Access-Token", granted.json().get("accessToken").asText())));
+
+    // a sale with a waiting room and a challenge: the join needs the access token, the reserve does not
+    api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"oa-door\":" + bits + "}}");
+    api.defineSale("oa-door", roomSale);
+    check("post", queue, api.post("/api/sales/oa-door/queue", alice, null)); // no access token: 403
+    Response doorGranted = api.grantAccess("oa-door", alice, "j1", bits);
+    check("post", challengePath, doorGranted);
+    check("post", queue, api.join("oa-door", alice, null, doorGranted.json().get("accessToken").asText()));
 
     // the operators' API
     String adminSale = "/admin/sales/{saleId}";

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -15,12 +17,14 @@ import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
+import seckill.Await;
 import seckill.OneNode;
 import seckill.TestNode;
 
 /**
  * The Grafana dashboard in ops/grafana imports (valid JSON with panels and a Prometheus input) and
- * every metric it queries is one a real node exports, after a little of every kind of traffic.
+ * every metric it queries is one a real node exports, after a little of every kind of traffic (a
+ * waiting room's line included).
  */
 @ExtendWith({LogCapturingExtension.class, OneNode.class})
 class GrafanaDashboardTest {
@@ -46,6 +50,13 @@ class GrafanaDashboardTest {
     api.defineSale("grafana", Api.sale(1, 1, "ON_ORDER", null));
     assertEquals(201, api.reserve("grafana", api.token("first"), "r1", 1).status());
     assertEquals(410, api.reserve("grafana", api.token("second"), "r1", 1).status());
+    // and a waiting room that let a buyer in, so its line has waits and an ETA
+    ObjectNode roomSale = Api.sale(5, 1, "ON_ORDER", null);
+    roomSale.putObject("waitingRoom").put("admitPerSecond", 100).put("maxActive", 100);
+    api.defineSale("grafana-room", roomSale);
+    assertEquals(200, api.post("/api/sales/grafana-room/queue", api.token("waiter"), null).status());
+    Await.until(Duration.ofSeconds(15), "the room's line let the buyer in", () -> api.admin("GET",
+        "/admin/sales/grafana-room/queue", null).json().at("/line/lastAdmittedWaitSeconds").isNumber());
 
     String metrics = new Api(node.managementUrl()).get("/metrics", null).text();
     Set<String> exported = new TreeSet<>();

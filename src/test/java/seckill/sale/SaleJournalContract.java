@@ -79,7 +79,7 @@ abstract class SaleJournalContract {
   }
 
   private Reservation reserve(ActorRef<Command> sale, String buyer, String requestId) {
-    ReserveReply reply = ask(sale, r -> new ReserveBatch(List.of(new Reserve(buyer, requestId, 1, r))));
+    ReserveReply reply = ask(sale, r -> new ReserveBatch(List.of(new Reserve(buyer, requestId, 1, r)), null));
     return assertInstanceOf(Reserved.class, reply, () -> "not reserved: " + reply).reservation();
   }
 
@@ -112,7 +112,7 @@ abstract class SaleJournalContract {
     assertEquals(1, after.sold());
     assertEquals(1, after.held());
     assertEquals(8, after.available());
-    ReserveReply replay = ask(again, r -> new ReserveBatch(List.of(new Reserve("alice", "r1", 1, r))));
+    ReserveReply replay = ask(again, r -> new ReserveBatch(List.of(new Reserve("alice", "r1", 1, r)), null));
     Reserved reserved = assertInstanceOf(Reserved.class, replay);
     assertTrue(reserved.replayed());
     assertEquals(a.id(), reserved.reservation().id());

@@ -17,6 +17,11 @@ import java.util.Random;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
@@ -73,7 +78,7 @@ class SaleTest {
 
   private ReserveReply reserve(String buyer, String requestId, int quantity) {
     TestProbe<ReserveReply> probe = testKit.createTestProbe();
-    sale.runCommand(new ReserveBatch(List.of(new Reserve(buyer, requestId, quantity, probe.ref()))));
+    sale.runCommand(new ReserveBatch(List.of(new Reserve(buyer, requestId, quantity, probe.ref())), null));
     return probe.receiveMessage();
   }
 
@@ -338,12 +343,12 @@ class SaleTest {
   void theBatchTakingTheLastUnitAlsoRecordsSoldOutAndSoDoesTheLastOnPaymentPayment() {
     define(openNow(2, 1, DeductionMode.ON_ORDER, null));
     TestProbe<ReserveReply> probe = testKit.createTestProbe();
-    var first = sale.runCommand(new ReserveBatch(List.of(new Reserve("a", "r", 1, probe.ref()))));
+    var first = sale.runCommand(new ReserveBatch(List.of(new Reserve("a", "r", 1, probe.ref())), null));
     assertEquals(List.of(ReservationsPlaced.class), first.events().stream().map(Object::getClass).toList());
     var last = sale.runCommand(new ReserveBatch(List.of(
-        new Reserve("b", "r", 1, probe.ref()), new Reserve("c", "r", 1, probe.ref()))));
+        new Reserve("b", "r", 1, probe.ref()), new Reserve("c", "r", 1, probe.ref())), null));
     assertEquals(List.of(ReservationsPlaced.class, SaleSoldOut.class), last.events().stream().map(Object::getClass).toList());
-    var none = sale.runCommand(new ReserveBatch(List.of(new Reserve("d", "r", 1, probe.ref()))));
+    var none = sale.runCommand(new ReserveBatch(List.of(new Reserve("d", "r", 1, probe.ref())), null));
     assertTrue(none.events().isEmpty(), "refusals after sell-out persist nothing");
 
     sale = newSale(SETTINGS);
@@ -430,7 +435,7 @@ class SaleTest {
     // the same buyer twice in one batch: the limit counts both
     TestProbe<ReserveReply> extra = testKit.createTestProbe();
     requests.add(new Reserve("buyer0", "r2", 1, extra.ref()));
-    var result = sale.runCommand(new ReserveBatch(requests));
+    var result = sale.runCommand(new ReserveBatch(requests, null));
     // one atomic write: the batch's reservations and, as it took the last unit, the sold-out marker
     assertEquals(List.of(ReservationsPlaced.class, SaleSoldOut.class),
         result.events().stream().map(Object::getClass).toList(), "one event for the whole batch");
@@ -451,7 +456,7 @@ class SaleTest {
   void batchWithNothingAcceptedPersistsNothing() {
     define(openNow(0, 1, DeductionMode.ON_ORDER, null));
     TestProbe<ReserveReply> p = testKit.createTestProbe();
-    assertTrue(sale.runCommand(new ReserveBatch(List.of(new Reserve("a", "r1", 1, p.ref())))).hasNoEvents());
+    assertTrue(sale.runCommand(new ReserveBatch(List.of(new Reserve("a", "r1", 1, p.ref())), null)).hasNoEvents());
     assertEquals(Reason.SOLD_OUT, rejection(p.receiveMessage()));
   }
 
@@ -460,7 +465,7 @@ class SaleTest {
     define(openNow(5, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
     Reservation first = reserved("alice", "r1", 1);
     TestProbe<ReserveReply> p = testKit.createTestProbe();
-    var replay = sale.runCommand(new ReserveBatch(List.of(new Reserve("alice", "r1", 2, p.ref()))));
+    var replay = sale.runCommand(new ReserveBatch(List.of(new Reserve("alice", "r1", 2, p.ref())), null));
     assertTrue(replay.hasNoEvents());
     Reserved again = assertInstanceOf(Reserved.class, p.receiveMessage());
     assertTrue(again.replayed());
@@ -476,7 +481,7 @@ class SaleTest {
     TestProbe<ReserveReply> p1 = testKit.createTestProbe();
     TestProbe<ReserveReply> p2 = testKit.createTestProbe();
     var batch = sale.runCommand(new ReserveBatch(List.of(
-        new Reserve("carol", "x", 1, p1.ref()), new Reserve("carol", "x", 1, p2.ref()))));
+        new Reserve("carol", "x", 1, p1.ref()), new Reserve("carol", "x", 1, p2.ref())), null));
     assertEquals(1, ((ReservationsPlaced) batch.event()).reservations().size());
     Reserved r1 = assertInstanceOf(Reserved.class, p1.receiveMessage());
     Reserved r2 = assertInstanceOf(Reserved.class, p2.receiveMessage());
@@ -487,6 +492,39 @@ class SaleTest {
     // replay still answers after the sale closed
     sale.runCommand(Close::new);
     assertEquals(first.id(), assertInstanceOf(Reserved.class, reserve("alice", "r1", 1)).reservation().id());
+  }
+
+  @Test
+  void aBatchWithOneAnswerTargetGetsEveryAnswerInOneMessageInRequestOrder() {
+    define(openNow(2, 1, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    TestProbe<ReservesAnswered> probe = testKit.createTestProbe();
+    var batch = sale.runCommand(new ReserveBatch(List.of(
+        new Reserve("alice", "r1", 1, null), new Reserve("alice", "r1", 1, null),
+        new Reserve("alice", "r2", 1, null), new Reserve("bob", "r1", 1, null), new Reserve("carol", "r1", 1, null)),
+        probe.ref()));
+    assertEquals(2, ((ReservationsPlaced) batch.events().get(0)).reservations().size());
+    ReservesAnswered answered = probe.receiveMessage();
+    probe.expectNoMessage(Duration.ofMillis(100));
+    List<ReserveReply> replies = answered.answers().stream().map(ReserveAnswer::reply).toList();
+    Reserved alice = assertInstanceOf(Reserved.class, replies.get(0));
+    assertFalse(alice.replayed());
+    assertEquals(new Reserved(alice.reservation(), true), replies.get(1), "the same request: the same reservation");
+    assertEquals(Reason.LIMIT_REACHED, assertInstanceOf(Rejected.class, replies.get(2)).reason());
+    assertEquals("bob", assertInstanceOf(Reserved.class, replies.get(3)).reservation().buyer());
+    assertEquals(Reason.SOLD_OUT, assertInstanceOf(Rejected.class, replies.get(4)).reason());
+    // it crosses nodes: the flat answers survive the wire format
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    Serializer serializer = serialization.findSerializerFor(answered);
+    assertEquals(answered, serialization.deserialize(serializer.toBinary(answered), serializer.identifier(),
+        Serializers.manifestFor(serializer, answered)).get());
+
+    // refused whole, before any request is decided (no such sale): still one message, one answer each
+    sale = newSale(SETTINGS);
+    sale.runCommand(new ReserveBatch(List.of(new Reserve("dave", "r1", 1, null), new Reserve("erin", "r1", 1, null)),
+        probe.ref()));
+    List<ReserveAnswer> refused = probe.receiveMessage().answers();
+    assertEquals(2, refused.size());
+    assertEquals(Reason.SALE_NOT_FOUND, refused.get(1).reason());
   }
 
   // ---------------------------------------------------------------- recovery
@@ -517,10 +555,10 @@ class SaleTest {
     entity.tell(new Define(openNow(10, 1, DeductionMode.ON_ORDER, null), confirm.ref()));
     confirm.expectMessageClass(Accepted.class);
     TestProbe<ReserveReply> replies = testKit.createTestProbe();
-    entity.tell(new ReserveBatch(List.of(new Reserve("alice", "r1", 1, replies.ref()))));
+    entity.tell(new ReserveBatch(List.of(new Reserve("alice", "r1", 1, replies.ref())), null));
     replies.expectMessageClass(Reserved.class);
     journal.failNextPersisted();
-    entity.tell(new ReserveBatch(List.of(new Reserve("bob", "r1", 1, replies.ref()))));
+    entity.tell(new ReserveBatch(List.of(new Reserve("bob", "r1", 1, replies.ref())), null));
     replies.expectNoMessage(Duration.ofMillis(300));
 
     TestProbe<Status> status = testKit.createTestProbe();
@@ -530,9 +568,9 @@ class SaleTest {
     assertEquals(1, afterRestart.reservations(), "bob's failed batch left no reservation");
     assertEquals(1, afterRestart.buyers());
     assertEquals(1, afterRestart.topBuyerUnits(), "alice's unit is counted once");
-    entity.tell(new ReserveBatch(List.of(new Reserve("bob", "r1", 1, replies.ref()))));
+    entity.tell(new ReserveBatch(List.of(new Reserve("bob", "r1", 1, replies.ref())), null));
     replies.expectMessageClass(Reserved.class);
-    entity.tell(new ReserveBatch(List.of(new Reserve("alice", "r2", 1, replies.ref()))));
+    entity.tell(new ReserveBatch(List.of(new Reserve("alice", "r2", 1, replies.ref())), null));
     assertEquals(Reason.LIMIT_REACHED, replies.expectMessageClass(Rejected.class).reason());
     entity.tell(new GetStatus(status.ref()));
     Status end = status.receiveMessage();
@@ -566,7 +604,7 @@ class SaleTest {
     TestProbe<ReserveReply> replies = testKit.createTestProbe();
     List<Reserve> batch = new ArrayList<>();
     for (int i = 0; i < holds; i++) batch.add(new Reserve("b" + i, "r", 1, replies.ref()));
-    entity.tell(new ReserveBatch(batch));
+    entity.tell(new ReserveBatch(batch, null));
     for (int i = 0; i < holds; i++) replies.expectMessageClass(Reserved.class, Duration.ofSeconds(10));
     TestProbe<Status> status = testKit.createTestProbe();
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -631,7 +669,7 @@ class SaleTest {
           probes.add(p);
           batch.add(new Reserve("b" + random.nextInt(20), "r" + random.nextInt(6), 1 + random.nextInt(3), p.ref()));
         }
-        sale.runCommand(new ReserveBatch(batch));
+        sale.runCommand(new ReserveBatch(batch, null));
         for (TestProbe<ReserveReply> p : probes) {
           if (p.receiveMessage() instanceof Reserved r && !r.replayed()) live.add(r.reservation());
         }

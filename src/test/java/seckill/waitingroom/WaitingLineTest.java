@@ -2,6 +2,7 @@ package seckill.waitingroom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -109,6 +112,12 @@ class WaitingLineTest {
     TestProbe<WaitingLine.Withdrawn> probe = testKit.createTestProbe();
     line.runCommand(new WaitingLine.Withdraw(List.of(out), probe.ref()));
     return probe.receiveMessage();
+  }
+
+  /** What every node hears of the line in {@code state}, with no void places. */
+  private static LineView viewOf(State state) {
+    return LineView.of("s", state, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0, null, null, null, null), "here",
+        new TreeMap<>(), 0);
   }
 
   /** Moves the clock by {@code step} and ticks, {@code times} times. */
@@ -221,12 +230,12 @@ class WaitingLineTest {
   void aPlaceAheadCountsOnlyThePlacesGivenOut() {
     java.util.TreeMap<Long, Long> voids = new java.util.TreeMap<>(java.util.Map.of(5L, 15L, 20L, 30L, 50L, 60L));
     State state = new State(100, -1, 0, 10, List.of());
-    LineView view = LineView.of("s", state, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", voids, 0);
+    LineView view = LineView.of("s", state, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0, null, null, null, null), "here", voids, 0);
     assertEquals(0, view.ahead(10));
     assertEquals(30 - 5 - 10, view.ahead(40), "ranks 10..39 less the void 10..14 and 20..29");
     assertEquals(80 - 5 - 10 - 10, view.ahead(90));
     State shuffled = new State(100, 80, 42, 10, List.of());
-    LineView pre = LineView.of("s", shuffled, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", voids, 0);
+    LineView pre = LineView.of("s", shuffled, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0, null, null, null, null), "here", voids, 0);
     // in a shuffled pre-queue ranks are not places: its 30 void places of 80 are taken as spread evenly
     assertEquals((long) Math.floor(30 * (1 - 30 / 80.0)), pre.ahead(40));
     assertEquals((long) Math.floor(70 * (1 - 30 / 80.0)) + 10, pre.ahead(90), "after the pre-queue, places again");
@@ -296,8 +305,7 @@ class WaitingLineTest {
     assertEquals(1, figures(line).active(), "alice's slot is free at once");
     tick(line, Duration.ofMillis(200), 1);
     assertEquals(3, line.getState().admittedThrough(), "the next place took it, long before alice's admission would expire");
-    LineView view = LineView.of("s", line.getState(), 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here",
-        new TreeMap<>(), 0);
+    LineView view = viewOf(line.getState());
     assertEquals("LEFT", view.withdrawnAs(0));
     assertEquals("REVOKED", view.withdrawnAs(3));
     assertEquals(null, view.withdrawnAs(1));
@@ -328,7 +336,7 @@ class WaitingLineTest {
     State opened = line.getState();
     assertEquals(20, opened.admittedThrough());
     assertEquals(19, figures(line).admittedSinceStart(), "the revoked place's turn was skipped");
-    LineView view = LineView.of("s", opened, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0), "here", new TreeMap<>(), 0);
+    LineView view = viewOf(opened);
     long rank = view.rankOf(5);
     assertEquals(5, view.placeOf(rank), "a token's rank leads back to its place");
     assertEquals("REVOKED", view.withdrawnAs(view.placeOf(rank)));
@@ -366,5 +374,35 @@ class WaitingLineTest {
     assertEquals(5, figures(line).active());
     tick(line, Duration.ofSeconds(10), 1);
     assertEquals(0, figures(line).active(), "and then runs out as usual");
+  }
+
+  @Test
+  void theLinePublishesTheWaitsOfThePlacesItLetInAndWhenTheBackOfTheLineGetsIn() {
+    room = room(10, 1_000_000, 600, false);
+    var line = line();
+    lease(line, 10); // places 0..9 leased at T0, when the sale opens
+    tick(line, Duration.ZERO, 1);
+    clock.now = T0.plusSeconds(5);
+    lease(line, 30); // places 10..39 leased at 5 s
+    tick(line, Duration.ofSeconds(1), 3); // ten a second: 0..9 at 6 s, 10..19 at 7 s, 20..29 at 8 s
+    LineView.Counts counts = countsWhen(c -> c.admitted() == 30);
+    assertEquals(3.0, counts.lastAdmittedWaitSeconds(), "place 29: leased at 5 s, let in at 8 s");
+    assertEquals(3.0, counts.admittedWaitMedianSeconds(), "ten waits each of 6, 2 and 3 s");
+    assertEquals(6.0, counts.admittedWaitP90Seconds());
+    assertEquals(10, counts.waiting());
+    assertEquals(30 / 8.0, counts.admittedPerSecond(), 1e-9, "30 let in over the 8 s since the first publish");
+    assertEquals(30 / 8.0, counts.joinedPerSecond(), 1e-9, "30 places given after the first publish");
+    assertEquals(3L, counts.backOfLineEtaSeconds(), "10 waiting at 3.75 a second");
+
+    admitting = false; // paused: the back of the line gets in at no known time
+    tick(line, Duration.ofMillis(200), 1);
+    assertNull(countsWhen(c -> c.backOfLineEtaSeconds() == null).backOfLineEtaSeconds());
+  }
+
+  /** The counts of the first view published from now on that {@code until} accepts. */
+  private LineView.Counts countsWhen(Predicate<LineView.Counts> until) {
+    LineView found = views.fishForMessage(Duration.ofSeconds(3), "counts", v -> until.test(v.counts())
+        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
+    return found.counts();
   }
 }

@@ -10,12 +10,14 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -72,6 +74,7 @@ class BrowserIT {
   private static final By SALE_CARD = By.cssSelector("main.card");
   private static final By CHART = By.cssSelector("#board > section:nth-of-type(1)");
   private static final By SALES_TABLE = By.cssSelector("#board > section:nth-of-type(2)");
+  private static final By ROOMS_TABLE = By.cssSelector("#board > section:nth-of-type(3)");
 
   /** A sale as a shop would define it: a real item, description and price, not test data. */
   private static ObjectNode shopSale(String item, String description, String price, int stock, int limit, String mode,
@@ -135,11 +138,7 @@ class BrowserIT {
   void aBuyerJoinsTheWaitingRoomSeesThePlaceMoveAndIsLetInToBuy() throws Exception {
     ObjectNode sale = shopSale("Aurora Lights live in Berlin, standing ticket",
         "Spring tour, Columbiahalle. One ticket per buyer, sold through the waiting room.", "59.00", 500, 1, "ON_ORDER", null);
-    sale.putObject("waitingRoom").put("admitPerSecond", 100).put("maxActive", 1000).put("admissionTtlSeconds", 60);
-    api.defineSale("web-room", sale);
-    for (int i = 0; i < 300; i++) { // three hundred buyers ahead, let in a hundred a second
-      assertEquals(200, api.post("/api/sales/web-room/queue", api.token("ahead-" + i), null).status());
-    }
+    inLine("web-room", sale, 100, 1000, 60, 300, "ahead-"); // three hundred buyers ahead, let in a hundred a second
     openAs("dave", "web-room");
     waiting().until(d -> text("buy").equals("Join the line"));
     browser.findElement(By.id("buy")).click();
@@ -152,6 +151,34 @@ class BrowserIT {
     waiting().until(d -> text("outcome").startsWith("It's yours"));
     shot("sale-waiting-room-bought", SALE_CARD);
     assertEquals(1, api.admin("GET", "/admin/sales/web-room", null).json().get("sold").asInt());
+  }
+
+  @Test
+  void aBuyerOfARoomThatAsksForAChallengeSolvesItOnceBeforeJoiningAndBuys() throws Exception {
+    api.admin("PATCH", "/admin/switches", "{\"by\":\"test\",\"saleChallengeDifficulty\":{\"web-room-pow\":10}}");
+    ObjectNode sale = shopSale("Night train Berlin–Vienna, sleeper berth",
+        "Opening night of the new line. One berth per buyer, sold through the waiting room.", "129.00", 50, 1, "ON_ORDER", null);
+    sale.putObject("waitingRoom").put("admitPerSecond", 100).put("maxActive", 1000).put("admissionTtlSeconds", 60);
+    api.defineSale("web-room-pow", sale);
+    openAs("erin", "web-room-pow");
+    // every answer the page gets from the API, as "METHOD path status"
+    browser.executeScript("window.seen = []; const send = window.fetch; window.fetch = (url, options) => send(url, options)"
+        + ".then((r) => { window.seen.push(((options && options.method) || 'GET') + ' ' + new URL(url, location.href).pathname"
+        + " + ' ' + r.status); return r; });");
+    waiting().until(d -> text("buy").equals("Join the line"));
+    browser.findElement(By.id("buy")).click();
+    waiting().until(d -> text("outcome").startsWith("It's yours"));
+    shot("sale-waiting-room-challenge-bought", SALE_CARD);
+    assertEquals(1, api.admin("GET", "/admin/sales/web-room-pow", null).json().get("sold").asInt());
+    @SuppressWarnings("unchecked")
+    List<String> seen = ((List<Object>) browser.executeScript("return window.seen;")).stream().map(String::valueOf)
+        .filter(answer -> !answer.contains("/status ")).toList();
+    String challenge = "/api/sales/web-room-pow/challenge";
+    assertEquals(List.of("GET " + challenge + " 200", "POST " + challenge + " 200", "POST /api/sales/web-room-pow/queue 200"),
+        seen.subList(0, 3), "solved once, then joined: " + seen);
+    assertTrue(seen.stream().noneMatch(answer -> answer.endsWith(" 403")), "no refusal on the way: " + seen);
+    assertEquals(2, seen.stream().filter(answer -> answer.contains("/challenge ")).count(), "no second solve: " + seen);
+    assertTrue(seen.get(seen.size() - 1).matches("POST /api/sales/web-room-pow/reservations/\\S+ 201"), seen.toString());
   }
 
   @Test
@@ -215,7 +242,7 @@ class BrowserIT {
 
     // add stock, then close
     clickRowButton("//tr[@data-sale='web-ops']//button[text()='+ stock']");
-    org.openqa.selenium.Alert units = waitForAlert(browser);
+    Alert units = waitForAlert(browser);
     units.sendKeys("3");
     units.accept();
     waitForAlert(browser).accept();
@@ -232,6 +259,65 @@ class BrowserIT {
     waiting().until(d -> !d.findElement(By.id("board")).isDisplayed());
     assertEquals(null, browser.executeScript("return sessionStorage.getItem('seckill-admin-token');"));
     assertTrue(browser.findElements(By.cssSelector("#sales tbody tr")).isEmpty(), "no sale left on the page");
+  }
+
+  @Test
+  void theDashboardShowsAWaitingRoomsLineAndSetsItsPaceAndCapThroughTheSwitches() throws Exception {
+    ObjectNode sale = shopSale("Harbour Lights festival, Saturday pass",
+        "Three stages by the water. One pass per buyer, sold through the waiting room.", "79.00", 1000, 1, "ON_ORDER", null);
+    inLine("web-dash-room", sale, 10, 500, 600, 60, "fan-"); // let in ten a second once their places settle
+    openDashboard();
+    String row = "web-dash-room";
+    // the panel shows the line's own figures once it let some in: waits, an ETA, active of the cap, the pace
+    waiting().until(d -> cell(row, "last-wait").matches("\\d+\\.\\d s")
+        && cell(row, "waits").matches("\\d+\\.\\d s / \\d+\\.\\d s") && cell(row, "eta").matches("\\d+\\.\\d s"));
+    assertTrue(cell(row, "active").matches("\\d+ of 500"), cell(row, "active"));
+    assertTrue(cell(row, "rates").matches("\\d+\\.\\d/s / \\d+\\.\\d/s"), cell(row, "rates"));
+    assertEquals("10/s", cell(row, "pace"));
+    var line = api.admin("GET", "/admin/sales/web-dash-room/queue", null).json();
+    assertTrue(line.at("/line/lastAdmittedWaitSeconds").isNumber() && line.at("/line/admitted").asLong() > 0, line.toString());
+    shot("dashboard-waiting-room", ROOMS_TABLE);
+
+    // a pace that is no number is refused on the page, and nothing changes
+    answerRoomButton(row, "pace", "fast");
+    waiting().until(d -> text("message").startsWith("pace must be a whole number"));
+    assertTrue(api.admin("GET", "/admin/switches", null).json().at("/values/saleAdmitPerSecond/web-dash-room").isMissingNode());
+
+    // the pace and the cap through the switches: the switch changes, and the panel shows the room's new ones
+    answerRoomButton(row, "pace", "25");
+    waitForAlert(browser).accept();
+    waiting().until(d -> text("message").startsWith("Done: Set the pace of web-dash-room"));
+    assertEquals(25, api.admin("GET", "/admin/switches", null).json().at("/values/saleAdmitPerSecond/web-dash-room").asInt());
+    waiting().until(d -> cell(row, "pace").equals("25/s (switch)"));
+    answerRoomButton(row, "cap", "3");
+    waitForAlert(browser).accept();
+    waiting().until(d -> text("message").startsWith("Done: Set the cap of web-dash-room"));
+    assertEquals(3, api.admin("GET", "/admin/switches", null).json().at("/values/saleMaxActive/web-dash-room").asInt());
+    waiting().until(d -> cell(row, "active").endsWith(" of 3 (switch)"));
+    assertEquals(3, api.admin("GET", "/admin/sales/web-dash-room/queue", null).json().get("maxActive").asInt());
+  }
+
+  /** Defines {@code sale} behind a waiting room and has {@code buyers} join its line. */
+  private void inLine(String saleId, ObjectNode sale, int pace, int cap, int ttlSeconds, int buyers, String prefix) {
+    sale.putObject("waitingRoom").put("admitPerSecond", pace).put("maxActive", cap).put("admissionTtlSeconds", ttlSeconds);
+    api.defineSale(saleId, sale);
+    for (int i = 0; i < buyers; i++) {
+      assertEquals(200, api.post("/api/sales/" + saleId + "/queue", api.token(prefix + i), null).status());
+    }
+  }
+
+  /** Clicks a button of a sale's row in the waiting-room panel and answers its prompt. */
+  private void answerRoomButton(String saleId, String button, String answer) {
+    clickRowButton("//table[@id='rooms']//tr[@data-sale='" + saleId + "']//button[text()='" + button + "']");
+    Alert prompt = waitForAlert(browser);
+    prompt.sendKeys(answer);
+    prompt.accept();
+  }
+
+  /** The text of one figure of a sale's row in the waiting-room panel. */
+  private String cell(String saleId, String figure) {
+    return browser.findElement(By.cssSelector("#rooms tr[data-sale='" + saleId + "'] td[data-figure='" + figure + "']"))
+        .getDomProperty("textContent");
   }
 
   /** The table is rebuilt every second: a button found a moment before the click may be gone, so find it again. */
@@ -260,7 +346,7 @@ class BrowserIT {
     return Arrays.stream(points.trim().split(" ")).mapToDouble(p -> 155 - Double.parseDouble(p.split(",")[1])).max().orElse(0);
   }
 
-  private static org.openqa.selenium.Alert waitForAlert(WebDriver d) {
+  private static Alert waitForAlert(WebDriver d) {
     return new WebDriverWait(d, WAIT).until(ExpectedConditions.alertIsPresent());
   }
 }

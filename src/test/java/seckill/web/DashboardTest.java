@@ -40,7 +40,8 @@ class DashboardTest {
         && !script.text().contains("document.cookie"), "the token stays in the tab's session storage");
     assertFalse(script.text().contains(Api.ADMIN_TOKEN), "no token in the page's script");
     assertEquals(200, api.get("/static/admin.css", null).status());
-    for (String data : new String[] {"/admin/sales", "/admin/outcomes", "/admin/cluster", "/admin/admission", "/admin/switches"}) {
+    for (String data : new String[] {"/admin/sales", "/admin/outcomes", "/admin/cluster", "/admin/admission", "/admin/switches",
+        "/admin/queues"}) {
       assertEquals(401, api.get(data, null).status(), data);
     }
   }
