@@ -177,6 +177,11 @@ public final class Api {
     return send("GET", "/api/sales/" + saleId + "/queue", null, null, ticketHeader(ticket));
   }
 
+  /** Leaves the waiting room with a ticket, or without one (null). */
+  public Response leave(String saleId, String ticket) {
+    return send("DELETE", "/api/sales/" + saleId + "/queue", null, null, ticketHeader(ticket));
+  }
+
   private static Map<String, String> ticketHeader(String ticket) {
     return ticket == null ? Map.of() : Map.of(TICKET_HEADER, ticket);
   }

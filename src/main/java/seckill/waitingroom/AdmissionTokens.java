@@ -14,8 +14,9 @@ import seckill.sale.WaitingRoomPolicy;
 
 /**
  * Admission tokens: signed, so any node reads them, and single use on the node that takes them,
- * like the challenge's access token. Once a reserve is answered its admission is finished, and the
- * finished ranks go to the line in batches, freeing their places among the active.
+ * like the challenge's access token. A token whose place left the line or was revoked is refused
+ * once this node's copy of the line says so. Once a reserve is answered its admission is finished,
+ * and the finished ranks go to the line in batches, freeing their places among the active.
  */
 final class AdmissionTokens {
 
@@ -32,10 +33,12 @@ final class AdmissionTokens {
   private final Clock clock;
   private final ClusterSharding sharding;
   private final TokenUses used;
+  private final LineCopies copies;
   private final Map<String, ConcurrentLinkedQueue<Long>> finished = new ConcurrentHashMap<>();
 
-  AdmissionTokens(Signer signer, Clock clock, long usedMax, ClusterSharding sharding) {
+  AdmissionTokens(Signer signer, Clock clock, long usedMax, ClusterSharding sharding, LineCopies copies) {
     this.signer = signer;
+    this.copies = copies;
     this.clock = clock;
     this.sharding = sharding;
     this.used = new TokenUses(usedMax, WaitingRoomPolicy.MAX_TTL);
@@ -47,8 +50,9 @@ final class AdmissionTokens {
 
   /**
    * Whether a reserve of a sale with a room may pass: only with a valid, unexpired admission token
-   * of this sale and buyer that no other request used on this node (the first request to present it
-   * takes it; that request's retries pass again until the sale refuses it, see {@link TokenUses}).
+   * of this sale and buyer whose place is still in the line and that no other request used on this
+   * node (the first request to present it takes it; that request's retries pass again until the sale
+   * refuses it, see {@link TokenUses}).
    */
   RoomVerdict check(String saleId, String buyer, String requestId, Optional<String> token) {
     if (token.isEmpty() || token.get().isBlank()) {
@@ -61,9 +65,19 @@ final class AdmissionTokens {
     Claims claims = read.get();
     if (clock.millis() >= claims.expires())
       return new RoomVerdict.Refused("admission_expired", "the admission token expired; join the queue again", true);
+    if (withdrawn(saleId, claims.rank()))
+      return new RoomVerdict.Refused("admission_revoked",
+          "the admission was revoked (its buyer left the line, or an operator took it back); join the queue again");
     if (used.claim(saleId + '|' + claims.rank(), requestId) == TokenUses.Claim.SPENT)
       return new RoomVerdict.Refused("admission_used", "the admission token was used by another request; join the queue again");
     return new RoomVerdict.LetIn(saleId, claims.rank());
+  }
+
+  /** Whether the place let in at {@code rank} is out of the line (the priority lane's ranks never are). */
+  private boolean withdrawn(String saleId, long rank) {
+    if (rank < 0) return false;
+    LineView line = copies.line(saleId).orElse(null);
+    return line != null && line.withdrawnAs(line.placeOf(rank)) != null;
   }
 
   /**

@@ -39,9 +39,16 @@ public final class JoinDesk {
 
   /**
    * A buyer joins; the desk leaves pre-queue places alone from {@code opensAtMillis} on. A buyer whose
-   * place {@code expiredPlace} was admitted and let expire gets a new one (-1: none expired).
+   * place {@code expiredPlace} is over (admitted and let expire, left or revoked) gets a new one (-1:
+   * none is over).
    */
   public record Join(String buyer, long opensAtMillis, long expiredPlace, ActorRef<Answer> replyTo) implements Command {}
+
+  /** The places this desk gave {@code buyers}, for a revocation; the desk changes nothing. */
+  public record PlacesOf(List<String> buyers, ActorRef<KnownPlaces> replyTo) implements Command {}
+
+  /** By buyer, the place the desk gave; buyers it does not know are left out. */
+  public record KnownPlaces(Map<String, Long> places) implements CborSerializable {}
 
   public sealed interface Answer extends CborSerializable {}
 
@@ -143,6 +150,15 @@ public final class JoinDesk {
               pending.add(join);
               serve();
             }
+            return Behaviors.same();
+          })
+          .onMessage(PlacesOf.class, asked -> {
+            Map<String, Long> known = new HashMap<>();
+            for (String buyer : asked.buyers()) {
+              Placed given = placed.get(buyer);
+              if (given != null) known.put(buyer, given.place());
+            }
+            asked.replyTo().tell(new KnownPlaces(known));
             return Behaviors.same();
           })
           .onMessage(GotLease.class, got -> {

@@ -13,12 +13,14 @@ import seckill.serialization.CborSerializable;
  * second's earliest moment, so an admission's end errs early, never late). The void places that
  * still count for {@link #ahead} come as ranges {@code voidFrom[i]..voidTo[i]} with
  * {@code voidsBefore[i]} void places before each; {@code preQueue}, {@code shuffleKey} and
- * {@code stoppedSinceMillis} mean what they mean in the line.
+ * {@code stoppedSinceMillis} mean what they mean in the line. The places out of the line that still
+ * matter come sorted in {@code leftPlaces} (their buyers left) and {@code revokedPlaces} (revoked by
+ * an operator): polls of their tickets say so, and their admission tokens are refused.
  */
 public record LineView(String saleId, long version, long admittedThrough, long leasedThrough, long preQueue,
     long shuffleKey, long oldestFrom, long[] waveThrough, long[] waveAtMillis, Counts counts, long publishedAtMillis,
-    String node, long[] voidFrom, long[] voidTo, long[] voidsBefore, long stoppedSinceMillis)
-    implements CborSerializable {
+    String node, long[] voidFrom, long[] voidTo, long[] voidsBefore, long stoppedSinceMillis, long[] leftPlaces,
+    long[] revokedPlaces) implements CborSerializable {
 
   /**
    * The line's own figures for operators: admitted and not done, waiting (places given and not yet
@@ -52,7 +54,13 @@ public record LineView(String saleId, long version, long admittedThrough, long l
     long oldest = state.recent().isEmpty() ? state.admittedThrough() : state.recent().get(0).from();
     return new LineView(saleId, version, state.admittedThrough(), state.leasedThrough(), state.preQueue(),
         state.shuffleKey(), oldest, Arrays.copyOf(through, n), Arrays.copyOf(at, n), counts, now.toEpochMilli(), node,
-        null, null, null, stoppedSinceMillis).withVoids(voidsToShow(voids, state));
+        null, null, null, stoppedSinceMillis, outPlaces(state, false), outPlaces(state, true))
+        .withVoids(voidsToShow(voids, state));
+  }
+
+  private static long[] outPlaces(WaitingLine.State state, boolean revoked) {
+    return state.out().stream().filter(w -> w.revoked() == revoked).mapToLong(WaitingLine.Withdrawal::place)
+        .sorted().toArray();
   }
 
   /** The void ranges that reach past {@code mark}. */
@@ -84,7 +92,14 @@ public record LineView(String saleId, long version, long admittedThrough, long l
       i++;
     }
     return new LineView(saleId, version, admittedThrough, leasedThrough, preQueue, shuffleKey, oldestFrom, waveThrough,
-        waveAtMillis, counts, publishedAtMillis, node, from, to, before, stoppedSinceMillis);
+        waveAtMillis, counts, publishedAtMillis, node, from, to, before, stoppedSinceMillis, leftPlaces, revokedPlaces);
+  }
+
+  /** {@code REVOKED} or {@code LEFT} for a place out of the line, else null. */
+  public String withdrawnAs(long place) {
+    if (revokedPlaces != null && Arrays.binarySearch(revokedPlaces, place) >= 0) return "REVOKED";
+    if (leftPlaces != null && Arrays.binarySearch(leftPlaces, place) >= 0) return "LEFT";
+    return null;
   }
 
   /**
@@ -125,6 +140,15 @@ public record LineView(String saleId, long version, long admittedThrough, long l
 
   public long rankOf(long place) {
     return rankOf(place, preQueue, shuffleKey);
+  }
+
+  /** The place let in at {@code rank}: the inverse of {@link #rankOf(long, long, long)}. */
+  public static long placeOf(long rank, long preQueue, long shuffleKey) {
+    return preQueue >= 0 && shuffleKey != 0 && rank >= 0 && rank < preQueue ? Shuffle.place(rank, preQueue, shuffleKey) : rank;
+  }
+
+  public long placeOf(long rank) {
+    return placeOf(rank, preQueue, shuffleKey);
   }
 
   /** When {@code rank} was admitted; empty when it was not, or so long ago that it is no longer listed. */

@@ -20,7 +20,10 @@ import seckill.switches.Switches;
  */
 final class Polls {
 
-  /** The buyer's state in the line. States: WAITING, ADMITTED, SOLD_OUT, CLOSED, EXPIRED (admitted, unused, past its time). */
+  /**
+   * The buyer's state in the line. States: WAITING, ADMITTED, SOLD_OUT, CLOSED, EXPIRED (admitted,
+   * unused, past its time), LEFT (the buyer left the line), REVOKED (an operator took the place back).
+   */
   public record QueueAnswer(String ticket, String state, Long ahead, Long etaSeconds, Integer pollAfterSeconds,
       String admissionToken, Instant admissionExpiresAt) {
 
@@ -64,6 +67,8 @@ final class Polls {
     }
     LineView line = copies.line(view.saleId()).orElse(null);
     wakeIfQuiet(view.saleId(), line, now);
+    String out = line == null ? null : line.withdrawnAs(ticket.place());
+    if (out != null) return QueueAnswer.of(out);
     if (line == null || !line.opened()) {
       long untilOpen = Math.max(0, Duration.between(now, view.definition().startsAt()).toSeconds());
       return waiting(null, phase == SalePhase.UPCOMING ? untilOpen : null, untilOpen);

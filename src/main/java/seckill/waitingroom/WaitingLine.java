@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,12 +35,13 @@ import seckill.serialization.CborSerializable;
 /**
  * One sale's line, sharded by sale id: the single counter its places come from and the pace at which
  * they are let in. It persists only what must survive a crash: how far places were leased (none is
- * given twice), the opening (where the pre-queue ends, the key that shuffles it) and how far it
- * admitted. Desks lease places in blocks, so joins never queue here; every tick it admits the next
- * ranks at {@code admitPerSecond}, never more than {@code maxActive} not yet done, and tells every
- * node where it stands ({@link LineView}). Ranks are the order of admission: a place's own number,
+ * given twice), the opening (where the pre-queue ends, the key that shuffles it), how far it
+ * admitted and the places taken out (left or revoked: none comes back). Desks lease places in
+ * blocks, so joins never queue here; every tick it admits the next ranks at {@code admitPerSecond},
+ * never more than {@code maxActive} not yet done, and tells every node where it stands
+ * ({@link LineView}). Ranks are the order of admission: a place's own number,
  * shuffled ({@link Shuffle}) within a pre-queue that asks for it; void places (leased, never given
- * out) are skipped.
+ * out, or taken out before their turn) are skipped.
  */
 public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command, WaitingLine.Event, WaitingLine.State> {
 
@@ -70,6 +73,19 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /** Wakes the line (after a move or restart the edge pokes it); no reply. */
   public record Wake(long atMillis) implements Command {}
 
+  /**
+   * Takes places out of the line: their buyers left, or an operator revoked them. A place not yet let
+   * in is skipped when its turn comes; one let in frees its slot at once, and every node refuses its
+   * admission token once it hears of it. A place already out keeps its first reason.
+   */
+  public record Withdraw(List<Withdrawal> withdrawals, ActorRef<Withdrawn> replyTo) implements Command {}
+
+  /** One place out of the line and whose it was; {@code revoked} by an operator, else its buyer left. */
+  public record Withdrawal(long place, String buyer, boolean revoked) implements CborSerializable {}
+
+  /** The places asked about that are out of the line now, each with the reason in force. */
+  public record Withdrawn(List<Withdrawal> out) implements CborSerializable {}
+
   public record GetFigures(ActorRef<Figures> replyTo) implements Command {}
 
   /** The line's own figures, for operators and tests. */
@@ -94,12 +110,28 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /** Ranks below {@code through} are admitted from {@code atMillis}; admissions before {@code keepAfterMillis} are forgotten. */
   public record Admitted(long through, long atMillis, long keepAfterMillis) implements Event {}
 
+  /** These places left the line or were revoked at {@code atMillis}. */
+  public record PlacesWithdrawn(List<Withdrawal> withdrawals, long atMillis) implements Event {}
+
   /** Ranks {@code from} to {@code through} (exclusive) admitted at {@code atMillis}. */
   public record Wave(long from, long through, long atMillis) implements CborSerializable {}
 
-  public record State(long leasedThrough, long preQueue, long shuffleKey, long admittedThrough, List<Wave> recent)
-      implements CborSerializable {
+  /**
+   * {@code out}: the places taken out of the line ({@link Withdraw}) while they still matter: not yet
+   * let in, or let in and within the admission time of the oldest wave kept (absent in snapshots
+   * written before it existed).
+   */
+  public record State(long leasedThrough, long preQueue, long shuffleKey, long admittedThrough, List<Wave> recent,
+      List<Withdrawal> out) implements CborSerializable {
     static final State EMPTY = new State(0, -1, 0, 0, List.of());
+
+    public State {
+      out = out == null ? List.of() : out;
+    }
+
+    State(long leasedThrough, long preQueue, long shuffleKey, long admittedThrough, List<Wave> recent) {
+      this(leasedThrough, preQueue, shuffleKey, admittedThrough, recent, List.of());
+    }
 
     boolean opened() {
       return preQueue >= 0;
@@ -110,7 +142,16 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     }
 
     long placeOf(long rank) {
-      return opened() && shuffleKey != 0 && rank < preQueue ? Shuffle.place(rank, preQueue, shuffleKey) : rank;
+      return LineView.placeOf(rank, preQueue, shuffleKey);
+    }
+
+    /** Whether a place's rank was let in (never before the opening, when ranks are not yet drawn). */
+    boolean letIn(long place) {
+      return opened() && rankOf(place) < admittedThrough;
+    }
+
+    State withOut(List<Withdrawal> out) {
+      return new State(leasedThrough, preQueue, shuffleKey, admittedThrough, recent, out);
     }
   }
 
@@ -228,6 +269,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
       for (Wave wave : state.recent()) memory.admissions.add(wave, 0);
+      state.out().forEach(w -> takeOut(state, w)); // persisted, so a place out stays out after a restart
       memory.settledThrough = state.leasedThrough(); // leases from before a restart are older than any desk's block
       timers.startTimerWithFixedDelay(new Tick(0), settings.tick());
     }).build();
@@ -247,6 +289,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
           c.ranks().forEach(memory.admissions::finish);
           return Effect().none();
         })
+        .onCommand(Withdraw.class, this::onWithdraw)
         .onCommand(Tick.class, this::onTick)
         .onCommand(Wake.class, this::onTick)
         .onCommand(GetFigures.class, (state, c) -> {
@@ -300,6 +343,41 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
       memory.waits.leased(from, now.toEpochMilli());
       for (int i = 0; i < answered.size(); i++) answered.get(i).replyTo().tell(given.get(i));
     });
+  }
+
+  /**
+   * Records the places not yet out (one event), then frees what they held: a place not let in turns
+   * void, so its turn costs nothing; one let in is done, so its slot is free for the next tick.
+   * Places never leased are no one's and are left out of the answer.
+   */
+  private Effect<Event, State> onWithdraw(State state, Withdraw withdraw) {
+    Map<Long, Withdrawal> out = new HashMap<>();
+    for (Withdrawal w : state.out()) out.put(w.place(), w);
+    List<Withdrawal> added = new ArrayList<>();
+    List<Withdrawal> answer = new ArrayList<>();
+    for (Withdrawal w : withdraw.withdrawals()) {
+      if (w.place() < 0 || w.place() >= state.leasedThrough()) continue;
+      Withdrawal known = out.putIfAbsent(w.place(), w);
+      if (known == null) added.add(w);
+      answer.add(known != null ? known : w);
+    }
+    Withdrawn reply = new Withdrawn(List.copyOf(answer));
+    if (added.isEmpty()) {
+      withdraw.replyTo().tell(reply);
+      return Effect().none();
+    }
+    Instant now = clock.instant();
+    return Effect().persist(new PlacesWithdrawn(List.copyOf(added), now.toEpochMilli())).thenRun(s -> {
+      added.forEach(w -> takeOut(s, w));
+      tellViews(s, now, true); // every node hears of it now, not at the next publish
+      withdraw.replyTo().tell(reply);
+    });
+  }
+
+  /** A place out of the line: done if it was let in (its slot frees), else void (its turn is skipped). */
+  private void takeOut(State state, Withdrawal w) {
+    if (state.letIn(w.place())) memory.admissions.markDone(state.rankOf(w.place()));
+    else memory.voids.add(w.place(), w.place() + 1);
   }
 
   private LineOpened opening(State state, Conditions sale, Instant now) {
@@ -445,21 +523,36 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         memory.voidSkipped, memory.admissions.active(), memory.admissions.finished(), memory.admissions.abandoned());
   }
 
+  /** The places out that still matter: not let in, or let in no earlier than the oldest wave kept. */
+  private static List<Withdrawal> stillOut(State state) {
+    if (state.out().isEmpty()) return state.out();
+    long oldest = state.recent().isEmpty() ? state.admittedThrough() : state.recent().get(0).from();
+    List<Withdrawal> kept = new ArrayList<>(state.out().size());
+    for (Withdrawal w : state.out()) if (state.rankOf(w.place()) >= oldest) kept.add(w);
+    return kept.size() == state.out().size() ? state.out() : List.copyOf(kept);
+  }
+
   @Override
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(PlacesLeased.class, (s, e) -> new State(e.through(), s.preQueue(), s.shuffleKey(), s.admittedThrough(),
-            s.recent()))
+            s.recent(), s.out()))
         .onEvent(LineOpened.class, (s, e) -> new State(s.leasedThrough(), e.preQueue(), e.shuffleKey(),
-            s.admittedThrough(), s.recent()))
+            s.admittedThrough(), s.recent(), s.out()))
         .onEvent(AdmissionsDeferred.class, (s, e) -> new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(),
             s.admittedThrough(), s.recent().stream()
-                .map(w -> new Wave(w.from(), w.through(), w.atMillis() + e.millis())).toList()))
+                .map(w -> new Wave(w.from(), w.through(), w.atMillis() + e.millis())).toList(), s.out()))
+        .onEvent(PlacesWithdrawn.class, (s, e) -> {
+          List<Withdrawal> out = new ArrayList<>(s.out());
+          out.addAll(e.withdrawals());
+          return s.withOut(List.copyOf(out));
+        })
         .onEvent(Admitted.class, (s, e) -> {
           List<Wave> recent = new ArrayList<>(s.recent().size() + 1);
           for (Wave w : s.recent()) if (w.atMillis() > e.keepAfterMillis()) recent.add(w);
           recent.add(new Wave(s.admittedThrough(), e.through(), e.atMillis()));
-          return new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(), e.through(), List.copyOf(recent));
+          State next = new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(), e.through(), List.copyOf(recent), s.out());
+          return next.withOut(stillOut(next));
         })
         .build();
   }

@@ -4,8 +4,17 @@ import com.typesafe.config.Config;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -68,7 +77,7 @@ public final class WaitingRoom {
     this.sharding = ClusterSharding.get(system);
     this.tickets = new Tickets(signer);
     this.metrics = new RoomMetrics(Metrics.get(system).registry(), settings.usedMax(), copies, this::roomOf);
-    this.admissions = new AdmissionTokens(signer, clock, settings.usedMax(), sharding);
+    this.admissions = new AdmissionTokens(signer, clock, settings.usedMax(), sharding, copies);
     this.priorityLane = new PriorityLane(admissions);
     this.polls = new Polls(settings, clock, switches, sharding, copies, admissions, metrics);
   }
@@ -134,6 +143,37 @@ public final class WaitingRoom {
   CompletionStage<JoinDesk.Answer> join(String saleId, String buyer, Instant opensAt, long expiredPlace) {
     return sharding.entityRefFor(JoinDesk.ENTITY_KEY, JoinDesk.deskId(saleId, buyer, settings.desks()))
         .ask(replyTo -> new JoinDesk.Join(buyer, opensAt.toEpochMilli(), expiredPlace, replyTo), settings.joinTimeout());
+  }
+
+  /** Takes places out of the sale's line (see {@link WaitingLine.Withdraw}); the places out now, with their reasons. */
+  CompletionStage<WaitingLine.Withdrawn> withdraw(String saleId, List<WaitingLine.Withdrawal> withdrawals) {
+    return sharding.entityRefFor(WaitingLine.ENTITY_KEY, saleId)
+        .ask(replyTo -> new WaitingLine.Withdraw(withdrawals, replyTo), settings.joinTimeout());
+  }
+
+  /**
+   * Revokes the places of {@code buyers}: their desks say which place each holds (one ask per desk),
+   * then the line takes those out in one event. The buyers whose place is out of the line now; a
+   * buyer no desk knows (never joined, or the desk's node was lost) is not among them.
+   */
+  CompletionStage<Set<String>> revoke(String saleId, Collection<String> buyers) {
+    Map<String, List<String>> byDesk = new TreeMap<>();
+    for (String buyer : new LinkedHashSet<>(buyers)) {
+      byDesk.computeIfAbsent(JoinDesk.deskId(saleId, buyer, settings.desks()), desk -> new ArrayList<>()).add(buyer);
+    }
+    List<CompletableFuture<JoinDesk.KnownPlaces>> asked = new ArrayList<>();
+    byDesk.forEach((desk, ofDesk) -> asked.add(sharding.entityRefFor(JoinDesk.ENTITY_KEY, desk)
+        .<JoinDesk.KnownPlaces>ask(replyTo -> new JoinDesk.PlacesOf(ofDesk, replyTo), settings.joinTimeout())
+        .toCompletableFuture()));
+    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenCompose(all -> {
+      List<WaitingLine.Withdrawal> places = new ArrayList<>();
+      for (CompletableFuture<JoinDesk.KnownPlaces> known : asked) {
+        known.join().places().forEach((buyer, place) -> places.add(new WaitingLine.Withdrawal(place, buyer, true)));
+      }
+      if (places.isEmpty()) return CompletableFuture.completedFuture(Set.of());
+      return withdraw(saleId, places).thenApply(withdrawn -> withdrawn.out().stream()
+          .map(WaitingLine.Withdrawal::buyer).collect(Collectors.toSet()));
+    });
   }
 
   /** Whether a reserve may pass the room: at once when the sale has none, else see {@link AdmissionTokens#check}. */

@@ -117,6 +117,21 @@ class OpenApiTest {
     String bypass = "/admin/sales/{saleId}/queue/bypass";
     check("post", bypass, api.admin("POST", "/admin/sales/oa-wr/queue/bypass", "{\"buyers\":[\"bob\"]}"));
     check("post", bypass, api.admin("POST", "/admin/sales/oa-wr/queue/bypass", "{\"buyers\":[]}"));
+    // leaving the line with a ticket, and an operator revoking buyers' places
+    String carolsTicket = api.join("oa-wr", carol, null).json().get("ticket").asText();
+    check("delete", queue, api.leave("oa-wr", carolsTicket));
+    check("delete", queue, api.leave("oa-wr", carolsTicket)); // the same again
+    check("delete", queue, api.leave("oa-wr", null));
+    check("delete", queue, api.leave("oa-wr", "forged.ticket"));
+    check("delete", queue, api.leave("oa", carolsTicket));
+    check("get", queue, api.poll("oa-wr", carolsTicket));
+    String revoke = "/admin/sales/{saleId}/queue/revoke";
+    api.join("oa-wr", bob, null);
+    check("post", revoke, api.admin("POST", "/admin/sales/oa-wr/queue/revoke", "{\"buyers\":[\"bob\",\"nobody\"]}"));
+    check("post", revoke, api.admin("POST", "/admin/sales/oa-wr/queue/revoke", "{\"buyers\":[]}"));
+    check("post", revoke, api.admin("POST", "/admin/sales/oa-wr/queue/revoke", "{\"buyers\":"));
+    check("post", revoke, api.post("/admin/sales/oa-wr/queue/revoke", alice, "{\"buyers\":[\"bob\"]}"));
+    check("post", revoke, api.admin("POST", "/admin/sales/oa/queue/revoke", "{\"buyers\":[\"bob\"]}"));
     check("get", "/api/sales/{saleId}", api.get("/api/sales/oa-wr", null));
     check("get", "/api/sales/{saleId}/status", api.get("/api/sales/oa-wr/status", null));
     String wrPath = api.reservePath("oa-wr");

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,12 +17,16 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -98,6 +105,19 @@ class WaitingLineTest {
     TestProbe<Figures> probe = testKit.createTestProbe();
     line.runCommand(new WaitingLine.GetFigures(probe.ref()));
     return probe.receiveMessage();
+  }
+
+  private static WaitingLine.Withdrawn withdraw(EventSourcedBehaviorTestKit<Command, Event, State> line,
+      WaitingLine.Withdrawal... out) {
+    TestProbe<WaitingLine.Withdrawn> probe = testKit.createTestProbe();
+    line.runCommand(new WaitingLine.Withdraw(List.of(out), probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  /** What every node hears of the line in {@code state}, with no void places. */
+  private static LineView viewOf(State state) {
+    return LineView.of("s", state, 1, T0, new LineView.Counts(0, 0, 0, 0, 0, 0, null, null, null, null), "here",
+        new TreeMap<>(), 0);
   }
 
   /** Moves the clock by {@code step} and ticks, {@code times} times. */
@@ -266,6 +286,74 @@ class WaitingLineTest {
     assertEquals(20, figures(line).active());
     line.runCommand(new WaitingLine.Unused(15, 20));
     assertEquals(15, figures(line).active());
+  }
+
+  @Test
+  void aPlaceLeftFreesItsSlotAtOnceARevokedOneIsSkippedAndBothStayOutAfterARestart() {
+    room = room(100, 2, 60, false);
+    var line = line();
+    lease(line, 10);
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(2, line.getState().admittedThrough(), "the cap of 2");
+    var left = new WaitingLine.Withdrawal(0, "alice", false);
+    var revoked = new WaitingLine.Withdrawal(3, "dave", true);
+    assertEquals(List.of(left, revoked), withdraw(line, left, revoked, new WaitingLine.Withdrawal(10, "never", true)).out(),
+        "a place never leased is no one's");
+    assertEquals(List.of(revoked), withdraw(line, new WaitingLine.Withdrawal(3, "dave", false)).out(),
+        "a place out keeps its first reason");
+    assertEquals(1, figures(line).active(), "alice's slot is free at once");
+    tick(line, Duration.ofMillis(200), 1);
+    assertEquals(3, line.getState().admittedThrough(), "the next place took it, long before alice's admission would expire");
+    LineView view = viewOf(line.getState());
+    assertEquals("LEFT", view.withdrawnAs(0));
+    assertEquals("REVOKED", view.withdrawnAs(3));
+    assertEquals(null, view.withdrawnAs(1));
+
+    line.restart();
+    assertEquals(List.of(left, revoked), line.getState().out(), "persisted: nobody out comes back after a restart");
+    assertEquals(2, figures(line).active(), "ranks 1 and 2; alice's still done");
+    line.runCommand(new WaitingLine.Finished(List.of(1L, 2L)));
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(6, line.getState().admittedThrough(), "dave's place skipped after the restart too: 4 and 5 let in");
+    assertEquals(2, figures(line).active());
+    tick(line, Duration.ofSeconds(61), 1); // every admission so far ran out
+    assertEquals(List.of(), line.getState().out(), "places out are forgotten once no admission of theirs can be used");
+  }
+
+  @Test
+  void aPlaceRevokedInAShuffledPreQueueIsSkippedAtItsDrawnTurn() {
+    room = room(100, 1_000_000, 60, true);
+    startsAt = T0.plusSeconds(60);
+    var line = line();
+    lease(line, 20);
+    var revoked = new WaitingLine.Withdrawal(5, "bot", true);
+    assertEquals(List.of(revoked), withdraw(line, revoked).out(), "before the opening, when no rank is drawn yet");
+    clock.now = startsAt;
+    line.runCommand(new WaitingLine.Tick(0));
+    tick(line, Duration.ofSeconds(1), 1);
+    State opened = line.getState();
+    assertEquals(20, opened.admittedThrough());
+    assertEquals(19, figures(line).admittedSinceStart(), "the revoked place's turn was skipped");
+    LineView view = viewOf(opened);
+    long rank = view.rankOf(5);
+    assertEquals(5, view.placeOf(rank), "a token's rank leads back to its place");
+    assertEquals("REVOKED", view.withdrawnAs(view.placeOf(rank)));
+  }
+
+  @Test
+  void aSnapshotWrittenBeforePlacesCouldLeaveStillLoads() throws Exception {
+    Serialization serialization = SerializationExtension.get(testKit.system());
+    State before = new State(10, -1, 0, 2, List.of(new WaitingLine.Wave(0, 2, 5)));
+    SerializerWithStringManifest serializer = (SerializerWithStringManifest) serialization.findSerializerFor(before);
+    ObjectMapper cbor = new ObjectMapper(new CBORFactory());
+    ObjectNode written = (ObjectNode) cbor.readTree(serializer.toBinary(before));
+    assertTrue(written.has("out"));
+    written.remove("out"); // as the line wrote its state before it had places out
+    State read = (State) serializer.fromBinary(cbor.writeValueAsBytes(written), serializer.manifest(before));
+    assertEquals(before, read);
+    assertEquals(List.of(), read.out());
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.Test;
@@ -237,6 +238,134 @@ class WaitingRoomTest {
     api.lifecycle("wr-closed", "close", "CLOSED");
     assertRefused(api.admin("POST", "/admin/sales/wr-closed/queue/bypass", "{\"buyers\":[\"bob\"]}"), 409, "closed");
     assertRefused(api.admin("GET", "/admin/sales/wr-none/queue", null), 404, "sale_not_found");
+  }
+
+  private String stateOf(String saleId, String ticket) {
+    Response r = api.poll(saleId, ticket);
+    assertEquals(200, r.status(), r.text());
+    return r.json().get("state").asText();
+  }
+
+  /** Waits until the line holds {@code active} admissions and at least {@code waiting} places behind them. */
+  private void awaitLine(String saleId, int active, int waiting) {
+    Await.until(Duration.ofSeconds(10), "the line never showed " + active + " active", () -> {
+      JsonNode line = api.admin("GET", "/admin/sales/" + saleId + "/queue", null).json().get("line");
+      return line != null && !line.isNull() && line.get("active").asInt() == active && line.get("waiting").asLong() >= waiting;
+    });
+  }
+
+  @Test
+  void aBuyerWhoLeavesFreesTheSlotAtOnceAndJoiningAgainGoesToTheBack() {
+    api.defineSale("wr-leave", roomSale(10, 50, 1)); // one slot; an admission runs 60 s
+    String alices = api.join("wr-leave", alice, null).json().get("ticket").asText();
+    String admission = admissionToken("wr-leave", alices);
+    String bobs = api.join("wr-leave", bob, null).json().get("ticket").asText();
+    awaitLine("wr-leave", 1, 1);
+    assertEquals("WAITING", stateOf("wr-leave", bobs), "alice holds the one slot");
+
+    Response left = api.leave("wr-leave", alices);
+    assertEquals(200, left.status(), left.text());
+    assertEquals("LEFT", left.json().get("state").asText());
+    // well within alice's 60 s admission: her slot was freed by leaving, not by running out
+    String bobsAdmission = admissionToken("wr-leave", bobs);
+    assertEquals("LEFT", stateOf("wr-leave", alices));
+    Response again = api.leave("wr-leave", alices);
+    assertEquals(200, again.status(), again.text());
+    assertEquals("LEFT", again.json().get("state").asText(), "leaving twice answers the same");
+    assertRefused(api.reserveWithAdmission("wr-leave", alice, "r1", admission), 403, "admission_revoked");
+    assertEquals(0, api.counters("wr-leave").get("reservations").asInt(), "nothing reserved with the token of a place left");
+
+    Response back = api.join("wr-leave", alice, alices);
+    assertEquals(200, back.status(), back.text());
+    String newTicket = back.json().get("ticket").asText();
+    assertTrue(placeOf(newTicket) > placeOf(bobs), "a buyer who left and joins again is behind those who stayed");
+    assertNotEquals("LEFT", back.json().get("state").asText());
+    assertEquals(placeOf(newTicket), placeOf(api.join("wr-leave", alice, null).json().get("ticket").asText()),
+        "and keeps that new place");
+    Response created = api.reserveWithAdmission("wr-leave", bob, "r1", bobsAdmission);
+    assertEquals(201, created.status(), created.text());
+  }
+
+  @Test
+  void leavingNeedsATicketOfTheSaleAndChangesNothingWithout() {
+    api.defineSale("wr-leave-bad", roomSale(10, 50, 100));
+    api.defineSale("wr-leave-other", roomSale(10, 50, 100));
+    String ticket = api.join("wr-leave-bad", alice, null).json().get("ticket").asText();
+    assertRefused(api.leave("wr-leave-bad", null), 400, "queue_ticket_required");
+    assertRefused(api.leave("wr-leave-bad", " "), 400, "queue_ticket_required");
+    assertRefused(api.leave("wr-leave-bad", ticket.substring(0, ticket.length() - 2) + "AA"), 403, "queue_ticket_invalid");
+    assertRefused(api.leave("wr-leave-other", ticket), 403, "queue_ticket_invalid");
+    assertRefused(api.leave("wr-leave-none", ticket), 404, "sale_not_found");
+    api.defineSale("wr-leave-plain", Api.sale(10, 2, "ON_ORDER", null));
+    assertRefused(api.leave("wr-leave-plain", ticket), 404, "waiting_room_off");
+    String admission = admissionToken("wr-leave-bad", ticket);
+    assertEquals("ADMITTED", stateOf("wr-leave-bad", ticket), "still in the line after the refused leaves");
+    Response created = api.reserveWithAdmission("wr-leave-bad", alice, "r1", admission);
+    assertEquals(201, created.status(), created.text());
+
+    api.defineSale("wr-leave-closed", roomSale(10, 50, 100));
+    String closed = api.join("wr-leave-closed", bob, null).json().get("ticket").asText();
+    api.lifecycle("wr-leave-closed", "close", "CLOSED");
+    assertRefused(api.leave("wr-leave-closed", closed), 409, "closed");
+  }
+
+  @Test
+  void anOperatorRevokesPlacesAndAdmissionsAndARevokedBuyerMayJoinAgainAtTheBack() {
+    api.defineSale("wr-revoke", roomSale(10, 50, 1));
+    String alices = api.join("wr-revoke", alice, null).json().get("ticket").asText();
+    String admission = admissionToken("wr-revoke", alices);
+    String bobs = api.join("wr-revoke", bob, null).json().get("ticket").asText();
+    String carol = api.token("carol");
+    String carols = api.join("wr-revoke", carol, null).json().get("ticket").asText();
+    awaitLine("wr-revoke", 1, 2);
+
+    String path = "/admin/sales/wr-revoke/queue/revoke";
+    assertEquals(401, api.post(path, alice, "{\"buyers\":[\"alice\"]}").status());
+    assertRefused(api.admin("POST", path, "{\"buyers\":[]}"), 400, "invalid_body");
+    assertRefused(api.admin("POST", path, "{}"), 400, "invalid_body");
+    assertRefused(api.admin("POST", path, "{\"buyers\":"), 400, "malformed_json");
+    assertRefused(api.admin("POST", path, "{\"buyers\":[\"alice\"],\"why\":1}"), 400, "invalid_body");
+    assertRefused(api.admin("POST", path, "{\"buyers\":[\"alice\", \"a b\"]}"), 400, "invalid_buyer");
+    assertEquals(415, api.send("POST", path, Api.ADMIN_TOKEN, "buyers=alice", Map.of("Content-Type", "text/plain")).status());
+    assertRefused(api.admin("POST", "/admin/sales/wr-revoke-none/queue/revoke", "{\"buyers\":[\"alice\"]}"), 404,
+        "sale_not_found");
+    assertEquals("ADMITTED", stateOf("wr-revoke", alices), "nothing revoked by a refused request");
+
+    Response revoked = api.admin("POST", path, "{\"buyers\":[\"alice\",\"bob\",\"zed\",\"alice\"]}");
+    assertEquals(200, revoked.status(), revoked.text());
+    assertEquals(List.of("alice", "bob"), names(revoked.json().get("revoked")));
+    assertEquals(List.of("zed"), names(revoked.json().get("notInLine")), "a buyer who never joined holds no place");
+    assertEquals("REVOKED", stateOf("wr-revoke", alices));
+    assertEquals("REVOKED", stateOf("wr-revoke", bobs), "a waiting place is revoked too");
+    assertRefused(api.reserveWithAdmission("wr-revoke", alice, "r1", admission), 403, "admission_revoked");
+    Response leave = api.leave("wr-revoke", alices);
+    assertEquals(200, leave.status(), leave.text());
+    assertEquals("REVOKED", leave.json().get("state").asText(), "leaving a revoked place changes nothing");
+    Response twice = api.admin("POST", path, "{\"buyers\":[\"alice\"]}");
+    assertEquals(200, twice.status(), twice.text());
+    assertEquals(List.of("alice"), names(twice.json().get("revoked")), "revoking again answers the same");
+
+    // alice's slot is free and bob's place skipped: carol is next, long before an admission runs out
+    String carolsAdmission = admissionToken("wr-revoke", carols);
+    // a revoked buyer who joins again gets a fresh place at the back, with or without the old ticket
+    Response back = api.join("wr-revoke", alice, alices);
+    assertEquals(200, back.status(), back.text());
+    assertTrue(placeOf(back.json().get("ticket").asText()) > placeOf(carols), back.text());
+    assertNotEquals("REVOKED", back.json().get("state").asText());
+    Response bobBack = api.join("wr-revoke", bob, null);
+    assertTrue(placeOf(bobBack.json().get("ticket").asText()) > placeOf(carols), bobBack.text());
+    assertEquals(201, api.reserveWithAdmission("wr-revoke", carol, "r1", carolsAdmission).status());
+    assertEquals(1, api.counters("wr-revoke").get("reservations").asInt());
+
+    api.defineSale("wr-revoke-closed", roomSale(10, 5, 5));
+    api.lifecycle("wr-revoke-closed", "close", "CLOSED");
+    assertRefused(api.admin("POST", "/admin/sales/wr-revoke-closed/queue/revoke", "{\"buyers\":[\"bob\"]}"), 409, "closed");
+  }
+
+  private static List<String> names(JsonNode array) {
+    List<String> names = new ArrayList<>();
+    array.forEach(n -> names.add(n.asText()));
+    return names;
   }
 
   @Test
