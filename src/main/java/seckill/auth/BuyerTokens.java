@@ -1,33 +1,22 @@
 package seckill.auth;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.JWTVerifier;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.exceptions.JWTVerificationException;
+import com.auth0.jwt.interfaces.DecodedJWT;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
-import com.nimbusds.jose.jwk.source.ImmutableSecret;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
-import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
-import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
-import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.typesafe.config.Config;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
-import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
+import java.util.Base64;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -39,18 +28,26 @@ public final class BuyerTokens {
   /** What a buyer id must be, wherever one arrives (a token's sub, a dev token, an operator's bypass). */
   public static final String BUYER_RULE = "1 to 128 of A-Z a-z 0-9 _ . @ : -";
 
-  /** A token already verified: who it names and until when it is good. */
-  private record Verified(String buyer, long expiresAtMillis) {}
+  /** A token already verified: who it names and until when it is accepted (its exp plus the clock skew). */
+  private record Verified(String buyer, long goodUntilMillis) {}
 
-  private final DefaultJWTProcessor<SecurityContext> processor;
-  private final MACSigner signer;
-  // a hammering buyer presents the same token again and again: verify it once, until it expires
+  // built once for the one algorithm accepted, so neither alg none, nor HS384 under the same secret,
+  // nor an HS256 token keyed with the RS256 public key passes; exp and sub required, exp and nbf
+  // checked with the clock skew; iat is not checked (an issuer's clock a little ahead
+  // must not lock buyers out)
+  private final JWTVerifier verifier;
+  private final long skewMillis;
+  private final Algorithm signer;
+  // a buyer's retries present the same token: verify it once, until it expires
   private final Cache<String, Verified> verified;
 
-  private BuyerTokens(DefaultJWTProcessor<SecurityContext> processor, MACSigner signer, long cacheSize) {
-    this.processor = processor;
-    this.signer = signer;
-    this.verified = Caffeine.newBuilder().maximumSize(cacheSize).build();
+  private BuyerTokens(Algorithm algorithm, boolean canMint, Config auth) {
+    long skewSeconds = auth.getDuration("clock-skew").toSeconds();
+    this.verifier = JWT.require(algorithm).acceptLeeway(skewSeconds).ignoreIssuedAt()
+        .withClaimPresence("exp").withClaimPresence("sub").build();
+    this.skewMillis = skewSeconds * 1000;
+    this.signer = canMint ? algorithm : null;
+    this.verified = Caffeine.newBuilder().maximumSize(auth.getLong("verified-token-cache-size")).build();
   }
 
   /** This node's token check; first refuses the shipped secrets outside dev mode ({@link Secrets}). */
@@ -61,25 +58,11 @@ public final class BuyerTokens {
 
   /** From {@code seckill.auth}: RS256 when a public key is set, HS256 with the shared secret otherwise. */
   public static BuyerTokens fromConfig(Config auth) {
-    DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
-    DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null, null, Set.of("sub", "exp"));
-    // explicit: the library's own default would silently accept tokens up to 60 s past their exp
-    claims.setMaxClockSkew((int) auth.getDuration("clock-skew").toSeconds());
-    processor.setJWTClaimsSetVerifier(claims);
     String pem = auth.getString("rs256-public-key").trim();
-    try {
-      if (!pem.isEmpty()) {
-        RSAKey key = new RSAKey.Builder(rsaPublicKey(pem)).build();
-        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, new ImmutableJWKSet<>(new JWKSet(key))));
-        return new BuyerTokens(processor, null, auth.getLong("verified-token-cache-size"));
-      }
-      byte[] secret = auth.getString("hs256-secret").getBytes(StandardCharsets.UTF_8);
-      if (secret.length < 32) throw new IllegalArgumentException("seckill.auth.hs256-secret must be at least 32 bytes");
-      processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(secret)));
-      return new BuyerTokens(processor, new MACSigner(secret), auth.getLong("verified-token-cache-size"));
-    } catch (JOSEException e) {
-      throw new IllegalArgumentException("invalid buyer token key: " + e.getMessage(), e);
-    }
+    if (!pem.isEmpty()) return new BuyerTokens(Algorithm.RSA256(rsaPublicKey(pem), null), false, auth);
+    byte[] secret = auth.getString("hs256-secret").getBytes(StandardCharsets.UTF_8);
+    if (secret.length < 32) throw new IllegalArgumentException("seckill.auth.hs256-secret must be at least 32 bytes");
+    return new BuyerTokens(Algorithm.HMAC256(secret), true, auth);
   }
 
   /** An X.509 "PUBLIC KEY" PEM, read with the JDK alone. */
@@ -99,25 +82,38 @@ public final class BuyerTokens {
 
   /** The buyer id of a valid token, or empty for anything else (bad signature, expired, no sub). */
   public Optional<String> buyerOf(String token) {
-    long now = System.currentTimeMillis();
-    Verified known = verified.getIfPresent(token);
-    if (known != null) {
-      if (known.expiresAtMillis() > now) return Optional.of(known.buyer());
-      verified.invalidate(token);
-      return Optional.empty();
-    }
+    // computed at most once per token even when retries arrive together; a refusal is not kept
+    Verified known = verified.get(token, this::verify);
+    if (known == null) return Optional.empty();
+    if (known.goodUntilMillis() > System.currentTimeMillis()) return Optional.of(known.buyer());
+    verified.invalidate(token);
+    return Optional.empty();
+  }
+
+  /** Every check, each part decoded and parsed once; null when any fails. */
+  private Verified verify(String token) {
+    if (!canonical(token)) return null;
     try {
-      SignedJWT jwt = SignedJWT.parse(token);
-      // the library decodes padded and non-canonical base64url too: one token, one spelling
-      for (var part : jwt.getParsedParts()) if (!Signer.isCanonicalBase64Url(part.toString())) return Optional.empty();
-      // sub must be a JSON string: the library would also take a number and turn it into one
-      if (!(jwt.getPayload().toJSONObject().get("sub") instanceof String sub) || !isValidBuyer(sub)) return Optional.empty();
-      JWTClaimsSet claims = processor.process(jwt, null);
-      verified.put(token, new Verified(sub, claims.getExpirationTime().getTime()));
-      return Optional.of(sub);
-    } catch (Exception e) {
-      return Optional.empty();
+      DecodedJWT jwt = verifier.verify(token);
+      // the library leaves these to its caller: a typ, when there is one, says JWT; no crit, as none is understood
+      if (jwt.getType() != null && !jwt.getType().equals("JWT")) return null;
+      if (!jwt.getHeaderClaim("crit").isMissing()) return null;
+      String sub = jwt.getClaim("sub").asString(); // null unless a JSON string
+      if (!isValidBuyer(sub)) return null;
+      return new Verified(sub, jwt.getExpiresAtAsInstant().toEpochMilli() + skewMillis);
+    } catch (JWTVerificationException e) {
+      return null;
     }
+  }
+
+  /** Three parts, each in its one canonical base64url spelling: the library also decodes padded and stray-bit forms. */
+  private static boolean canonical(String token) {
+    int first = token.indexOf('.');
+    int second = token.indexOf('.', first + 1);
+    if (first < 0 || second < 0 || token.indexOf('.', second + 1) >= 0) return false;
+    return Signer.isCanonicalBase64Url(token.substring(0, first))
+        && Signer.isCanonicalBase64Url(token.substring(first + 1, second))
+        && Signer.isCanonicalBase64Url(token.substring(second + 1));
   }
 
   public boolean canMint() {
@@ -128,17 +124,6 @@ public final class BuyerTokens {
   public String mint(String buyer, Duration ttl) {
     if (signer == null) throw new IllegalStateException("tokens can only be minted with an HS256 secret");
     Instant now = Instant.now();
-    JWTClaimsSet claims = new JWTClaimsSet.Builder()
-        .subject(buyer)
-        .issueTime(Date.from(now))
-        .expirationTime(Date.from(now.plus(ttl)))
-        .build();
-    try {
-      SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-      jwt.sign(signer);
-      return jwt.serialize();
-    } catch (JOSEException e) {
-      throw new IllegalStateException(e);
-    }
+    return JWT.create().withSubject(buyer).withIssuedAt(now).withExpiresAt(now.plus(ttl)).sign(signer);
   }
 }

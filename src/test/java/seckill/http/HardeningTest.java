@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
 import com.typesafe.config.ConfigFactory;
 import java.io.OutputStream;
 import java.math.BigDecimal;
@@ -25,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -261,19 +257,12 @@ class HardeningTest {
   void tokensNeedAStringSubjectAndExpireWithASmallSkew() throws Exception {
     byte[] secret = node.config.getString("seckill.auth.hs256-secret").getBytes(StandardCharsets.UTF_8);
     Instant now = Instant.now();
-    String numberSub = sign(secret, new JWTClaimsSet.Builder().claim("sub", 12345)
-        .expirationTime(Date.from(now.plusSeconds(300))).build());
+    Algorithm hs256 = Algorithm.HMAC256(secret);
+    String numberSub = JWT.create().withClaim("sub", 12345).withExpiresAt(now.plusSeconds(300)).sign(hs256);
     assertError(api.get("/api/sales/x/reservations", numberSub), 401, "unauthorized");
-    String justExpired = sign(secret, new JWTClaimsSet.Builder().subject("carol")
-        .expirationTime(Date.from(now.minusSeconds(30))).build());
+    String justExpired = JWT.create().withSubject("carol").withExpiresAt(now.minusSeconds(30)).sign(hs256);
     assertError(api.get("/api/sales/x/reservations", justExpired), 401, "unauthorized");
-    String valid = sign(secret, new JWTClaimsSet.Builder().subject("carol").expirationTime(Date.from(now.plusSeconds(300))).build());
+    String valid = JWT.create().withSubject("carol").withExpiresAt(now.plusSeconds(300)).sign(hs256);
     assertNotEquals(401, api.get("/api/sales/x/reservations", valid).status());
-  }
-
-  private static String sign(byte[] secret, JWTClaimsSet claims) throws Exception {
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-    jwt.sign(new MACSigner(secret));
-    return jwt.serialize();
   }
 }
