@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -341,11 +343,13 @@ class BrowserIT {
       openDashboard();
       String row = "web-revoke";
       waiting().until(d -> !d.findElements(By.cssSelector("#rooms tr[data-sale='" + row + "']")).isEmpty());
-      // no buyer, or a name no buyer can have: refused on the page, nothing sent
-      answerRoomButton(row, "revoke", " , ");
+      // more buyers than the API takes, a name no buyer can have, no buyer: refused on the page, nothing sent
+      answerRoomButton(row, "revoke", "ivan " + IntStream.range(0, 1000).mapToObj(i -> "b" + i).collect(Collectors.joining(",")));
       waiting().until(d -> text("message").equals("Name 1 to 1000 buyers to revoke."));
       answerRoomButton(row, "revoke", "ivan bad/name");
       waiting().until(d -> text("message").startsWith("Not a buyer id: \"bad/name\""));
+      answerRoomButton(row, "revoke", " , ");
+      waiting().until(d -> text("message").equals("Name 1 to 1000 buyers to revoke."));
       assertEquals("WAITING", api.poll("web-revoke", ticket).json().get("state").asText(), "nobody revoked");
 
       answerRoomButton(row, "revoke", "ivan, nobody-here");
