@@ -78,13 +78,14 @@ function releaseFocus() {
   if (LIVE_TABLES.some((id) => $(id).tBodies[0].contains(document.activeElement))) document.activeElement.blur();
 }
 
-async function act(question, method, path, body) {
+/** Asks, then calls the API; says "Done: …", or what report() makes of the answer. */
+async function act(question, method, path, body, report) {
   const confirmed = confirm(question);
   releaseFocus();
   if (!confirmed) return;
   try {
-    await api(method, path, body);
-    say("Done: " + question.replace(/\?$/, "") + ".");
+    const answer = await api(method, path, body);
+    say(report ? report(answer) : "Done: " + question.replace(/\?$/, "") + ".");
     refresh(false);
   } catch (e) {
     say("Refused: " + e.message);
@@ -129,6 +130,24 @@ function roomSwitch(saleId, name, label, current) {
     "/admin/switches", { by: operator(), [name]: { [saleId]: value } });
 }
 
+// what POST /admin/sales/{id}/queue/revoke takes: 1 to MAX_REVOKED buyer ids, each as buyer tokens name them
+const MAX_REVOKED = 1000;
+const BUYER_ID = /^[A-Za-z0-9_.@:-]{1,128}$/;
+
+/** Takes named buyers' places or admissions out of a waiting room's line: ids comma or space separated. */
+function roomRevoke(saleId) {
+  const answer = prompt(`Buyers whose place in ${saleId}'s waiting room to revoke (comma or space separated):`, "");
+  if (answer === null) return;
+  const buyers = [...new Set(answer.split(/[\s,]+/).filter(Boolean))];
+  if (buyers.length === 0 || buyers.length > MAX_REVOKED) { say(`Name 1 to ${MAX_REVOKED} buyers to revoke.`); return; }
+  const bad = buyers.find((b) => !BUYER_ID.test(b));
+  if (bad !== undefined) { say(`Not a buyer id: "${bad}" (1 to 128 of A-Z a-z 0-9 _ . @ : -).`); return; }
+  const named = buyers.length <= 5 ? buyers.join(", ") : `${buyers.slice(0, 5).join(", ")} and ${buyers.length - 5} more`;
+  act(`Revoke the places of ${named} in ${saleId}'s waiting room?`, "POST",
+    `/admin/sales/${encodeURIComponent(saleId)}/queue/revoke`, { buyers },
+    (r) => `Revoked in ${saleId}: ${r.revoked.join(", ") || "none"}; not in line: ${r.notInLine.join(", ") || "none"}.`);
+}
+
 /** Seconds as operators read them: "—" when unknown, tenths below a minute, then minutes and seconds. */
 function duration(seconds) {
   if (seconds === undefined || seconds === null) return "—";
@@ -151,7 +170,8 @@ function roomRow(r, values) {
     el("td", { "data-figure": "pace" }, `${r.admitPerSecond}/s`, switched(values.saleAdmitPerSecond)),
     el("td", { class: "actions" },
       el("button", { class: "secondary", onclick: () => roomSwitch(r.saleId, "saleAdmitPerSecond", "pace", r.admitPerSecond) }, "pace"),
-      el("button", { class: "secondary", onclick: () => roomSwitch(r.saleId, "saleMaxActive", "cap", r.maxActive) }, "cap")));
+      el("button", { class: "secondary", onclick: () => roomSwitch(r.saleId, "saleMaxActive", "cap", r.maxActive) }, "cap"),
+      el("button", { class: "secondary", onclick: () => roomRevoke(r.saleId) }, "revoke")));
 }
 
 async function placement(saleId) {

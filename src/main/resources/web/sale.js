@@ -13,9 +13,13 @@
   let sale = null;             // the sale's definition
   // the waiting room, when the sale has one: the ticket (kept per buyer, so a reload keeps the place),
   // where it stands, the admission token once let in (used up by one reserve), and the access token a
-  // join carries when the sale asks for a challenge (kept until a join is answered: a retry reuses it)
+  // join carries when the sale asks for a challenge (kept until a join is answered: a retry reuses it);
+  // bought once a reserve through the room made a reservation (nothing left to queue for)
   const queue = { answer: null, firstAhead: null, admission: null, admissionExpiresAt: null, timer: null, joining: false,
-    access: null };
+    leaving: false, access: null, bought: false };
+  // what the page says of a place out of the line, as the poll names it
+  const OUT = { LEFT: { state: "You left the line", place: "You left the line." },
+    REVOKED: { state: "Your place was withdrawn", place: "Your place was withdrawn by the shop; you may join again at the back." } };
 
   function fmtMoney(amount, currency) {
     try { return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount); }
@@ -142,7 +146,11 @@
     const signedIn = !!localStorage.getItem(tokenKey);
     const over = ["ENDED", "CLOSED", "SOLD_OUT"].includes(status.state) || (a && ["SOLD_OUT", "CLOSED"].includes(a.state));
     let state = "Waiting room", eta = "", place = "", fill = 0;
-    if (queue.admission && Date.parse(queue.admissionExpiresAt) > now) {
+    if (queue.bought) {
+      state = "You have your reservation";
+      place = "Your reservation is made (see below): no need to queue again.";
+      fill = 100;
+    } else if (queue.admission && Date.parse(queue.admissionExpiresAt) > now) {
       state = "It's your turn";
       eta = "· buy before " + new Date(queue.admissionExpiresAt).toLocaleTimeString();
       place = "You are in: buy now.";
@@ -160,6 +168,9 @@
     } else if (a && a.state === "EXPIRED") {
       state = "Your turn passed";
       place = "You were let in but did not buy in time. Join again for a new place.";
+    } else if (a && OUT[a.state]) {
+      state = OUT[a.state].state;
+      place = OUT[a.state].place;
     } else if (over) {
       state = status.state === "SOLD_OUT" || (a && a.state === "SOLD_OUT") ? "Sold out" : "The sale has ended";
       place = "";
@@ -172,17 +183,22 @@
     $("queue-fill").style.width = fill + "%";
     $("queue-bar").setAttribute("aria-valuenow", String(fill));
     const admitted = queue.admission && Date.parse(queue.admissionExpiresAt) > now;
+    const inLine = a && a.state === "WAITING";
+    $("buy").hidden = queue.bought;
+    $("leave").hidden = queue.bought || !(admitted || inLine);
+    $("leave").disabled = busy || queue.leaving;
     if (admitted) {
       $("buy").textContent = "Buy now";
       $("buy").disabled = busy || !status.reservePath || !signedIn;
     } else {
-      const inLine = a && a.state === "WAITING";
-      $("buy").textContent = inLine ? "Waiting for your turn…" : a && a.state === "EXPIRED" ? "Join again" : "Join the line";
+      const again = a && (a.state === "EXPIRED" || OUT[a.state]);
+      $("buy").textContent = inLine ? "Waiting for your turn…" : again ? "Join again" : "Join the line";
       $("buy").disabled = busy || queue.joining || inLine || over || !signedIn || now < joinsFrom();
     }
   }
 
   function answered(a) {
+    if (OUT[a.state]) { placeOut(a.state); return; }
     queue.answer = a;
     const letIn = a.state === "ADMITTED" && a.admissionToken !== queue.admission;
     if (a.state === "ADMITTED") {
@@ -197,6 +213,38 @@
     }
     // the buyer joined to buy: once let in, the page reserves one unit at once
     if (letIn && !busy) { say("It's your turn: reserving…", "wait"); buy(0); }
+  }
+
+  /** The place is out of the line (left, or revoked by the shop): its ticket and admission are of no more use. */
+  function placeOut(state) {
+    clearTimeout(queue.timer);
+    localStorage.removeItem(ticketKey());
+    queue.answer = { state };
+    queue.admission = null;
+    queue.admissionExpiresAt = null;
+    queue.firstAhead = null;
+    pendingRequestId = null;
+    say("");
+    render();
+  }
+
+  // Leaves the line with the ticket (a place not let in yet, or an admission not used).
+  async function leave() {
+    const ticket = localStorage.getItem(ticketKey());
+    if (!ticket) { placeOut("LEFT"); return; }
+    queue.leaving = true;
+    render();
+    try {
+      const r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/queue",
+        { method: "DELETE", headers: { "X-Queue-Ticket": ticket } });
+      const body = await r.json().catch(() => ({}));
+      if (r.ok) placeOut(body.state === "REVOKED" ? "REVOKED" : "LEFT");
+      else say(body.message || "Could not leave the line; try again.", "bad");
+    } catch (e) {
+      say("Could not reach the shop; try again.", "bad");
+    }
+    queue.leaving = false;
+    render();
   }
 
   function accessRefused(r, body) {
@@ -254,7 +302,9 @@
     if (!ticket) return;
     try {
       const r = await fetch("/api/sales/" + encodeURIComponent(saleId) + "/queue", { headers: { "X-Queue-Ticket": ticket } });
-      if (r.ok) { answered(await r.json()); return; }
+      const a = r.ok ? await r.json() : null;
+      if (localStorage.getItem(ticketKey()) !== ticket) return; // left (or joined anew) while this poll was out
+      if (a) { answered(a); return; }
       if (r.status === 403) { localStorage.removeItem(ticketKey()); queue.answer = null; render(); return; }
     } catch (e) { /* try again below */ }
     queue.timer = setTimeout(pollQueue, 2000 + Math.random() * 1000);
@@ -340,9 +390,18 @@
       const until = body.expiresAt ? " Pay before " + new Date(body.expiresAt).toLocaleTimeString() + "." : "";
       const what = body.status === "PENDING_PAYMENT" ? "Order placed" : body.status === "HELD" ? "Unit held for you" : "It's yours";
       say(what + " (reservation " + body.reservationId + ")." + until, "ok");
+      if (status && status.waitingRoom) {
+        // the admission is spent: the ticket would only lead a reload to a refused reserve
+        queue.bought = true;
+        clearTimeout(queue.timer);
+        localStorage.removeItem(ticketKey());
+      }
     } else if (r.status === 401) {
       localStorage.removeItem(tokenKey);
       say("Your sign-in expired; enter your name again.", "bad");
+    } else if (r.status === 403 && body.error === "admission_revoked") {
+      placeOut("REVOKED");
+      return;
     } else if (r.status === 403 && body.error && body.error.startsWith("admission_")) {
       pendingRequestId = null;
       queue.admission = null;
@@ -359,6 +418,7 @@
   $("sign-in").addEventListener("click", signIn);
   $("buyer").addEventListener("keydown", (e) => { if (e.key === "Enter") signIn(); });
   $("buy").addEventListener("click", () => buy(0));
+  $("leave").addEventListener("click", leave);
   setInterval(render, 250);
   showBuyer();
   loadSale().then((found) => {

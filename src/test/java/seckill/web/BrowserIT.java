@@ -1,6 +1,7 @@
 package seckill.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +25,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -149,6 +153,10 @@ class BrowserIT {
         || text("queue-place").matches("\\d+ ahead of you\\.") && Integer.parseInt(text("queue-place").split(" ")[0]) < first
         || text("outcome").startsWith("It's yours"));
     waiting().until(d -> text("outcome").startsWith("It's yours"));
+    // bought: the card says so and offers neither a join nor a buy nor a leave
+    waiting().until(d -> text("queue-state").equals("You have your reservation"));
+    assertFalse(browser.findElement(By.id("buy")).isDisplayed(), "nothing more to join or buy");
+    assertFalse(browser.findElement(By.id("leave")).isDisplayed(), "no line to leave");
     shot("sale-waiting-room-bought", SALE_CARD);
     assertEquals(1, api.admin("GET", "/admin/sales/web-room", null).json().get("sold").asInt());
   }
@@ -295,6 +303,110 @@ class BrowserIT {
     assertEquals(3, api.admin("GET", "/admin/switches", null).json().at("/values/saleMaxActive/web-dash-room").asInt());
     waiting().until(d -> cell(row, "active").endsWith(" of 3 (switch)"));
     assertEquals(3, api.admin("GET", "/admin/sales/web-dash-room/queue", null).json().get("maxActive").asInt());
+  }
+
+  private static final String LEFT = "You left the line.";
+  private static final String REVOKED = "Your place was withdrawn by the shop; you may join again at the back.";
+
+  @Test
+  void aBuyerLeavesTheWaitingRoomsLineFromThePageAndMayJoinAgain() throws Exception {
+    ObjectNode sale = shopSale("Harbour Lights festival, Sunday pass",
+        "Three stages by the water. One pass per buyer, sold through the waiting room.", "69.00", 100, 1, "ON_ORDER", null);
+    inLine("web-leave", sale, 100, 1, 600, 3, "early-"); // the first one let in holds the only slot: the line stands still
+    String ticket = joinFromThePage("hana", "web-leave");
+    assertEquals("Leave the line", text("leave"));
+    shot("sale-waiting-room-leave", SALE_CARD);
+
+    browser.findElement(By.id("leave")).click();
+    waiting().until(d -> text("queue-place").equals(LEFT) && text("buy").equals("Join again"));
+    assertEquals("LEFT", api.poll("web-leave", ticket).json().get("state").asText(), "the place is out of the line");
+    assertEquals(null, pageTicket("web-leave", "hana"));
+    assertFalse(browser.findElement(By.id("leave")).isDisplayed(), "nothing left to leave");
+
+    // joining again takes a new place at the back
+    browser.findElement(By.id("buy")).click();
+    waiting().until(d -> text("queue-place").matches("\\d+ ahead of you\\."));
+    String again = pageTicket("web-leave", "hana");
+    assertTrue(Api.placeOf(again) > Api.placeOf(ticket), "a new place after the old one");
+    assertEquals("WAITING", api.poll("web-leave", again).json().get("state").asText());
+  }
+
+  @Test
+  void theDashboardRevokesAWaitingBuyerAndTheirPageSaysTheShopWithdrewThePlace() throws Exception {
+    ObjectNode sale = shopSale("Harbour Lights festival, weekend pass",
+        "Three stages by the water. One pass per buyer, sold through the waiting room.", "129.00", 100, 1, "ON_ORDER", null);
+    inLine("web-revoke", sale, 100, 1, 600, 3, "first-"); // the line stands still behind the only slot
+    String ticket = joinFromThePage("ivan", "web-revoke");
+    String page = browser.getWindowHandle();
+    browser.switchTo().newWindow(WindowType.TAB); // the sale page keeps polling in its own tab
+    try {
+      openDashboard();
+      String row = "web-revoke";
+      waiting().until(d -> !d.findElements(By.cssSelector("#rooms tr[data-sale='" + row + "']")).isEmpty());
+      // more buyers than the API takes, a name no buyer can have, no buyer: refused on the page, nothing sent
+      answerRoomButton(row, "revoke", "ivan " + IntStream.range(0, 1000).mapToObj(i -> "b" + i).collect(Collectors.joining(",")));
+      waiting().until(d -> text("message").equals("Name 1 to 1000 buyers to revoke."));
+      answerRoomButton(row, "revoke", "ivan bad/name");
+      waiting().until(d -> text("message").startsWith("Not a buyer id: \"bad/name\""));
+      answerRoomButton(row, "revoke", " , ");
+      waiting().until(d -> text("message").equals("Name 1 to 1000 buyers to revoke."));
+      assertEquals("WAITING", api.poll("web-revoke", ticket).json().get("state").asText(), "nobody revoked");
+
+      answerRoomButton(row, "revoke", "ivan, nobody-here");
+      waitForAlert(browser).accept();
+      waiting().until(d -> text("message").equals("Revoked in web-revoke: ivan; not in line: nobody-here."));
+      assertEquals("REVOKED", api.poll("web-revoke", ticket).json().get("state").asText());
+      shot("dashboard-waiting-room-revoked", ROOMS_TABLE);
+    } finally {
+      browser.close();
+      browser.switchTo().window(page);
+    }
+    waiting().until(d -> text("queue-place").equals(REVOKED) && text("buy").equals("Join again"));
+    assertFalse(browser.findElement(By.id("buy")).getDomProperty("disabled").equals("true"), "may join again");
+    assertEquals(null, pageTicket("web-revoke", "ivan"));
+    shot("sale-waiting-room-revoked", SALE_CARD);
+  }
+
+  @Test
+  void anAdmissionRevokedBeforeItsReserveIsToldAsTheShopWithdrawingThePlace() throws Exception {
+    ObjectNode sale = shopSale("Harbour Lights festival, backstage tour",
+        "Twenty minutes behind the main stage. One per buyer, sold through the waiting room.", "19.00", 100, 1, "ON_ORDER", null);
+    inLine("web-revoked-admission", sale, 100, 1000, 600, 0, "none-");
+    openAs("jana", "web-revoked-admission");
+    // the page reserves as soon as it is let in: hold that request until the admission is revoked
+    browser.executeScript("window.held = null; const send = window.fetch; window.fetch = (url, options) =>"
+        + " (options && options.method === 'POST' && new URL(url, location.href).pathname.includes('/reservations/'))"
+        + " ? new Promise((go) => { window.held = () => go(send(url, options)); }) : send(url, options);");
+    clickJoin();
+    waiting().until(d -> (Boolean) browser.executeScript("return window.held !== null;"));
+    String ticket = pageTicket("web-revoked-admission", "jana");
+    var revoked = api.admin("POST", "/admin/sales/web-revoked-admission/queue/revoke", "{\"buyers\":[\"jana\"]}");
+    assertEquals("[\"jana\"]", revoked.json().get("revoked").toString(), revoked.text());
+    waiting().until(d -> api.poll("web-revoked-admission", ticket).json().get("state").asText().equals("REVOKED"));
+
+    browser.executeScript("window.held();");
+    waiting().until(d -> text("queue-place").equals(REVOKED) && text("buy").equals("Join again"));
+    assertEquals("", text("outcome"), "no generic error besides");
+    assertEquals(0, api.admin("GET", "/admin/sales/web-revoked-admission", null).json().get("sold").asInt());
+  }
+
+  /** Signs in as {@code buyer} on the sale page, joins the line and waits for a place; the page's ticket. */
+  private String joinFromThePage(String buyer, String saleId) {
+    openAs(buyer, saleId);
+    clickJoin();
+    waiting().until(d -> text("queue-place").matches("\\d+ ahead of you\\."));
+    return pageTicket(saleId, buyer);
+  }
+
+  /** Clicks the sale page's join button once it offers to join. */
+  private void clickJoin() {
+    waiting().until(d -> text("buy").equals("Join the line"));
+    browser.findElement(By.id("buy")).click();
+  }
+
+  /** The ticket the sale page keeps for a buyer, or null. */
+  private String pageTicket(String saleId, String buyer) {
+    return (String) browser.executeScript("return localStorage.getItem(arguments[0]);", "seckill.ticket." + saleId + "." + buyer);
   }
 
   /** Defines {@code sale} behind a waiting room and has {@code buyers} join its line. */
