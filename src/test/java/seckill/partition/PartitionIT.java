@@ -1,6 +1,7 @@
 package seckill.partition;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class PartitionIT {
     try (PartitionRun run = PartitionRun.start("partition-host-cut", 1_000_000, Map.of());
         History history = new History(Path.of("target", "partition", scenario + ".tsv"))) {
       String path = run.api(0).reservePath(PartitionRun.SALE);
-      SteadyBuyers buyers = new SteadyBuyers(run.apis(), path, PER_NODE_PER_SECOND, history);
+      SteadyBuyers buyers = new SteadyBuyers(run.baseUrls(), path, PER_NODE_PER_SECOND, history);
       Await.until(Duration.ofSeconds(60), "no load before the cut", () -> acknowledged(history, 0, Set.of()) >= 60);
       int host = run.hostOf(0);
       long cutAt = System.currentTimeMillis();
@@ -58,10 +59,25 @@ class PartitionIT {
           recorded.size(), answered201, recorded.stream().filter(e -> e.status() == 503).count(),
           recorded.stream().filter(e -> e.status() == History.NO_ANSWER).count(), end.journal().size(),
           violations.size(), history.path(), t.table(scenario));
+      System.out.printf("PARTITION %s where the time went after the cut: the host marks its peers unreachable %+.1f s,"
+              + " the majority marks it unreachable %+.1f s, the host downs itself %+.1f s, the majority downs it"
+              + " %+.1f s, the sale recovered on the majority %+.1f s%n", scenario,
+          run.loggedAfter(host, cutAt, "Marking node as UNREACHABLE"),
+          run.loggedAfter(winner, cutAt, "Marking node as UNREACHABLE"),
+          run.loggedAfter(host, cutAt, "SBR took decision"),
+          earlier(run.loggedAfter(winner, cutAt, "SBR took decision"),
+              run.loggedAfter((host + 2) % 3, cutAt, "SBR took decision")),
+          earlier(run.loggedAfter(winner, cutAt, "sale " + PartitionRun.SALE + " recovered in"),
+              run.loggedAfter((host + 2) % 3, cutAt, "sale " + PartitionRun.SALE + " recovered in")));
       assertEquals(List.of(), violations, "the history agrees with the journal and the counters");
       assertTrue(t.noOverlap(), "the losing side's last 201 comes before the winning side's first: " + t);
-      assertEquals(run.hostOf(winner) != host, true, "the sale moved to the majority");
+      assertNotEquals(host, run.hostOf(winner), "the sale moved to the majority");
     }
+  }
+
+  /** The earlier of two times, either of which may be NaN (never logged). */
+  private static double earlier(double a, double b) {
+    return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
   }
 
   /** 201s answered by nodes not in {@code except} to requests sent after {@code since}. */

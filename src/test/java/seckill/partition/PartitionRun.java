@@ -12,6 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -120,8 +124,8 @@ public final class PartitionRun implements AutoCloseable {
     return nodes.get(i).api();
   }
 
-  public List<Api> apis() {
-    return nodes.stream().map(NodeProcess::api).toList();
+  public List<String> baseUrls() {
+    return nodes.stream().map(NodeProcess::baseUrl).toList();
   }
 
   /** The index of the node hosting the sale, as node {@code asked} tells (admin API). */
@@ -133,6 +137,24 @@ public final class PartitionRun implements AutoCloseable {
       }
       return null;
     });
+  }
+
+  /**
+   * Seconds after {@code cutAt} (ms since the epoch) at which node {@code i} first logged {@code text}
+   * since it was launched, or NaN (its log lines start with the UTC time, HH:mm:ss.SSS).
+   */
+  public double loggedAfter(int i, long cutAt, String text) throws IOException {
+    LocalTime cut = LocalTime.ofInstant(Instant.ofEpochMilli(cutAt), ZoneOffset.UTC);
+    for (String line : nodes.get(i).logSinceStart()) {
+      if (!line.contains(text) || line.length() < 12) continue;
+      try {
+        double after = Duration.between(cut, LocalTime.parse(line.substring(0, 12))).toMillis() / 1000.0;
+        if (after >= 0) return after;
+      } catch (DateTimeParseException continuation) {
+        // not a line of its own
+      }
+    }
+    return Double.NaN;
   }
 
   /** The sale's counters (asked of node {@code asked}) and every reservation its journal placed. */

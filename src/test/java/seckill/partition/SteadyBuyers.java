@@ -1,15 +1,21 @@
 package seckill.partition;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import seckill.Api;
-import seckill.Api.Response;
+import seckill.http.Json;
 import seckill.partition.History.Exchange;
 
 /**
@@ -18,84 +24,132 @@ import seckill.partition.History.Exchange;
  * {@code Retry-After} says) or a missing answer (200 ms later); after three missing answers in a row
  * from its node (a node that exited) it goes to the next, as a load balancer would. It gives up
  * after {@link #PATIENCE}, with an indefinite answer in the history.
+ *
+ * <p>Requests are sent asynchronously, with no thread per buyer: buyers waiting for a slow 503 on one
+ * side of a partition never hold back the client of another node (they did, with a thread pool).
  */
 public final class SteadyBuyers implements AutoCloseable {
 
   private static final Duration PATIENCE = Duration.ofSeconds(60);
+  private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(20);
 
-  private final List<Api> nodes;
+  private final List<String> nodes;
   private final String path;
   private final History history;
-  private final ScheduledExecutorService clock;
-  private final ExecutorService buyers = Executors.newFixedThreadPool(96);
-  private final AtomicInteger next = new AtomicInteger();
-  private final AtomicBoolean stop = new AtomicBoolean();
+  private final ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final AtomicInteger started = new AtomicInteger();
+  private final AtomicInteger pending = new AtomicInteger();
+  private final List<ScheduledFuture<?>> starters = new ArrayList<>();
 
-  /** Starts {@code perSecond} new buyers a second on each node's client. */
-  public SteadyBuyers(List<Api> nodes, String path, int perSecond, History history) {
+  /** One buyer's state between its attempts. */
+  private final class Buyer {
+    final String name;
+    final String token;
+    final long giveUpAt = System.nanoTime() + PATIENCE.toNanos();
+    int target;
+    int missing;
+
+    Buyer(String name, int home) {
+      this.name = name;
+      this.token = Api.mint(name);
+      this.target = home;
+    }
+
+    String requestId() {
+      return "q-" + name;
+    }
+  }
+
+  /** Starts {@code perSecond} new buyers a second on the client of each node (base URLs). */
+  public SteadyBuyers(List<String> nodes, String path, int perSecond, History history) {
     this.nodes = nodes;
     this.path = path;
     this.history = history;
-    this.clock = Executors.newScheduledThreadPool(1);
     long period = 1_000_000L / perSecond;
     for (int i = 0; i < nodes.size(); i++) {
       int home = i;
-      clock.scheduleAtFixedRate(() -> buyers.execute(() -> buy(home, "p" + next.incrementAndGet())), period * i
-          / nodes.size(), period, TimeUnit.MICROSECONDS);
+      starters.add(clock.scheduleAtFixedRate(() -> {
+        pending.incrementAndGet();
+        attempt(new Buyer("p" + started.incrementAndGet(), home));
+      }, period * i / nodes.size(), period, TimeUnit.MICROSECONDS));
     }
   }
 
-  private void buy(int home, String buyer) {
-    String token = Api.mint(buyer);
-    String requestId = "q-" + buyer;
-    int target = home;
-    int missing = 0;
-    long giveUpAt = System.nanoTime() + PATIENCE.toNanos();
-    while (System.nanoTime() < giveUpAt) {
-      long sent = System.currentTimeMillis();
-      Response r;
+  private void attempt(Buyer b) {
+    if (System.nanoTime() > b.giveUpAt) {
+      pending.decrementAndGet();
+      return;
+    }
+    long sent = System.currentTimeMillis();
+    int target = b.target;
+    HttpRequest request = HttpRequest.newBuilder(URI.create(nodes.get(target) + path)).timeout(ANSWER_TIMEOUT)
+        .header("Content-Type", "application/json").header("Authorization", "Bearer " + b.token)
+        .POST(HttpRequest.BodyPublishers.ofString(Api.reserveBody(b.requestId(), 1))).build();
+    http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, noAnswer) -> {
       try {
-        r = nodes.get(target).post(path, token, Api.reserveBody(requestId, 1));
-      } catch (IllegalStateException noAnswer) {
-        history.add(new Exchange(sent, System.currentTimeMillis(), target, buyer, requestId, History.NO_ANSWER, null));
-        if (++missing >= 3) {
-          target = (target + 1) % nodes.size();
-          missing = 0;
+        if (noAnswer != null) {
+          history.add(new Exchange(sent, System.currentTimeMillis(), target, b.name, b.requestId(), History.NO_ANSWER,
+              null));
+          if (++b.missing >= 3) {
+            b.target = (b.target + 1) % nodes.size();
+            b.missing = 0;
+          }
+          later(b, 200);
+          return;
         }
-        pause(200);
-        continue;
+        b.missing = 0;
+        String rid = r.statusCode() == 201 ? reservationId(r.body()) : null;
+        history.add(new Exchange(sent, System.currentTimeMillis(), target, b.name, b.requestId(), r.statusCode(), rid));
+        if (r.statusCode() == 503) {
+          later(b, r.headers().firstValue("Retry-After").map(s -> 1000L * Long.parseLong(s)).orElse(1000L));
+        } else {
+          pending.decrementAndGet();
+        }
+      } catch (RuntimeException e) {
+        pending.decrementAndGet();
+        throw e;
       }
-      missing = 0;
-      String rid = r.status() == 201 ? r.json().get("reservationId").asText() : null;
-      history.add(new Exchange(sent, System.currentTimeMillis(), target, buyer, requestId, r.status(), rid));
-      if (r.status() != 503) return;
-      String after = r.header("Retry-After");
-      pause(after == null ? 1000 : 1000L * Long.parseLong(after));
+    });
+  }
+
+  private static String reservationId(String body) {
+    try {
+      JsonNode json = Json.MAPPER.readTree(body);
+      return json.get("reservationId").asText();
+    } catch (IOException | NullPointerException e) {
+      return "unreadable 201: " + body;
     }
   }
 
-  private void pause(long millis) {
-    try {
-      Thread.sleep(millis); // a client waiting before it sends again, as it was told
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** The buyer's next attempt, after what it was told to wait. */
+  private void later(Buyer b, long millis) {
+    if (clock.isShutdown()) {
+      pending.decrementAndGet();
+      return;
     }
+    clock.schedule(() -> attempt(b), millis, TimeUnit.MILLISECONDS);
   }
 
   /** How many buyers were started so far. */
   public int started() {
-    return next.get();
+    return started.get();
   }
 
   /** Starts no more buyers and waits until those started were answered or gave up. */
   @Override
   public void close() throws InterruptedException {
-    if (!stop.compareAndSet(false, true)) return;
-    clock.shutdownNow();
-    clock.awaitTermination(10, TimeUnit.SECONDS);
-    buyers.shutdown();
-    if (!buyers.awaitTermination(PATIENCE.toSeconds() + 30, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("buyers still waiting after their patience ran out");
+    long deadline = System.nanoTime() + PATIENCE.plus(ANSWER_TIMEOUT).plusSeconds(10).toNanos();
+    stopStarting();
+    while (pending.get() > 0) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException(pending.get() + " buyers never finished");
+      Thread.sleep(50); // the poll interval of this wait for the last buyers
     }
+    clock.shutdownNow();
+  }
+
+  /** No new buyers; the started ones go on (their retries are scheduled on the same clock). */
+  private void stopStarting() {
+    starters.forEach(f -> f.cancel(false));
   }
 }
