@@ -110,12 +110,13 @@ public final class HistoryChecker {
     public String table(String scenario) {
       return String.format("| scenario | last 201 on the losing side | first 201 on the winning side |"
               + " no 201 between | longest gap between 201s after the cut |%n|---|---|---|---|---|%n"
-              + "| %s | %s | %s | %s | %s |", scenario, seconds(lastLosing201), seconds(firstWinning201),
-          seconds(no201Window), seconds(longestGap));
+              + "| %s | %s | %s | %s | %s |", scenario, seconds("+", lastLosing201), seconds("+", firstWinning201),
+          seconds("", no201Window), seconds("", longestGap));
     }
 
-    private static String seconds(double s) {
-      return Double.isNaN(s) ? "none" : String.format("%+.1f s", s);
+    /** "+1.2 s" after the cut, "1.2 s" long, or "none". */
+    private static String seconds(String sign, double s) {
+      return Double.isNaN(s) ? "none" : sign + String.format("%.1f s", s);
     }
   }
 

@@ -218,6 +218,28 @@ public final class Netns implements AutoCloseable {
     return run(List.of("ip", "netns", "exec", namespace(i), "nft", "list", "ruleset"), null);
   }
 
+  /**
+   * Whether node {@code i}'s namespace reaches {@code address}: a TCP connection to port 9 (the
+   * closed discard port) is refused at once when packets pass both ways, and times out when a rule
+   * drops them.
+   */
+  public boolean reaches(int i, String address) {
+    try {
+      Process p = new ProcessBuilder("ip", "netns", "exec", namespace(i), "timeout", "1", "bash", "-c",
+          "exec 3<>/dev/tcp/" + address + "/9").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      int exit = p.waitFor();
+      if (exit == 124) return false;
+      if (exit == 0 || out.contains("Connection refused")) return true;
+      throw new IllegalStateException("cannot tell whether " + namespace(i) + " reaches " + address + ": " + out);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   // ------------------------------------------------------------------ setup and cleanup
 
   private static void requireTools() {

@@ -25,8 +25,9 @@ import seckill.partition.History.Exchange;
  * from its node (a node that exited) it goes to the next, as a load balancer would. It gives up
  * after {@link #PATIENCE}, with an indefinite answer in the history.
  *
- * <p>Requests are sent asynchronously, with no thread per buyer: buyers waiting for a slow 503 on one
- * side of a partition never hold back the client of another node (they did, with a thread pool).
+ * <p>Requests are sent asynchronously, with no thread per buyer: with a pool of threads, buyers waiting
+ * for slow 503s on one side of a partition would take the threads the other side's client needs, and
+ * that side would seem to stop selling early.
  */
 public final class SteadyBuyers implements AutoCloseable {
 
