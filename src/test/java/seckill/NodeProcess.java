@@ -28,11 +28,21 @@ public final class NodeProcess implements AutoCloseable {
   public final int remotePort;
   private final Map<String, String> settings;
   private final Map<String, String> environment;
+  /** what runs java: nothing, or e.g. {@code ip netns exec <namespace>} */
+  private final List<String> launcher;
+  /** the address its ports are bound to and reached at */
+  private final String host;
   private final Path log;
   private Process process;
 
   private NodeProcess(String name, int remotePort, Map<String, String> settings) {
+    this(name, remotePort, settings, List.of(), "127.0.0.1");
+  }
+
+  private NodeProcess(String name, int remotePort, Map<String, String> settings, List<String> launcher, String host) {
     this.name = name;
+    this.launcher = List.copyOf(launcher);
+    this.host = host;
     this.httpPort = TestPorts.reserve();
     this.managementPort = TestPorts.reserve();
     this.remotePort = remotePort;
@@ -57,6 +67,8 @@ public final class NodeProcess implements AutoCloseable {
     this.remotePort = Integer.parseInt(environment.get("SECKILL_REMOTE_PORT"));
     this.settings = Map.of();
     this.environment = Map.copyOf(environment);
+    this.launcher = List.of();
+    this.host = "127.0.0.1";
     this.log = Path.of("target", "node-logs", name + ".log").toAbsolutePath();
   }
 
@@ -74,6 +86,19 @@ public final class NodeProcess implements AutoCloseable {
     return new NodeProcess(name, remotePort, settings);
   }
 
+  /**
+   * A node (not started yet) run by {@code launcher} (e.g. {@code ip netns exec <namespace>}: in a
+   * network namespace of its own), its API, management and remoting bound to {@code host}.
+   */
+  public static NodeProcess launchedBy(List<String> launcher, String host, String name, int remotePort,
+      Map<String, String> settings) {
+    Map<String, String> all = new LinkedHashMap<>(settings);
+    all.put("seckill.http.interface", host);
+    all.put("pekko.management.http.hostname", host);
+    all.put("pekko.remote.artery.canonical.hostname", host);
+    return new NodeProcess(name, remotePort, all, launcher, host);
+  }
+
   /** Starts the process and waits until its /ready answers 200. */
   public NodeProcess start() throws Exception {
     launch();
@@ -85,7 +110,8 @@ public final class NodeProcess implements AutoCloseable {
   public synchronized void launch() throws IOException {
     if (process != null && process.isAlive()) throw new IllegalStateException(name + " is running");
     Files.createDirectories(log.getParent());
-    List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx384m", "-XX:TieredStopAtLevel=1", "-Xss512k",
+    List<String> cmd = new ArrayList<>(launcher);
+    cmd.addAll(List.of(java(), "-Xmx384m", "-XX:TieredStopAtLevel=1", "-Xss512k",
         "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml").toAbsolutePath()));
     settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "seckill.Main"));
@@ -162,15 +188,15 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public String baseUrl() {
-    return "http://127.0.0.1:" + httpPort;
+    return "http://" + host + ":" + httpPort;
   }
 
   public String managementUrl() {
-    return "http://127.0.0.1:" + managementPort;
+    return "http://" + host + ":" + managementPort;
   }
 
   public String address() {
-    return "pekko://seckill@127.0.0.1:" + remotePort;
+    return "pekko://seckill@" + host + ":" + remotePort;
   }
 
   public Api api() {
