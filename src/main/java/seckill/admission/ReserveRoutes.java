@@ -2,6 +2,7 @@ package seckill.admission;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 import static seckill.http.JsonAnswers.error;
+import static seckill.http.JsonAnswers.json;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -11,9 +12,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
@@ -23,7 +21,6 @@ import seckill.auth.AuthDirectives;
 import seckill.auth.BuyerTokens;
 import seckill.challenge.Challenges;
 import seckill.http.ApiError;
-import seckill.http.Json;
 import seckill.http.JsonBodies;
 import seckill.http.RetryAdvice;
 import seckill.sale.Reservation;
@@ -183,11 +180,9 @@ public final class ReserveRoutes implements SaleRoutes.Entrance {
     return SaleReplies.rejected((Sale.Rejected) reply);
   }
 
-  /** The 201 built here in one go: the view's bytes, no marshalling pass or content negotiation. */
   private Route reserved(Reservation reservation) {
     ReservationView view = ReservationView.of(reservation);
-    return complete(HttpResponse.create().withStatus(StatusCodes.CREATED)
-        .addHeader(Location.create("/api/reservations/" + view.reservationId()))
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.bytes(view))));
+    return respondWithHeader(Location.create("/api/reservations/" + view.reservationId()),
+        () -> json(StatusCodes.CREATED, view));
   }
 }

@@ -21,9 +21,6 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
-import org.apache.pekko.http.javadsl.model.RequestEntity;
-import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 
 /** The one JSON mapping of the HTTP API: strict on input (wrong types and unknown fields are errors). */
 public final class Json {
@@ -69,8 +66,6 @@ public final class Json {
     }
   }
 
-  private static final Marshaller<Object, RequestEntity> MARSHALLER = Jackson.marshaller(MAPPER);
-
   private Json() {}
 
   /** The JSON bytes of a response record (for ETags). */
@@ -82,8 +77,4 @@ public final class Json {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  public static <T> Marshaller<T, RequestEntity> marshaller() {
-    return (Marshaller<T, RequestEntity>) (Marshaller<?, RequestEntity>) MARSHALLER;
-  }
 }
