@@ -917,6 +917,7 @@ final class OpenLoop {
 class RoomBench {
 
   static final int QUEUED = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROOM_BUYERS", "100000"));
+  static final int JOINERS = 400_000;
   static final int PACE = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROOM_PACE", "500"));
   static final int PACE_SECONDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROOM_PACE_SECONDS", "30"));
   static final String ROOM_SECRET = "bench-waiting-room-secret-0123456789abcdef0123";
@@ -927,7 +928,8 @@ class RoomBench {
         Bench.httpRateBurst));
     try {
       Bench.waitUntilUp();
-      Path joiners = Bench.writeTokens("joiner", QUEUED);
+      // more buyers than a phase can join: each join is a new buyer, never one who already holds a place
+      Path joiners = Bench.writeTokens("joiner", JOINERS);
       Path warmJoiners = Bench.writeTokens("warm-joiner", QUEUED);
       Path retrying = Bench.writeTokens("retrying", 20_000);
       Path tickets = tickets("room", QUEUED);
