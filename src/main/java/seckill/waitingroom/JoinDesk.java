@@ -129,6 +129,7 @@ public final class JoinDesk {
     private final Lines lines;
     private final Clock clock;
     private final ActorContext<Command> ctx;
+    /** Every place this desk gave since it started (those of the pre-queue are in its state too, persisted). */
     private final Map<String, Placed> placed = new HashMap<>();
     private final List<Join> pending = new ArrayList<>();
     private boolean serveScheduled;
