@@ -18,6 +18,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import seckill.journal.VerifiedAllocation;
 import seckill.serialization.CborSerializable;
 
@@ -26,8 +31,11 @@ import seckill.serialization.CborSerializable;
  * (by the buyer's name), so joining again gives the same place wherever the request lands. A desk
  * gives places from a block leased from the {@link WaitingLine}, used for at most
  * {@code lease-lifetime} and its rest handed back unused, so places given at one moment are close.
- * Its buyers live in memory only: places live in the signed tickets and the line's lease mark, so
- * losing a desk loses and reuses no place (a buyer back without the ticket goes to the back).
+ * The places it gives in the pre-queue are persisted before they are answered (a batch of joins per
+ * write), so a desk that moves to another node gives the same buyer the same place, the same draw
+ * in a shuffled pre-queue; later places live in its memory only (a buyer back without the ticket
+ * after a crash goes to the back, which gains nothing). Every place also lives in the signed ticket
+ * and the line's lease mark, so losing a desk loses and reuses no place.
  */
 public final class JoinDesk {
 
@@ -64,6 +72,19 @@ public final class JoinDesk {
 
   private record CheckLease(long unused) implements Command {}
 
+  /** Gives places to the joins waiting: joins that arrive together are served, and persisted, together. */
+  private record ServePending(long unused) implements Command {}
+
+  public sealed interface Event extends CborSerializable {}
+
+  /** Pre-queue places given, each to its buyer. */
+  public record PlacesDrawn(List<Drawn> drawn) implements Event {}
+
+  public record Drawn(String buyer, long place, long joinedAtMillis) implements CborSerializable {}
+
+  /** The pre-queue places this desk gave, by buyer (kept in place as events apply: the desk takes no snapshots). */
+  public record State(Map<String, Placed> drawn) implements CborSerializable {}
+
   public record Settings(Duration leaseLifetime, int minBlock, int maxBlock, Duration leaseTimeout) {
     static Settings fromConfig(Config room) {
       return new Settings(room.getDuration("lease-lifetime"), room.getInt("min-block"), room.getInt("max-block"),
@@ -81,7 +102,7 @@ public final class JoinDesk {
     Settings settings = Settings.fromConfig(system.settings().config().getConfig("seckill.waiting-room"));
     ClusterSharding sharding = ClusterSharding.get(system);
     Lines lines = saleId -> sharding.entityRefFor(WaitingLine.ENTITY_KEY, saleId);
-    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(saleOf(ctx.getEntityId()), settings, lines, Clock.systemUTC(),
+    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, lines, Clock.systemUTC(),
             saleOver, ctx.getShard()))
         .withAllocationStrategy(new VerifiedAllocation(system)));
   }
@@ -95,20 +116,23 @@ public final class JoinDesk {
     return deskId.substring(0, deskId.lastIndexOf('~'));
   }
 
-  public static Behavior<Command> create(String saleId, Settings settings, Lines lines, Clock clock,
+  /** The desk {@code deskId} ({@link #deskId}); it stops once its sale is over, through {@code shard} (null: never by itself). */
+  public static Behavior<Command> create(String deskId, Settings settings, Lines lines, Clock clock,
       Predicate<String> saleOver, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Desk(saleId, settings, lines, clock, ctx, timers,
-        saleOver, shard).behavior()));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Desk(deskId, settings, lines, clock, ctx, timers,
+        saleOver, shard)));
   }
 
-  private static final class Desk {
+  private static final class Desk extends EventSourcedBehavior<Command, Event, State> {
     private final String saleId;
     private final Settings settings;
     private final Lines lines;
     private final Clock clock;
     private final ActorContext<Command> ctx;
+    /** Every place this desk gave since it started (those of the pre-queue are in its state too, persisted). */
     private final Map<String, Placed> placed = new HashMap<>();
     private final List<Join> pending = new ArrayList<>();
+    private boolean serveScheduled;
     private long next;
     private long to;
     private boolean preQueue;
@@ -122,12 +146,13 @@ public final class JoinDesk {
     private final Predicate<String> saleOver;
     private final ActorRef<ClusterSharding.ShardCommand> shard;
 
-    Desk(String saleId, Settings settings, Lines lines, Clock clock, ActorContext<Command> ctx,
+    Desk(String deskId, Settings settings, Lines lines, Clock clock, ActorContext<Command> ctx,
         TimerScheduler<Command> timers, Predicate<String> saleOver,
         ActorRef<ClusterSharding.ShardCommand> shard) {
+      super(PersistenceId.of(ENTITY_KEY.name(), deskId));
       this.saleOver = saleOver;
       this.shard = shard;
-      this.saleId = saleId;
+      this.saleId = saleOf(deskId);
       this.settings = settings;
       this.lines = lines;
       this.clock = clock;
@@ -135,54 +160,82 @@ public final class JoinDesk {
       timers.startTimerWithFixedDelay(new CheckLease(0), settings.leaseLifetime());
     }
 
-    Behavior<Command> behavior() {
-      return Behaviors.receive(Command.class)
-          .onMessage(Join.class, join -> {
-            Placed known = placed.get(join.buyer());
-            if (known != null && known.place() == join.expiredPlace()) {
-              placed.remove(join.buyer());
-              known = null;
-            }
+    @Override
+    public State emptyState() {
+      return new State(new HashMap<>());
+    }
+
+    @Override
+    public EventHandler<State, Event> eventHandler() {
+      return newEventHandlerBuilder().forAnyState().onEvent(PlacesDrawn.class, (state, e) -> {
+        for (Drawn d : e.drawn()) state.drawn().put(d.buyer(), new Placed(d.place(), d.joinedAtMillis(), false));
+        return state;
+      }).build();
+    }
+
+    @Override
+    public CommandHandler<Command, Event, State> commandHandler() {
+      return newCommandHandlerBuilder().forAnyState()
+          .onCommand(Join.class, (state, join) -> {
+            Placed known = current(state, join);
             if (known != null) {
               join.replyTo().tell(new Placed(known.place(), known.joinedAtMillis(), true));
             } else {
               counted();
               pending.add(join);
-              serve();
+              if (!serveScheduled) {
+                serveScheduled = true;
+                ctx.getSelf().tell(new ServePending(0));
+              }
             }
-            return Behaviors.same();
+            return Effect().none();
           })
-          .onMessage(PlacesOf.class, asked -> {
+          .onCommand(ServePending.class, (state, serve) -> {
+            serveScheduled = false;
+            return serve(state);
+          })
+          .onCommand(PlacesOf.class, (state, asked) -> {
             Map<String, Long> known = new HashMap<>();
             for (String buyer : asked.buyers()) {
-              Placed given = placed.get(buyer);
+              Placed given = known(state, buyer);
               if (given != null) known.put(buyer, given.place());
             }
             asked.replyTo().tell(new KnownPlaces(known));
-            return Behaviors.same();
+            return Effect().none();
           })
-          .onMessage(GotLease.class, got -> {
+          .onCommand(GotLease.class, (state, got) -> {
             leasing = false;
             next = got.leased().from();
             to = got.leased().to();
             preQueue = got.leased().preQueue();
             leasedAtNanos = askedAtNanos;
-            serve();
-            return Behaviors.same();
+            return serve(state);
           })
-          .onMessage(LeaseFailed.class, failed -> {
+          .onCommand(LeaseFailed.class, (state, failed) -> {
             leasing = false;
             pending.forEach(j -> j.replyTo().tell(new NotPlaced(failed.why())));
             pending.clear();
-            return Behaviors.same();
+            return Effect().none();
           })
-          .onMessage(CheckLease.class, check -> {
+          .onCommand(CheckLease.class, (state, check) -> {
             if (pending.isEmpty() && next < to && expired(clock.millis(), Long.MAX_VALUE)) dropBlock();
             // the sale ended or closed: nobody joins any more, and the buyers it knows need not stay in memory
             if (pending.isEmpty() && saleOver.test(saleId) && shard != null) shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
-            return Behaviors.same();
+            return Effect().none();
           })
           .build();
+    }
+
+    /** The place the desk gave the buyer: a later one (in memory) before a pre-queue one (persisted). */
+    private Placed known(State state, String buyer) {
+      Placed later = placed.get(buyer);
+      return later != null ? later : state.drawn().get(buyer);
+    }
+
+    /** The buyer's place, unless it is the one the join says is over (the buyer then gets a new one). */
+    private Placed current(State state, Join join) {
+      Placed known = known(state, join.buyer());
+      return known == null || known.place() == join.expiredPlace() ? null : known;
     }
 
     private boolean expired(long nowMillis, long opensAtMillis) {
@@ -190,26 +243,40 @@ public final class JoinDesk {
           || (preQueue && nowMillis >= opensAtMillis);
     }
 
-    /** Gives places to the buyers waiting, leasing a new block when this one is used up or too old. */
-    private void serve() {
+    /**
+     * Gives places to the buyers waiting, leasing a new block when this one is used up or too old.
+     * When pre-queue places were among them, every answer waits for their write.
+     */
+    private Effect<Event, State> serve(State state) {
+      List<Runnable> answers = new ArrayList<>();
+      List<Drawn> drawn = new ArrayList<>();
       while (!pending.isEmpty()) {
         Join join = pending.get(0);
         long now = clock.millis();
-        Placed known = placed.get(join.buyer()); // the same buyer twice in one wait
+        Placed known = current(state, join); // the same buyer twice in one wait
         if (known != null) {
-          pending.remove(0).replyTo().tell(new Placed(known.place(), known.joinedAtMillis(), true));
+          Placed again = new Placed(known.place(), known.joinedAtMillis(), true);
+          answers.add(() -> join.replyTo().tell(again));
+          pending.remove(0);
           continue;
         }
         if (next < to && !expired(now, join.opensAtMillis())) {
           Placed given = new Placed(next++, now, false);
           placed.put(join.buyer(), given);
-          pending.remove(0).replyTo().tell(given);
+          if (preQueue) drawn.add(new Drawn(join.buyer(), given.place(), now));
+          answers.add(() -> join.replyTo().tell(given));
+          pending.remove(0);
           continue;
         }
         if (next < to) dropBlock();
         if (!leasing) lease(nextSize());
-        return;
+        break;
       }
+      if (drawn.isEmpty()) {
+        answers.forEach(Runnable::run);
+        return Effect().none();
+      }
+      return Effect().persist(new PlacesDrawn(List.copyOf(drawn))).thenRun(s -> answers.forEach(Runnable::run));
     }
 
     /** Ends a block before it was used up: the rest is void. */
