@@ -15,9 +15,10 @@ import seckill.sale.WaitingRoomPolicy;
 /**
  * Admission tokens: signed, so any node reads them, and single use across the cluster: this node
  * refuses a token another request took here ({@link TokenUses}, no round trip), and the sale, which
- * records every admission its reserves used, refuses one taken on another node ({@code admission_used}). A token whose place left the line or was revoked is refused
- * once this node's copy of the line says so. Once a reserve is answered its admission is finished,
- * and the finished ranks go to the line in batches, freeing their places among the active.
+ * records every admission its reserves used, refuses one taken on another node ({@code admission_used}).
+ * A token whose place left the line or was revoked is refused once this node's copy of the line says
+ * so. Once a reserve is answered its admission is finished, and the finished ranks go to the line in
+ * batches, freeing their places among the active.
  */
 final class AdmissionTokens {
 
