@@ -169,9 +169,10 @@ final class ReserveEdge {
    * spends both tokens; no answer (the node was busy) leaves them to the request's retry.
    */
   void settle(Tokens passed, ReserveQueue.Outcome outcome) {
-    RoomVerdict.SaleAnswer answer = outcome instanceof ReserveQueue.Answered answered
-        ? answered.reply() instanceof Sale.Reserved ? RoomVerdict.SaleAnswer.RESERVED : RoomVerdict.SaleAnswer.REFUSED
-        : RoomVerdict.SaleAnswer.NONE;
+    RoomVerdict.SaleAnswer answer = !(outcome instanceof ReserveQueue.Answered answered) ? RoomVerdict.SaleAnswer.NONE
+        : answered.reply() instanceof Sale.Reserved ? RoomVerdict.SaleAnswer.RESERVED
+        : ((Sale.Rejected) answered.reply()).reason() == Sale.Reason.ADMISSION_USED ? RoomVerdict.SaleAnswer.TAKEN
+        : RoomVerdict.SaleAnswer.REFUSED;
     room.settle(passed.admission(), answer);
     if (answer == RoomVerdict.SaleAnswer.REFUSED) challenges.refused(passed.access());
   }

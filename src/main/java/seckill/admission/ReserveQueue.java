@@ -106,9 +106,9 @@ public final class ReserveQueue implements Extension {
     final AtomicInteger state = new AtomicInteger(QUEUED);
     final long offeredAt = System.nanoTime();
 
-    Pending(String saleId, String buyer, String requestId, int quantity, long weight) {
+    Pending(String saleId, Sale.Reserve reserve, long weight) {
       this.saleId = saleId;
-      this.reserve = new Sale.Reserve(buyer, requestId, quantity, null);
+      this.reserve = reserve;
       this.weight = weight;
     }
   }
@@ -237,8 +237,11 @@ public final class ReserveQueue implements Extension {
     (status == 201 ? reservedSeconds : status == 503 ? unavailableSeconds : refusedSeconds).observe(nanos / 1e9);
   }
 
-  /** Queues one reserve; completes when the sale answered, or at once with {@link Busy}. */
-  public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity) {
+  /**
+   * Queues one reserve ({@code admission}: its waiting-room admission's rank, null without a room);
+   * completes when the sale answered, or at once with {@link Busy}.
+   */
+  public CompletionStage<Outcome> offer(String saleId, String buyer, String requestId, int quantity, Long admission) {
     if (shedder.shouldShed()) return CompletableFuture.completedFuture(SHED);
     if (inFlight.incrementAndGet() > limit()) {
       inFlight.decrementAndGet();
@@ -246,7 +249,8 @@ public final class ReserveQueue implements Extension {
       return CompletableFuture.completedFuture(FULL);
     }
     queued.incrementAndGet();
-    Pending p = new Pending(saleId, buyer, requestId, quantity, hotKeys.isHot(saleId) ? 1 : coldWeight);
+    Pending p = new Pending(saleId, new Sale.Reserve(buyer, requestId, quantity, null, admission),
+        hotKeys.isHot(saleId) ? 1 : coldWeight);
     Lane lane = lanes[Math.floorMod(saleId.hashCode(), lanes.length)];
     lane.weight.addAndGet(p.weight);
     lane.waiting.add(p);

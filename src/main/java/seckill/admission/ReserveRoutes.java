@@ -137,8 +137,8 @@ public final class ReserveRoutes implements SaleRoutes.Entrance {
         return passed.expired() ? answeredBefore(saleId, buyer, requestId, passed.refusal()) : refuse(passed.refusal());
       }
       return onSuccess(guards.joinInFlight(key,
-          () -> queue.offer(saleId, buyer, requestId, ReserveEdge.quantityOf(body))).whenComplete(
-              (outcome, failure) -> edge.settle(passed, outcome)),
+          () -> queue.offer(saleId, buyer, requestId, ReserveEdge.quantityOf(body), passed.admission().admission()))
+              .whenComplete((outcome, failure) -> edge.settle(passed, outcome)),
           this::answer);
     }));
   }

@@ -46,6 +46,11 @@ public final class TokenUses {
     return first.requestId.equals(requestId) && !first.refused ? Claim.RETRY : Claim.SPENT;
   }
 
+  /** Forgets that {@code requestId} took the token {@code key}: another request took it elsewhere first. */
+  public void release(String key, String requestId) {
+    uses.asMap().computeIfPresent(key, (k, use) -> use.requestId.equals(requestId) ? null : use);
+  }
+
   /** The sale refused the request that used the token (sold out, limit): no retry on it gets another try. */
   public void refused(String key) {
     Use use = uses.getIfPresent(key);

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +18,9 @@ import seckill.sale.Sale.Reserved;
 /**
  * Decides the requests of one reserve batch in order, each against the sale's state and what the
  * requests before it in the batch placed: a replay of an earlier answer, a refusal, or a new
- * reservation. Nothing changes until the sale persists {@link #placed()}; only then does it {@link #answer()}.
+ * reservation. A request that came in on a waiting-room admission another request used (here or on
+ * any node) is refused; the first request's retries get its first answer. Nothing changes until the
+ * sale persists {@link #events()}; only then does it {@link #answer()}.
  */
 final class ReserveBatchDecider {
 
@@ -32,6 +35,7 @@ final class ReserveBatchDecider {
   private final Map<String, Integer> batchUnits = new HashMap<>();
   private final Map<String, Integer> batchReservations = new HashMap<>();
   private final Set<String> batchIds = new HashSet<>();
+  private final Map<Long, AdmissionUse> batchUses = new LinkedHashMap<>();
   private ReserveBatch batch;
   private List<ReserveReply> replies = List.of();
   private int available;
@@ -54,6 +58,15 @@ final class ReserveBatchDecider {
   /** The units left once the batch is placed. */
   int available() {
     return available;
+  }
+
+  /** What the sale persists for the batch, in one write: none when it placed nothing and used no admission. */
+  List<Sale.Event> events() {
+    List<Sale.Event> events = new ArrayList<>(3);
+    if (!placed.isEmpty()) events.add(new Sale.ReservationsPlaced(List.copyOf(placed), now));
+    if (state.available() > 0 && available == 0) events.add(new Sale.SaleSoldOut(now));
+    if (!batchUses.isEmpty()) events.add(new Sale.AdmissionsUsed(List.copyOf(batchUses.values()), now));
+    return events;
   }
 
   /** Decides each request of {@code batch} in order. */
@@ -82,7 +95,14 @@ final class ReserveBatchDecider {
     String request = r.buyer() + '\n' + r.requestId();
     Reservation first = state.byRequest(r.buyer(), r.requestId()).orElse(placedByRequest.get(request));
     if (first != null) return new Reserved(first, true);
+    if (r.admission() != null && (state.admissionUse(r.admission()) != null || batchUses.containsKey(r.admission()))) {
+      return new Rejected(Reason.ADMISSION_USED,
+          "the admission token was used by another request (or its request was refused); join the queue again");
+    }
     Rejected rejected = refusal(r);
+    if (r.admission() != null) {
+      batchUses.put(r.admission(), new AdmissionUse(r.admission(), r.buyer(), r.requestId(), rejected != null));
+    }
     if (rejected != null) return rejected;
     ReservationStatus status = switch (def.mode()) {
       case ON_ORDER -> ReservationStatus.CONFIRMED;

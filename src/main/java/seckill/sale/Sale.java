@@ -2,7 +2,6 @@ package seckill.sale;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -64,7 +63,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   /** Why a command was refused; the HTTP layer maps each to one status code. */
   public enum Reason {
     SALE_NOT_FOUND, INVALID_DEFINITION, ALREADY_STARTED, NOT_OPEN, PAUSED, ENDED, CLOSED,
-    SOLD_OUT, LIMIT_REACHED, INVALID_QUANTITY, INVALID_STOCK, RESERVATION_NOT_FOUND,
+    SOLD_OUT, LIMIT_REACHED, INVALID_QUANTITY, INVALID_STOCK, RESERVATION_NOT_FOUND, ADMISSION_USED,
     NOT_CANCELLABLE, RESERVATION_EXPIRED, RESERVATION_CANCELLED, ALREADY_PAID, PAYMENT_FAILED, TOO_MANY_RESERVATIONS
   }
 
@@ -92,8 +91,14 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record Close(ActorRef<Confirmation> replyTo) implements Refusable {}
   public record AddStock(int units, ActorRef<Confirmation> replyTo) implements Refusable {}
 
-  /** One buyer's request inside a {@link ReserveBatch}; {@code replyTo} is null when the batch is answered whole. */
-  public record Reserve(String buyer, String requestId, int quantity, ActorRef<ReserveReply> replyTo) implements CborSerializable {}
+  /** One buyer's request in a {@link ReserveBatch}; {@code replyTo} null: the batch is answered whole;
+   * {@code admission}: the rank of the waiting-room admission it came in on, null when the sale has no room. */
+  public record Reserve(String buyer, String requestId, int quantity, ActorRef<ReserveReply> replyTo, Long admission)
+      implements CborSerializable {
+    public Reserve(String buyer, String requestId, int quantity, ActorRef<ReserveReply> replyTo) {
+      this(buyer, requestId, quantity, replyTo, null);
+    }
+  }
 
   /** Many reserves, one persisted event for the accepted ones; answered whole to {@code answerTo}, else one reply each. */
   public record ReserveBatch(List<Reserve> requests, ActorRef<ReservesAnswered> answerTo) implements Command {
@@ -160,6 +165,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record PaymentFailed(String reservationId, String paymentId, Instant at) implements Event {}
   public record ReservationCancelled(String reservationId, Instant at) implements Event {}
   public record ReservationsExpired(List<String> reservationIds, Instant at) implements Event {}
+  /** The admissions a reserve batch used, placed or refused: each is taken, by its first request, for good. */
+  public record AdmissionsUsed(List<AdmissionUse> uses, Instant at) implements Event {}
 
   // ---------------------------------------------------------------- behavior
 
@@ -231,7 +238,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   /** No sale with this id: it can be defined; everything else is "not found". */
   private void notDefined(CommandHandlerWithReplyBuilderByState<Command, Event, SaleState, SaleState> when) {
     when.onCommand(Define.class, this::onDefine)
-        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), s.status(saleId, now())))
         .onCommand(GetBuyerReservations.class, (s, c) -> Effect().reply(c.replyTo(), new BuyerReservations(List.of())))
         .onCommand(ExpireHolds.class, (s, c) -> Effect().noReply())
         .onAnyCommand(c -> reject(c, Reason.SALE_NOT_FOUND, "no sale " + saleId));
@@ -258,7 +265,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .onCommand(FailPayment.class, this::onFailPayment)
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(GetReservation.class, this::onGetReservation)
-        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), s.status(saleId, now())))
         .onCommand(GetBuyerReservations.class, (s, c) -> Effect().reply(c.replyTo(), new BuyerReservations(s.ofBuyer(c.buyer()))))
         .onCommand(ExpireHolds.class, this::onExpireHolds);
   }
@@ -306,10 +313,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     Instant now = now();
     ReserveBatchDecider decider = new ReserveBatchDecider(saleId, state, now, settings.maxReservationsPerBuyer());
     decider.decide(batch);
-    if (decider.placed().isEmpty()) return Effect().none().thenRun(s -> decider.answer()).thenNoReply();
-    List<Event> events = new ArrayList<>(2);
-    events.add(new ReservationsPlaced(List.copyOf(decider.placed()), now));
-    if (state.available() > 0 && decider.available() == 0) events.add(new SaleSoldOut(now));
+    List<Event> events = decider.events();
+    if (events.isEmpty()) return Effect().none().thenRun(s -> decider.answer()).thenNoReply();
     return persist(events).thenRun(s -> decider.answer()).thenRun(expiry::arm).thenNoReply();
   }
 
@@ -388,10 +393,6 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     return Effect().reply(cmd.replyTo(), new ReservationResult(r));
   }
 
-  private ReplyEffect<Event, SaleState> onGetStatus(SaleState state, GetStatus cmd) {
-    return Effect().reply(cmd.replyTo(), state.status(saleId, now()));
-  }
-
   private ReplyEffect<Event, SaleState> onExpireHolds(SaleState state, ExpireHolds cmd) {
     Instant now = now();
     expiry.fired(now);
@@ -443,6 +444,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .onEvent(SaleSoldOut.class, (s, e) -> s)
         .onEvent(ReservationCancelled.class, (s, e) -> s.released(e.reservationId(), ReservationStatus.CANCELLED, null))
         .onEvent(ReservationsExpired.class, (s, e) -> s.expired(e.reservationIds()))
+        .onEvent(AdmissionsUsed.class, (s, e) -> s.admissionsUsed(e.uses()))
         .build();
   }
 }

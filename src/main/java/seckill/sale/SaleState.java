@@ -9,12 +9,14 @@ import seckill.sale.Sale.ViewChanged;
 import seckill.serialization.CborSerializable;
 
 /**
- * A sale's state: its definition, lifecycle and units, and the {@link Ledger} of every reservation it
- * made. Each change returns a new state, but the ledger is updated in place and shared with it: copying
- * it for every event would cost O(reservations) on the hottest path. Only the entity sees the ledger
- * (replies carry records); the snapshot store gets a frozen copy. Written by {@link SaleStateSerializer}.
+ * A sale's state: its definition, lifecycle and units, the {@link Ledger} of every reservation it
+ * made and the waiting-room admissions its reserves used ({@link AdmissionUses}). Each change returns
+ * a new state, but the ledger and the uses are updated in place and shared with it: copying them for
+ * every event would cost O(reservations) on the hottest path. Only the entity sees them (replies carry
+ * records); the snapshot store gets frozen copies. Written by {@link SaleStateSerializer}.
  */
-public record SaleState(SaleDefinition definition, Lifecycle lifecycle, Units units, Ledger ledger) {
+public record SaleState(SaleDefinition definition, Lifecycle lifecycle, Units units, Ledger ledger,
+    AdmissionUses admissions) {
 
   /** Persisted lifecycle; what buyers see also depends on the clock, see {@link SalePhase}. */
   public enum Lifecycle { NEW, SCHEDULED, OPEN, PAUSED, CLOSED }
@@ -63,7 +65,7 @@ public record SaleState(SaleDefinition definition, Lifecycle lifecycle, Units un
    * ledger is the frozen empty one; the first reservation gives the state a ledger of its own.
    */
   static SaleState empty() {
-    return new SaleState(null, Lifecycle.NEW, Units.NONE, Ledger.EMPTY);
+    return new SaleState(null, Lifecycle.NEW, Units.NONE, Ledger.EMPTY, AdmissionUses.EMPTY);
   }
 
   public int stock() {
@@ -116,6 +118,11 @@ public record SaleState(SaleDefinition definition, Lifecycle lifecycle, Units un
   /** One buyer's reservations, oldest first, in a list of their own. */
   List<Reservation> ofBuyer(String buyer) {
     return List.copyOf(ledger.ofBuyer(buyer));
+  }
+
+  /** How a reserve used the admission {@code admission}, or null when none presented it yet. */
+  AdmissionUse admissionUse(long admission) {
+    return admissions.get(admission);
   }
 
   Optional<Instant> earliestDeadline() {
@@ -182,6 +189,12 @@ public record SaleState(SaleDefinition definition, Lifecycle lifecycle, Units un
     return c == null ? this : with(definition, lifecycle, units.released(c.before(), c.quantity()));
   }
 
+  SaleState admissionsUsed(List<AdmissionUse> uses) {
+    SaleState s = writable();
+    s.admissions.add(uses);
+    return s;
+  }
+
   SaleState expired(List<String> reservationIds) {
     SaleState s = this;
     for (String id : reservationIds) s = s.released(id, ReservationStatus.EXPIRED, null);
@@ -190,19 +203,20 @@ public record SaleState(SaleDefinition definition, Lifecycle lifecycle, Units un
 
   // ---------------------------------------------------------------- copies for the snapshot store
 
-  /** What the snapshot store writes: the same sale with a frozen copy of the ledger. */
+  /** What the snapshot store writes: the same sale with frozen copies of the ledger and the admission uses. */
   SaleState frozen() {
-    return new SaleState(definition, lifecycle, units, ledger.frozenCopy());
+    return new SaleState(definition, lifecycle, units, ledger.frozenCopy(), admissions.frozenCopy());
   }
 
-  /** The same sale with a ledger it may write: its own, or a copy of a frozen one (the empty state's, a snapshot's). */
+  /** The same sale with a ledger and uses it may write: its own, or copies of frozen ones (the empty state's, a snapshot's). */
   SaleState writable() {
     Ledger own = ledger.writable();
-    return own == ledger ? this : new SaleState(definition, lifecycle, units, own);
+    AdmissionUses ownUses = admissions.writable();
+    return own == ledger && ownUses == admissions ? this : new SaleState(definition, lifecycle, units, own, ownUses);
   }
 
-  /** The same sale with other counts or another lifecycle, sharing the ledger (see the class comment). */
+  /** The same sale with other counts or another lifecycle, sharing the ledger and uses (see the class comment). */
   private SaleState with(SaleDefinition d, Lifecycle l, Units u) {
-    return new SaleState(d, l, u, ledger);
+    return new SaleState(d, l, u, ledger, admissions);
   }
 }

@@ -43,8 +43,9 @@ public final class SaleStateSerializer extends SerializerWithStringManifest {
     }
   };
 
-  /** What is not columns. */
-  record Header(SaleDefinition definition, Lifecycle lifecycle, Units units, List<WholeRow> wholeRows) {}
+  /** What is not columns; {@code admissions} is absent in snapshots written before the sale kept them. */
+  record Header(SaleDefinition definition, Lifecycle lifecycle, Units units, List<WholeRow> wholeRows,
+      List<AdmissionUse> admissions) {}
 
   record WholeRow(int row, Reservation reservation) {}
 
@@ -72,7 +73,8 @@ public final class SaleStateSerializer extends SerializerWithStringManifest {
         .map(e -> new WholeRow(e.getKey(), e.getValue())).toList();
     byte[] header;
     try {
-      header = cbor.writeValueAsBytes(new Header(state.definition(), state.lifecycle(), state.units(), whole));
+      header = cbor.writeValueAsBytes(new Header(state.definition(), state.lifecycle(), state.units(), whole,
+          state.admissions().all()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -97,7 +99,8 @@ public final class SaleStateSerializer extends SerializerWithStringManifest {
     }
     Map<Integer, Reservation> whole = new HashMap<>();
     header.wholeRows().forEach(w -> whole.put(w.row(), w.reservation()));
-    return new SaleState(header.definition(), header.lifecycle(), header.units(), Ledger.readFrom(in, whole));
+    return new SaleState(header.definition(), header.lifecycle(), header.units(), Ledger.readFrom(in, whole),
+        AdmissionUses.of(header.admissions()));
   }
 
   // ---------------------------------------------------------------- the Jackson form
@@ -117,7 +120,8 @@ public final class SaleStateSerializer extends SerializerWithStringManifest {
             .sorted(Comparator.comparing(Reservation::createdAt).thenComparing(Reservation::id))
             .forEach(ledger::place);
       }
-      return new SaleState(definition, lifecycle, units != null ? units : new Units(stock, available, held, sold, pending), ledger);
+      return new SaleState(definition, lifecycle, units != null ? units : new Units(stock, available, held, sold, pending), ledger,
+          AdmissionUses.of(null));
     }
   }
 

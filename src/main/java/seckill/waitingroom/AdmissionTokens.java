@@ -13,10 +13,12 @@ import seckill.auth.TokenUses;
 import seckill.sale.WaitingRoomPolicy;
 
 /**
- * Admission tokens: signed, so any node reads them, and single use on the node that takes them,
- * like the challenge's access token. A token whose place left the line or was revoked is refused
- * once this node's copy of the line says so. Once a reserve is answered its admission is finished,
- * and the finished ranks go to the line in batches, freeing their places among the active.
+ * Admission tokens: signed, so any node reads them, and single use across the cluster: this node
+ * refuses a token another request took here ({@link TokenUses}, no round trip), and the sale, which
+ * records every admission its reserves used, refuses one taken on another node ({@code admission_used}).
+ * A token whose place left the line or was revoked is refused once this node's copy of the line says
+ * so. Once a reserve is answered its admission is finished, and the finished ranks go to the line in
+ * batches, freeing their places among the active.
  */
 final class AdmissionTokens {
 
@@ -52,7 +54,7 @@ final class AdmissionTokens {
    * Whether a reserve of a sale with a room may pass: only with a valid, unexpired admission token
    * of this sale and buyer whose place is still in the line and that no other request used on this
    * node (the first request to present it takes it; that request's retries pass again until the sale
-   * refuses it, see {@link TokenUses}).
+   * refuses it, see {@link TokenUses}). The sale checks the same across nodes.
    */
   RoomVerdict check(String saleId, String buyer, String requestId, Optional<String> token) {
     if (token.isEmpty() || token.get().isBlank()) {
@@ -70,7 +72,7 @@ final class AdmissionTokens {
           "the admission was revoked (its buyer left the line, or an operator took it back); join the queue again");
     if (used.claim(saleId + '|' + claims.rank(), requestId) == TokenUses.Claim.SPENT)
       return new RoomVerdict.Refused("admission_used", "the admission token was used by another request; join the queue again");
-    return new RoomVerdict.LetIn(saleId, claims.rank());
+    return new RoomVerdict.LetIn(saleId, claims.rank(), requestId);
   }
 
   /** Whether the place let in at {@code rank} is out of the line (the priority lane's ranks never are). */
@@ -82,10 +84,16 @@ final class AdmissionTokens {
 
   /**
    * After the reserve's answer: an answer from the sale ends the admission and frees its place among
-   * the active; a refusal also spends the token for retries. No answer leaves both as they were.
+   * the active; a refusal also spends the token for retries. No answer leaves both as they were; an
+   * admission another request took lets go of this request's claim here (the other request's answer
+   * ends the admission).
    */
   void settle(RoomVerdict.LetIn letIn, RoomVerdict.SaleAnswer answer) {
     if (letIn.saleId() == null || answer == RoomVerdict.SaleAnswer.NONE) return;
+    if (answer == RoomVerdict.SaleAnswer.TAKEN) {
+      used.release(letIn.saleId() + '|' + letIn.rank(), letIn.requestId());
+      return;
+    }
     if (answer == RoomVerdict.SaleAnswer.REFUSED) used.refused(letIn.saleId() + '|' + letIn.rank());
     if (letIn.rank() < 0) return; // the priority lane's: never in the line
     finished.computeIfAbsent(letIn.saleId(), id -> new ConcurrentLinkedQueue<>()).add(letIn.rank());

@@ -16,9 +16,14 @@ public sealed interface RoomVerdict {
     }
   }
 
-  /** Let in on the admission of {@code rank}; -1 when the sale has no waiting room. */
-  record LetIn(String saleId, long rank) implements RoomVerdict {
-    static final LetIn NO_ROOM = new LetIn(null, -1);
+  /** Let in on the admission of {@code rank}, for {@code requestId}; -1 (and no sale) when the sale has no waiting room. */
+  record LetIn(String saleId, long rank, String requestId) implements RoomVerdict {
+    static final LetIn NO_ROOM = new LetIn(null, -1, null);
+
+    /** The admission the sale records as used by this request: its rank, null when the sale has no room. */
+    public Long admission() {
+      return saleId == null ? null : rank;
+    }
   }
 
   /** How the sale answered a reserve the room let in. */
@@ -27,6 +32,11 @@ public sealed interface RoomVerdict {
     RESERVED,
     /** The sale refused the request (sold out, limit): the admission is spent. */
     REFUSED,
+    /**
+     * The sale refused the request because another request (on any node) used the admission first:
+     * this node's claim for this request is let go, so the first request's retry passes here too.
+     */
+    TAKEN,
     /** No answer from the sale (the node was busy): a retry of the request may use the admission again. */
     NONE
   }

@@ -36,7 +36,8 @@ import seckill.serialization.CborSerializable;
  * One sale's line, sharded by sale id: the single counter its places come from and the pace at which
  * they are let in. It persists only what must survive a crash: how far places were leased (none is
  * given twice), the opening (where the pre-queue ends, the key that shuffles it), how far it
- * admitted and the places taken out (left or revoked: none comes back). Desks lease places in
+ * admitted, the places taken out (left or revoked: none comes back) and the void places desks
+ * reported (none is let in after a restart). Desks lease places in
  * blocks, so joins never queue here; every tick it admits the next ranks at {@code admitPerSecond},
  * never more than {@code maxActive} not yet done, and tells every node where it stands
  * ({@link LineView}). Ranks are the order of admission: a place's own number,
@@ -113,24 +114,31 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /** These places left the line or were revoked at {@code atMillis}. */
   public record PlacesWithdrawn(List<Withdrawal> withdrawals, long atMillis) implements Event {}
 
+  /** A desk will not give out places {@code from} to {@code to} (exclusive): they are void. */
+  public record PlacesVoided(long from, long to) implements Event {}
+
+  /** Places {@code from} to {@code to} (exclusive) a desk left void. */
+  public record VoidRange(long from, long to) implements CborSerializable {}
+
   /** Ranks {@code from} to {@code through} (exclusive) admitted at {@code atMillis}. */
   public record Wave(long from, long through, long atMillis) implements CborSerializable {}
 
   /**
-   * {@code out}: the places taken out of the line ({@link Withdraw}) while they still matter: not yet
-   * let in, or let in and within the admission time of the oldest wave kept (absent in snapshots
-   * written before it existed).
+   * {@code out}: the places taken out of the line ({@link Withdraw}) and {@code voids}: the void places
+   * desks reported ({@link Unused}), each while it still matters: not yet let in, or let in and within
+   * the admission time of the oldest wave kept (both absent in snapshots written before they existed).
    */
   public record State(long leasedThrough, long preQueue, long shuffleKey, long admittedThrough, List<Wave> recent,
-      List<Withdrawal> out) implements CborSerializable {
+      List<Withdrawal> out, List<VoidRange> voids) implements CborSerializable {
     static final State EMPTY = new State(0, -1, 0, 0, List.of());
 
     public State {
       out = out == null ? List.of() : out;
+      voids = voids == null ? List.of() : voids;
     }
 
     State(long leasedThrough, long preQueue, long shuffleKey, long admittedThrough, List<Wave> recent) {
-      this(leasedThrough, preQueue, shuffleKey, admittedThrough, recent, List.of());
+      this(leasedThrough, preQueue, shuffleKey, admittedThrough, recent, List.of(), List.of());
     }
 
     boolean opened() {
@@ -151,7 +159,16 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     }
 
     State withOut(List<Withdrawal> out) {
-      return new State(leasedThrough, preQueue, shuffleKey, admittedThrough, recent, out);
+      return new State(leasedThrough, preQueue, shuffleKey, admittedThrough, recent, out, voids);
+    }
+
+    State withVoids(List<VoidRange> voids) {
+      return new State(leasedThrough, preQueue, shuffleKey, admittedThrough, recent, out, voids);
+    }
+
+    /** The place below which all were let in with the ranks below {@code admittedThrough}: a shuffled pre-queue passes whole. */
+    long placesPassed(long admittedThrough) {
+      return !opened() || shuffleKey == 0 || admittedThrough >= preQueue ? admittedThrough : 0;
     }
   }
 
@@ -270,6 +287,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
       for (Wave wave : state.recent()) memory.admissions.add(wave, 0);
       state.out().forEach(w -> takeOut(state, w)); // persisted, so a place out stays out after a restart
+      state.voids().forEach(v -> voided(state, v.from(), v.to())); // and a void place stays void
       memory.settledThrough = state.leasedThrough(); // leases from before a restart are older than any desk's block
       timers.startTimerWithFixedDelay(new Tick(0), settings.tick());
     }).build();
@@ -280,11 +298,8 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Lease.class, this::onLease)
         .onCommand(FlushLeases.class, this::onFlushLeases)
-        .onCommand(Unused.class, (state, c) -> {
-          memory.voids.add(c.from(), c.to());
-          creditAdmittedVoids(state, c.from(), c.to());
-          return Effect().none();
-        })
+        .onCommand(Unused.class, (state, c) -> c.to() <= c.from() ? Effect().none()
+            : Effect().persist(new PlacesVoided(c.from(), c.to())).thenRun(s -> voided(s, c.from(), c.to())))
         .onCommand(Finished.class, (state, c) -> {
           c.ranks().forEach(memory.admissions::finish);
           return Effect().none();
@@ -462,6 +477,12 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         .thenRun(s -> tellViews(s, now, true));
   }
 
+  /** Places a desk left void: skipped when their turn comes, and their slots freed if it already came. */
+  private void voided(State state, long from, long to) {
+    memory.voids.add(from, to);
+    creditAdmittedVoids(state, from, to);
+  }
+
   /**
    * Void places a desk reported after the line had let their ranks in (its lease outlived the settle
    * time, say): they hold no slot. Counted as done in their wave, like a finished admission.
@@ -475,8 +496,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
 
   /** Void places the line passed for good: below the mark after the pre-queue, or the whole pre-queue once passed. */
   private void forgetPassedVoids(State state, long admittedThrough) {
-    long passed = !state.opened() || state.shuffleKey() == 0 || admittedThrough >= state.preQueue()
-        ? admittedThrough : 0;
+    long passed = state.placesPassed(admittedThrough);
     memory.voids.forgetBelow(passed);
     memory.waits.forgetBelow(passed);
   }
@@ -526,33 +546,51 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /** The places out that still matter: not let in, or let in no earlier than the oldest wave kept. */
   private static List<Withdrawal> stillOut(State state) {
     if (state.out().isEmpty()) return state.out();
-    long oldest = state.recent().isEmpty() ? state.admittedThrough() : state.recent().get(0).from();
+    long oldest = oldestKept(state);
     List<Withdrawal> kept = new ArrayList<>(state.out().size());
     for (Withdrawal w : state.out()) if (state.rankOf(w.place()) >= oldest) kept.add(w);
     return kept.size() == state.out().size() ? state.out() : List.copyOf(kept);
+  }
+
+  /** The void ranges that still matter, as {@link #stillOut}: with a place not passed before the oldest wave kept. */
+  private static List<VoidRange> stillVoid(State state) {
+    if (state.voids().isEmpty()) return state.voids();
+    long passed = state.placesPassed(oldestKept(state));
+    List<VoidRange> kept = state.voids().stream().filter(v -> v.to() > passed).toList();
+    return kept.size() == state.voids().size() ? state.voids() : kept;
+  }
+
+  private static long oldestKept(State state) {
+    return state.recent().isEmpty() ? state.admittedThrough() : state.recent().get(0).from();
   }
 
   @Override
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(PlacesLeased.class, (s, e) -> new State(e.through(), s.preQueue(), s.shuffleKey(), s.admittedThrough(),
-            s.recent(), s.out()))
+            s.recent(), s.out(), s.voids()))
         .onEvent(LineOpened.class, (s, e) -> new State(s.leasedThrough(), e.preQueue(), e.shuffleKey(),
-            s.admittedThrough(), s.recent(), s.out()))
+            s.admittedThrough(), s.recent(), s.out(), s.voids()))
         .onEvent(AdmissionsDeferred.class, (s, e) -> new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(),
             s.admittedThrough(), s.recent().stream()
-                .map(w -> new Wave(w.from(), w.through(), w.atMillis() + e.millis())).toList(), s.out()))
+                .map(w -> new Wave(w.from(), w.through(), w.atMillis() + e.millis())).toList(), s.out(), s.voids()))
         .onEvent(PlacesWithdrawn.class, (s, e) -> {
           List<Withdrawal> out = new ArrayList<>(s.out());
           out.addAll(e.withdrawals());
           return s.withOut(List.copyOf(out));
         })
+        .onEvent(PlacesVoided.class, (s, e) -> {
+          List<VoidRange> voids = new ArrayList<>(s.voids());
+          voids.add(new VoidRange(e.from(), e.to()));
+          return s.withVoids(List.copyOf(voids));
+        })
         .onEvent(Admitted.class, (s, e) -> {
           List<Wave> recent = new ArrayList<>(s.recent().size() + 1);
           for (Wave w : s.recent()) if (w.atMillis() > e.keepAfterMillis()) recent.add(w);
           recent.add(new Wave(s.admittedThrough(), e.through(), e.atMillis()));
-          State next = new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(), e.through(), List.copyOf(recent), s.out());
-          return next.withOut(stillOut(next));
+          State next = new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(), e.through(), List.copyOf(recent), s.out(),
+              s.voids());
+          return next.withOut(stillOut(next)).withVoids(stillVoid(next));
         })
         .build();
   }

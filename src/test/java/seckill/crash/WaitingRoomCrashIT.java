@@ -2,6 +2,7 @@ package seckill.crash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static seckill.Api.assertRefused;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,8 +25,9 @@ import seckill.TestDatabases;
  * The waiting room on three node processes and one PostgreSQL: buyers joining on different nodes
  * over time get places in join order within the lease lifetime, places are unique, and killing the
  * node the sale's line runs on (SIGKILL) loses no place (every ticket still polls and is let in, in
- * order) and reuses none, also after the node is back; and that a pre-queue buyer whose desk's node
- * died keeps their place (their draw) when joining again without a ticket.
+ * order) and reuses none, also after the node is back; that a pre-queue buyer whose desk's node
+ * died keeps their place (their draw) when joining again without a ticket; and that an admission
+ * token is single use across the cluster, also after the sale's node was killed.
  */
 class WaitingRoomCrashIT {
 
@@ -201,6 +203,54 @@ class WaitingRoomCrashIT {
         assertEquals(j.place(), again, j.buyer() + " drew again after the node of a desk died");
         assertTrue(places.add(again), "place " + again + " given twice");
       }
+    } finally {
+      for (NodeProcess n : nodes) n.close();
+    }
+  }
+
+  /** A reserve through {@code api}, tried again while the node answers 503 (the sale moving after a kill). */
+  private static Api.Response reserveAnswered(Api api, String buyer, String requestId, String admission) {
+    return Await.value(Duration.ofSeconds(60), Duration.ofMillis(250), "the sale never answered " + requestId, () -> {
+      Api.Response r = api.reserveWithAdmission("once", buyer, requestId, admission);
+      return r.status() == 503 ? null : r;
+    });
+  }
+
+  @Test
+  void anAdmissionTokenTakenOnOneNodeIsRefusedForAnotherRequestOnEveryOtherAlsoAfterTheSalesNodeDied() throws Exception {
+    List<NodeProcess> nodes = ClusterCrashIT.cluster("room-once", TestDatabases.postgres(), Map.of());
+    try {
+      ClusterCrashIT.startAll(nodes);
+      ObjectNode sale = Api.withRoom(Api.sale(10, 2, "ON_ORDER", null), 50, 5);
+      ((ObjectNode) sale.get("waitingRoom")).put("admissionTtlSeconds", 600);
+      nodes.get(0).api().defineSale("once", sale);
+      for (NodeProcess n : nodes) n.api().awaitState("once", "OPEN");
+      int host = ClusterCrashIT.hostOf(nodes, nodes.get(0).api(), "once");
+      Api a = nodes.get((host + 1) % 3).api();
+      Api b = nodes.get((host + 2) % 3).api();
+      String carol = a.token("carol");
+      String ticket = a.join("once", carol, null).json().get("ticket").asText();
+      String admission = Await.value(Duration.ofSeconds(20), Duration.ofMillis(100), "never admitted", () -> {
+        Api.Response r = a.poll("once", ticket);
+        return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
+      });
+      Api.Response first = a.reserveWithAdmission("once", carol, "r1", admission);
+      assertEquals(201, first.status(), first.text());
+      String reservation = first.json().get("reservationId").asText();
+
+      // the limit is 2: only the token's single use stops a second reservation on it
+      assertRefused(b.reserveWithAdmission("once", carol, "r2", admission), 403, "admission_used");
+      Api.Response retry = b.reserveWithAdmission("once", carol, "r1", admission);
+      assertEquals(201, retry.status(), retry.text());
+      assertEquals(reservation, retry.json().get("reservationId").asText(), "the first request's retry: its reservation");
+
+      // the sale's node dies: the sale recovers elsewhere from the journal, and still knows the token was used
+      nodes.get(host).kill();
+      assertRefused(reserveAnswered(b, carol, "r3", admission), 403, "admission_used");
+      Api.Response again = reserveAnswered(b, carol, "r1", admission);
+      assertEquals(201, again.status(), again.text());
+      assertEquals(reservation, again.json().get("reservationId").asText());
+      assertEquals(1, b.counters("once").get("reservations").asInt(), "one admission, one reservation");
     } finally {
       for (NodeProcess n : nodes) n.close();
     }

@@ -5,14 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.typesafe.config.ConfigFactory;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -20,6 +25,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.apache.pekko.serialization.Serializer;
 import org.apache.pekko.serialization.Serializers;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -649,6 +655,98 @@ class SaleTest {
     ViewChanged recovered = views.receiveMessage();
     assertEquals(Lifecycle.PAUSED, recovered.lifecycle());
     assertEquals(3, recovered.available());
+  }
+
+  // ---------------------------------------------------------------- waiting-room admissions
+
+  /** Reserves on the waiting-room admission {@code admission}; the reply and what was persisted. */
+  private ReserveReply reserveAdmitted(String buyer, String requestId, long admission, List<Event> persisted) {
+    TestProbe<ReserveReply> probe = testKit.createTestProbe();
+    persisted.addAll(sale.runCommand(
+        new ReserveBatch(List.of(new Reserve(buyer, requestId, 1, probe.ref(), admission)), null)).events());
+    return probe.receiveMessage();
+  }
+
+  @Test
+  void anAdmissionIsTakenByItsFirstRequestAndStaysTakenAfterARestart() {
+    define(openNow(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    List<Event> persisted = new ArrayList<>();
+    Reservation first = assertInstanceOf(Reserved.class, reserveAdmitted("alice", "r1", 7, persisted)).reservation();
+    assertEquals(new AdmissionsUsed(List.of(new AdmissionUse(7, "alice", "r1", false)),
+        ((ReservationsPlaced) persisted.get(0)).at()), persisted.get(1), "the use is written with the reservation");
+
+    persisted.clear();
+    assertEquals(Reason.ADMISSION_USED, rejection(reserveAdmitted("alice", "r2", 7, persisted)));
+    assertEquals(List.of(), persisted, "a refused second use writes nothing");
+    Reserved retry = assertInstanceOf(Reserved.class, reserveAdmitted("alice", "r1", 7, persisted));
+    assertEquals(new Reserved(first, true), retry, "the first request's retry gets its first answer");
+    assertInstanceOf(Reserved.class, reserveAdmitted("alice", "r3", 8, persisted), "another admission is another matter");
+
+    // four more events: a snapshot (every 4) holds the uses, and recovery reads it back
+    for (int i = 0; i < 4; i++) reserveAdmitted("b" + i, "r", 20 + i, persisted);
+    SaleState before = sale.getState();
+    SaleState after = sale.restart().state();
+    assertEquals(before, after);
+    assertEquals(new AdmissionUse(7, "alice", "r1", false), after.admissionUse(7));
+    assertEquals(Reason.ADMISSION_USED, rejection(reserveAdmitted("alice", "r2", 7, persisted)));
+    assertEquals(new Reserved(first, true), reserveAdmitted("alice", "r1", 7, persisted));
+  }
+
+  @Test
+  void anAdmissionWhoseRequestTheSaleRefusedIsSpentForThatRequestToo() {
+    define(openNow(1, 1, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    Reservation bobs = reserved("bob", "r1", 1);
+    List<Event> persisted = new ArrayList<>();
+    assertEquals(Reason.SOLD_OUT, rejection(reserveAdmitted("alice", "r1", 3, persisted)));
+    assertEquals(List.of(new AdmissionUse(3, "alice", "r1", true)), ((AdmissionsUsed) persisted.get(0)).uses());
+    cancel(bobs.id(), "bob"); // the unit is back: the spent admission still buys nothing
+    assertEquals(Reason.ADMISSION_USED, rejection(reserveAdmitted("alice", "r1", 3, persisted)));
+    assertEquals(Reason.ADMISSION_USED, rejection(reserveAdmitted("alice", "r2", 3, persisted)));
+    assertEquals(1, status().available());
+  }
+
+  @Test
+  void twoRequestsOnOneAdmissionInOneBatchOnlyTheFirstPasses() {
+    define(openNow(10, 2, DeductionMode.ON_ORDER, null));
+    TestProbe<ReservesAnswered> probe = testKit.createTestProbe();
+    var batch = sale.runCommand(new ReserveBatch(List.of(new Reserve("alice", "r1", 1, null, 5L),
+        new Reserve("alice", "r2", 1, null, 5L), new Reserve("alice", "r1", 1, null, 5L)), probe.ref()));
+    assertEquals(1, ((ReservationsPlaced) batch.events().get(0)).reservations().size());
+    List<ReserveAnswer> answers = probe.receiveMessage().answers();
+    assertEquals(Reason.ADMISSION_USED, answers.get(1).reason());
+    assertTrue(answers.get(2).replayed(), "the first request again: its reservation");
+    assertEquals(answers.get(0).reservation(), answers.get(2).reservation());
+  }
+
+  @Test
+  void snapshotsKeepTheAdmissionUsesAndOnesWrittenBeforeThemStillLoad() throws Exception {
+    define(openNow(10, 2, DeductionMode.HOLD, Duration.ofMinutes(5)));
+    reserveAdmitted("alice", "r1", 7, new ArrayList<>());
+    SaleState state = sale.getState();
+    var serialization = SerializationExtension.get(testKit.system());
+    int id = serialization.findSerializerFor(state).identifier();
+    byte[] bytes = serialization.serialize(state.frozen()).get();
+    SaleState read = recovered(serialization.deserialize(bytes, id, "ledger-1").get());
+    assertEquals(state, read);
+    assertEquals(new AdmissionUse(7, "alice", "r1", false), read.admissionUse(7));
+
+    // the same snapshot with a header written before the sale kept admissions
+    ObjectMapper cbor = JacksonObjectMapperProvider.get(testKit.system())
+        .getOrCreate("jackson-cbor", Optional.of(new CBORFactory()));
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    byte[] header = new byte[in.getInt()];
+    in.get(header);
+    var tree = (ObjectNode) cbor.readTree(header);
+    assertTrue(tree.has("admissions"));
+    tree.remove("admissions");
+    byte[] oldHeader = cbor.writeValueAsBytes(tree);
+    ByteBuffer old = ByteBuffer.allocate(4 + oldHeader.length + in.remaining());
+    old.putInt(oldHeader.length).put(oldHeader).put(in);
+    SaleState older = recovered(serialization.deserialize(old.array(), id, "ledger-1").get());
+    assertEquals(state.ledger(), older.ledger());
+    assertEquals(null, older.admissionUse(7));
+    older.admissionsUsed(List.of(new AdmissionUse(9, "bob", "r1", false))); // and it can be written
+    assertEquals(1, older.admissions().size());
   }
 
   // ---------------------------------------------------------------- invariants

@@ -176,6 +176,32 @@ class WaitingLineTest {
   }
 
   @Test
+  void voidPlacesStayVoidAfterARestartUntilNoAdmissionNearThemCanBeUsed() {
+    room = room(60, 1_000_000, 60, false);
+    var line = line();
+    lease(line, 100);
+    line.runCommand(new WaitingLine.Unused(10, 50));
+    line.restart();
+    assertEquals(List.of(new WaitingLine.VoidRange(10, 50)), line.getState().voids(), "persisted");
+    tick(line, Duration.ZERO, 1);
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(100, line.getState().admittedThrough(), "the 40 void places skipped after the restart too");
+    assertEquals(60, figures(line).admittedSinceStart());
+    assertEquals(60, figures(line).active());
+
+    // reported after their turn: the slots they held are freed, after a restart too
+    line.runCommand(new WaitingLine.Unused(90, 100));
+    line.restart();
+    assertEquals(50, figures(line).active(), "60 let in, 10 of them void");
+
+    tick(line, Duration.ofSeconds(61), 1); // every admission ran out
+    lease(line, 10);
+    tick(line, Duration.ofSeconds(1), 1);
+    assertEquals(110, line.getState().admittedThrough());
+    assertEquals(List.of(), line.getState().voids(), "forgotten once every admission near them ran out");
+  }
+
+  @Test
   void nothingIsAdmittedWhileTheSaleIsNotAdmittingAndTheLineGoesOnInOrderAfter() {
     room = room(10, 1_000_000, 60, false);
     var line = line();
