@@ -254,7 +254,13 @@ public final class Api {
 
   /** Defines a sale through the admin API, fails unless accepted, and waits for this node's view of it. */
   public void defineSale(String saleId, ObjectNode sale) {
-    Response r = admin("PUT", "/admin/sales/" + saleId, sale.toString());
+    // a define is idempotent and a 503 says to send it again: what an operator's client does, e.g.
+    // while a just-started cluster's first entity is still starting on a busy machine
+    Response r = Await.value(Duration.ofSeconds(60), Duration.ofMillis(500), "define of " + saleId + " never answered",
+        () -> {
+          Response answer = admin("PUT", "/admin/sales/" + saleId, sale.toString());
+          return answer.status() == 503 ? null : answer;
+        });
     if (r.status() != 200) throw new IllegalStateException("define failed: " + r.status() + " " + r.text());
     awaitState(saleId, r.json().get("phase").asText());
   }
