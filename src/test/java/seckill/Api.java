@@ -205,9 +205,14 @@ public final class Api {
   public String admissionToken(String saleId, String token, String accessToken) {
     Response joined = join(saleId, token, null, accessToken);
     if (joined.status() != 200) throw new IllegalStateException("join failed: " + joined.text());
-    String ticket = joined.json().get("ticket").asText();
+    return admittedWith(saleId, joined.json().get("ticket").asText());
+  }
+
+  /** Polls {@code ticket} (each poll a 200) until its buyer is let in; their admission token. */
+  public String admittedWith(String saleId, String ticket) {
     return Await.value(Duration.ofSeconds(30), Duration.ofMillis(100), "never admitted to " + saleId, () -> {
       Response r = poll(saleId, ticket);
+      assertEquals(200, r.status(), r.text());
       return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
     });
   }

@@ -51,14 +51,6 @@ class WaitingRoomClusterIT {
     return r.json().get("state").asText();
   }
 
-  /** Polls through {@code node} until let in (well within the admission's 60 s); the admission token. */
-  private String admittedOn(int node, String saleId, String ticket) {
-    return Await.value(Duration.ofSeconds(20), Duration.ofMillis(100), "never admitted", () -> {
-      Response r = api(node).poll(saleId, ticket);
-      return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
-    });
-  }
-
   @Test
   void aRevocationThroughOneNodeIsHeldByEveryNodeWithinOnePublishInterval() {
     ObjectNode sale = Api.withRoom(Api.sale(10, 1, "ON_ORDER", null), 50, 1);
@@ -67,7 +59,7 @@ class WaitingRoomClusterIT {
     for (int i = 1; i < nodes.size(); i++) api(i).awaitState("wrc-revoke", "OPEN");
     String alice = api(1).token("alice");
     String alices = api(1).join("wrc-revoke", alice, null).json().get("ticket").asText();
-    String admission = admittedOn(1, "wrc-revoke", alices);
+    String admission = api(1).admittedWith("wrc-revoke", alices);
     String bob = api(2).token("bob");
     String bobs = api(2).join("wrc-revoke", bob, null).json().get("ticket").asText();
     for (int i = 0; i < nodes.size(); i++) {
@@ -93,7 +85,7 @@ class WaitingRoomClusterIT {
       assertRefused(api(i).reserveWithAdmission("wrc-revoke", alice, "r" + i, admission), 403, "admission_revoked");
     }
     // her slot was freed at once: bob, the next, is let in long before her admission would have run out
-    String bobsAdmission = admittedOn(2, "wrc-revoke", bobs);
+    String bobsAdmission = api(2).admittedWith("wrc-revoke", bobs);
     Response created = api(1).reserveWithAdmission("wrc-revoke", bob, "r1", bobsAdmission);
     assertEquals(201, created.status(), created.text());
     assertEquals(1, api(0).counters("wrc-revoke").get("reservations").asInt(), "alice's token bought nothing anywhere");

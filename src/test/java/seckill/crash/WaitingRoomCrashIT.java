@@ -230,10 +230,7 @@ class WaitingRoomCrashIT {
       Api b = nodes.get((host + 2) % 3).api();
       String carol = a.token("carol");
       String ticket = a.join("once", carol, null).json().get("ticket").asText();
-      String admission = Await.value(Duration.ofSeconds(20), Duration.ofMillis(100), "never admitted", () -> {
-        Api.Response r = a.poll("once", ticket);
-        return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
-      });
+      String admission = a.admittedWith("once", ticket);
       Api.Response first = a.reserveWithAdmission("once", carol, "r1", admission);
       assertEquals(201, first.status(), first.text());
       String reservation = first.json().get("reservationId").asText();

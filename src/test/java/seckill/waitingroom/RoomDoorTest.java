@@ -8,7 +8,6 @@ import static seckill.Api.placeOf;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import seckill.Api;
 import seckill.Api.Response;
-import seckill.Await;
 import seckill.OneNode;
 import seckill.TestNode;
 import seckill.challenge.Challenges;
@@ -68,14 +66,6 @@ class RoomDoorTest {
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
   }
 
-  private String admitted(String saleId, String ticket) {
-    return Await.value(Duration.ofSeconds(20), Duration.ofMillis(100), "never admitted", () -> {
-      Response r = api.poll(saleId, ticket);
-      assertEquals(200, r.status(), "a poll needs no challenge: " + r.text());
-      return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
-    });
-  }
-
   @Test
   void aJoinWithoutABadOrAForeignAccessTokenIs403AndTakesNoPlace() {
     api.defineSale("door", roomSale());
@@ -117,7 +107,7 @@ class RoomDoorTest {
   void theAdmissionStandsInForTheChallengeAtTheReserveSoTheBuyerSolvesOnce() {
     api.defineSale("door-once", roomSale());
     String ticket = api.join("door-once", bob, null, accessToken("door-once", bob)).json().get("ticket").asText();
-    String admission = admitted("door-once", ticket);
+    String admission = api.admittedWith("door-once", ticket);
     assertRefused(api.reserveWithAdmission("door-once", bob, "b1", null), 403, "admission_required");
     Response created = api.reserveWithAdmission("door-once", bob, "b1", admission);
     assertEquals(201, created.status(), "no access token at the reserve: " + created.text());
@@ -131,7 +121,7 @@ class RoomDoorTest {
     assertRefused(api.get("/api/sales/door-off/challenge", alice), 404, "challenge_off");
     Response joined = api.join("door-off", alice, null);
     assertEquals(200, joined.status(), joined.text());
-    String admission = admitted("door-off", joined.json().get("ticket").asText());
+    String admission = api.admittedWith("door-off", joined.json().get("ticket").asText());
     assertEquals(201, api.reserveWithAdmission("door-off", alice, "o1", admission).status());
   }
 

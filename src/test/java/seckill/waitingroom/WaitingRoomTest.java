@@ -44,15 +44,6 @@ class WaitingRoomTest {
     return sale;
   }
 
-  /** Polls the ticket until it is let in, each poll answered 200; the admission token. */
-  private String admissionToken(String saleId, String ticket) {
-    return Await.value(Duration.ofSeconds(20), Duration.ofMillis(100), "never admitted", () -> {
-      Response r = api.poll(saleId, ticket);
-      assertEquals(200, r.status(), r.text());
-      return "ADMITTED".equals(r.json().get("state").asText()) ? r.json().get("admissionToken").asText() : null;
-    });
-  }
-
   @Test
   void joiningAgainKeepsThePlaceAndBadTicketsAreRefused() {
     api.defineSale("wr-join", roomSale(10, 1, 1));
@@ -81,8 +72,8 @@ class WaitingRoomTest {
     api.defineSale("wr-gate", roomSale(10, 50, 100));
     api.defineSale("wr-gate-other", roomSale(10, 50, 100));
     String ticket = api.join("wr-gate", alice, null).json().get("ticket").asText();
-    String admission = admissionToken("wr-gate", ticket);
-    String bobs = admissionToken("wr-gate", api.join("wr-gate", bob, null).json().get("ticket").asText());
+    String admission = api.admittedWith("wr-gate", ticket);
+    String bobs = api.admittedWith("wr-gate", api.join("wr-gate", bob, null).json().get("ticket").asText());
 
     assertRefused(api.reserveWithAdmission("wr-gate", alice, "r1", null), 403, "admission_required");
     assertRefused(api.reserveWithAdmission("wr-gate", alice, "r1", admission.substring(0, admission.length() - 2) + "AA"), 403,
@@ -139,7 +130,7 @@ class WaitingRoomTest {
     }
     List<String> reservations = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      Response r = api.reserveWithAdmission("wr-sold", buyers.get(i), "r" + i, admissionToken("wr-sold", tickets.get(i)));
+      Response r = api.reserveWithAdmission("wr-sold", buyers.get(i), "r" + i, api.admittedWith("wr-sold", tickets.get(i)));
       assertEquals(201, r.status(), r.text());
       reservations.add(r.json().get("reservationId").asText());
     }
@@ -150,7 +141,7 @@ class WaitingRoomTest {
     // a hold given back: the line goes on where it stopped
     assertEquals(200, api.delete("/api/reservations/" + reservations.get(0), buyers.get(0)).status());
     api.awaitState("wr-sold", "OPEN");
-    Response next = api.reserveWithAdmission("wr-sold", buyers.get(2), "r2", admissionToken("wr-sold", tickets.get(2)));
+    Response next = api.reserveWithAdmission("wr-sold", buyers.get(2), "r2", api.admittedWith("wr-sold", tickets.get(2)));
     assertEquals(201, next.status(), next.text());
   }
 
@@ -211,7 +202,7 @@ class WaitingRoomTest {
   void operatorsSeeTheLineAndLetChosenBuyersInAtOnce() {
     api.defineSale("wr-ops", roomSale(10, 1, 1));
     String first = api.join("wr-ops", alice, null).json().get("ticket").asText();
-    admissionToken("wr-ops", first); // the one active slot, so the line stops here
+    api.admittedWith("wr-ops", first); // the one active slot, so the line stops here
     for (int i = 0; i < 3; i++) api.join("wr-ops", api.token("ops-" + i), null);
     JsonNode figures = Await.value(Duration.ofSeconds(10), Duration.ofMillis(100), "no figures", () -> {
       Response r = api.admin("GET", "/admin/sales/wr-ops/queue", null);
@@ -258,7 +249,7 @@ class WaitingRoomTest {
   void aBuyerWhoLeavesFreesTheSlotAtOnceAndJoiningAgainGoesToTheBack() {
     api.defineSale("wr-leave", roomSale(10, 50, 1)); // one slot; an admission runs 60 s
     String alices = api.join("wr-leave", alice, null).json().get("ticket").asText();
-    String admission = admissionToken("wr-leave", alices);
+    String admission = api.admittedWith("wr-leave", alices);
     String bobs = api.join("wr-leave", bob, null).json().get("ticket").asText();
     awaitLine("wr-leave", 1, 1);
     assertEquals("WAITING", stateOf("wr-leave", bobs), "alice holds the one slot");
@@ -267,7 +258,7 @@ class WaitingRoomTest {
     assertEquals(200, left.status(), left.text());
     assertEquals("LEFT", left.json().get("state").asText());
     // well within alice's 60 s admission: her slot was freed by leaving, not by running out
-    String bobsAdmission = admissionToken("wr-leave", bobs);
+    String bobsAdmission = api.admittedWith("wr-leave", bobs);
     assertEquals("LEFT", stateOf("wr-leave", alices));
     Response again = api.leave("wr-leave", alices);
     assertEquals(200, again.status(), again.text());
@@ -298,7 +289,7 @@ class WaitingRoomTest {
     assertRefused(api.leave("wr-leave-none", ticket), 404, "sale_not_found");
     api.defineSale("wr-leave-plain", Api.sale(10, 2, "ON_ORDER", null));
     assertRefused(api.leave("wr-leave-plain", ticket), 404, "waiting_room_off");
-    String admission = admissionToken("wr-leave-bad", ticket);
+    String admission = api.admittedWith("wr-leave-bad", ticket);
     assertEquals("ADMITTED", stateOf("wr-leave-bad", ticket), "still in the line after the refused leaves");
     Response created = api.reserveWithAdmission("wr-leave-bad", alice, "r1", admission);
     assertEquals(201, created.status(), created.text());
@@ -313,7 +304,7 @@ class WaitingRoomTest {
   void anOperatorRevokesPlacesAndAdmissionsAndARevokedBuyerMayJoinAgainAtTheBack() {
     api.defineSale("wr-revoke", roomSale(10, 50, 1));
     String alices = api.join("wr-revoke", alice, null).json().get("ticket").asText();
-    String admission = admissionToken("wr-revoke", alices);
+    String admission = api.admittedWith("wr-revoke", alices);
     String bobs = api.join("wr-revoke", bob, null).json().get("ticket").asText();
     String carol = api.token("carol");
     String carols = api.join("wr-revoke", carol, null).json().get("ticket").asText();
@@ -346,7 +337,7 @@ class WaitingRoomTest {
     assertEquals(List.of("alice"), names(twice.json().get("revoked")), "revoking again answers the same");
 
     // alice's slot is free and bob's place skipped: carol is next, long before an admission runs out
-    String carolsAdmission = admissionToken("wr-revoke", carols);
+    String carolsAdmission = api.admittedWith("wr-revoke", carols);
     // a revoked buyer who joins again gets a fresh place at the back, with or without the old ticket
     Response back = api.join("wr-revoke", alice, alices);
     assertEquals(200, back.status(), back.text());
