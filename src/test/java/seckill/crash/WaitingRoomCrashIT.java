@@ -15,6 +15,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import seckill.Api;
 import seckill.Await;
@@ -33,15 +36,43 @@ class WaitingRoomCrashIT {
 
   private static final Duration LEASE_LIFETIME = Duration.ofSeconds(1);
 
+  // One cluster for every test, each on its own sale: a test kills a node, and the node is back
+  // before the next test starts (three node processes starting take longer than one).
+  private static List<NodeProcess> nodes;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    nodes = ClusterCrashIT.cluster("room-crash", TestDatabases.postgres(), Map.of());
+    ClusterCrashIT.startAll(nodes);
+  }
+
+  /** The node a test killed comes back, so the next test starts with three. */
+  @AfterEach
+  void relaunchKilled() throws Exception {
+    for (NodeProcess n : nodes) {
+      if (!n.isAlive()) {
+        n.launch();
+        n.awaitReady();
+      }
+    }
+  }
+
+  @AfterAll
+  static void stopCluster() throws InterruptedException {
+    if (nodes == null) return;
+    for (NodeProcess n : nodes) n.close();
+  }
+
   record Joined(String buyer, long sentNanos, long answeredNanos, long place, String ticket) {}
 
   /** {@code count} buyers join one after another, {@code gap} apart, round robin over {@code apis}; a 503 is tried again. */
-  private static List<Joined> join(List<Api> apis, String prefix, int count, Duration gap) throws InterruptedException {
+  private static List<Joined> join(List<Api> apis, String saleId, String prefix, int count, Duration gap)
+      throws InterruptedException {
     List<Joined> joined = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String buyer = prefix + i;
       long sent = System.nanoTime();
-      String ticket = ticketOf(apis.get(i % apis.size()), buyer);
+      String ticket = ticketOf(apis.get(i % apis.size()), saleId, buyer);
       joined.add(new Joined(buyer, sent, System.nanoTime(), Api.placeOf(ticket), ticket));
       Thread.sleep(gap.toMillis()); // the pacing under test: joins spaced this far apart
     }
@@ -49,11 +80,11 @@ class WaitingRoomCrashIT {
   }
 
   /** The ticket {@code buyer} gets joining through {@code api} without one; a 503 or a node going down is tried again. */
-  private static String ticketOf(Api api, String buyer) {
+  private static String ticketOf(Api api, String saleId, String buyer) {
     String token = Api.mint(buyer);
     Api.Response r = Await.value(Duration.ofSeconds(90), Duration.ofMillis(200), buyer + " never got a place", () -> {
       try {
-        Api.Response answer = api.join("roomed", token, null);
+        Api.Response answer = api.join(saleId, token, null);
         if (answer.status() == 200) return answer;
         assertEquals(503, answer.status(), answer.text());
       } catch (IllegalStateException refused) {
@@ -83,12 +114,12 @@ class WaitingRoomCrashIT {
    * polled the other way round, the mark passing between two polls would look like a place let in
    * out of order.
    */
-  private static Map<String, String> states(Api api, List<Joined> joined) {
+  private static Map<String, String> states(Api api, String saleId, List<Joined> joined) {
     Map<String, String> states = new HashMap<>();
     List<Joined> highestFirst = new ArrayList<>(joined);
     highestFirst.sort(Comparator.comparingLong(Joined::place).reversed());
     for (Joined j : highestFirst) {
-      Api.Response r = api.poll("roomed", j.ticket());
+      Api.Response r = api.poll(saleId, j.ticket());
       assertEquals(200, r.status(), r.text());
       states.put(j.buyer(), r.json().get("state").asText());
     }
@@ -109,63 +140,57 @@ class WaitingRoomCrashIT {
 
   @Test
   void placesFollowJoinOrderAcrossNodesAndAKilledLineLosesNoneAndReusesNone() throws Exception {
-    List<NodeProcess> nodes = ClusterCrashIT.cluster("room-crash", TestDatabases.postgres(), Map.of());
-    try {
-      ClusterCrashIT.startAll(nodes);
-      Api first = nodes.get(0).api();
-      ObjectNode sale = Api.sale(100_000, 1, "ON_ORDER", null);
-      sale.putObject("waitingRoom").put("admitPerSecond", 10).put("maxActive", 100_000).put("admissionTtlSeconds", 600);
-      first.defineSale("roomed", sale);
-      List<Api> all = new ArrayList<>();
-      for (NodeProcess n : nodes) {
-        n.api().awaitState("roomed", "OPEN");
-        all.add(n.api());
-      }
-
-      List<Joined> before = join(all, "early-", 90, Duration.ofMillis(40));
-      double rough = roughestInversionSeconds(before);
-      System.out.printf("waiting room FIFO across 3 nodes: the latest join that got an earlier place came %.2f s after%n",
-          rough);
-      assertTrue(rough <= LEASE_LIFETIME.toMillis() / 1000.0 + 0.5,
-          "a join " + rough + " s after another got an earlier place (lease lifetime " + LEASE_LIFETIME + ")");
-
-      JsonNode figures = Await.value(Duration.ofSeconds(30), Duration.ofMillis(200), "no line heard", () -> {
-        JsonNode f = first.admin("GET", "/admin/sales/roomed/queue", null).json();
-        return f.hasNonNull("lineNode") ? f : null;
-      });
-      int victim = -1;
-      for (int i = 0; i < nodes.size(); i++) if (nodes.get(i).address().equals(figures.get("lineNode").asText())) victim = i;
-      assertTrue(victim >= 0, "the line runs on " + figures.get("lineNode"));
-      long highest = before.stream().mapToLong(Joined::place).max().orElseThrow();
-      nodes.get(victim).kill();
-      // blocks the survivors' desks leased before the kill run out within the lease lifetime; every
-      // block after that comes from the lease mark on disk, above every place leased before
-      Thread.sleep(LEASE_LIFETIME.toMillis() + 500); // no signal when the survivors' old blocks run out: their lifetime
-      List<Api> survivors = new ArrayList<>();
-      for (int i = 0; i < nodes.size(); i++) if (i != victim) survivors.add(nodes.get(i).api());
-
-      List<Joined> after = join(survivors, "after-kill-", 20, Duration.ofMillis(40));
-      for (Joined j : after) assertTrue(j.place() > highest, "place " + j.place() + " given again after the kill");
-
-      // every ticket from before the kill still counts, and the line lets them in in order
-      Await.value(Duration.ofSeconds(120), Duration.ofSeconds(1), "the early buyers were never all let in", () -> {
-        Map<String, String> states = states(survivors.get(0), before);
-        assertAdmittedInOrder(before, states);
-        return states.values().stream().allMatch("ADMITTED"::equals) ? states : null;
-      });
-
-      nodes.get(victim).launch();
-      nodes.get(victim).awaitReady();
-      List<Joined> back = join(List.of(nodes.get(victim).api()), "back-", 10, Duration.ofMillis(40));
-      Set<Long> places = new HashSet<>();
-      for (List<Joined> part : List.of(before, after, back)) {
-        for (Joined j : part) assertTrue(places.add(j.place()), "place " + j.place() + " given twice");
-      }
-      long highestAfter = after.stream().mapToLong(Joined::place).max().orElseThrow();
-      for (Joined j : back) assertTrue(j.place() > highestAfter, "a place at the restarted node went backwards");
-    } finally {
-      for (NodeProcess n : nodes) n.close();
+    Api first = nodes.get(0).api();
+    ObjectNode sale = Api.sale(100_000, 1, "ON_ORDER", null);
+    sale.putObject("waitingRoom").put("admitPerSecond", 10).put("maxActive", 100_000).put("admissionTtlSeconds", 600);
+    first.defineSale("fifo", sale);
+    List<Api> all = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      n.api().awaitState("fifo", "OPEN");
+      all.add(n.api());
     }
+
+    List<Joined> before = join(all, "fifo", "early-", 90, Duration.ofMillis(40));
+    double rough = roughestInversionSeconds(before);
+    System.out.printf("waiting room FIFO across 3 nodes: the latest join that got an earlier place came %.2f s after%n",
+        rough);
+    assertTrue(rough <= LEASE_LIFETIME.toMillis() / 1000.0 + 0.5,
+        "a join " + rough + " s after another got an earlier place (lease lifetime " + LEASE_LIFETIME + ")");
+
+    JsonNode figures = Await.value(Duration.ofSeconds(30), Duration.ofMillis(200), "no line heard", () -> {
+      JsonNode f = first.admin("GET", "/admin/sales/fifo/queue", null).json();
+      return f.hasNonNull("lineNode") ? f : null;
+    });
+    int victim = -1;
+    for (int i = 0; i < nodes.size(); i++) if (nodes.get(i).address().equals(figures.get("lineNode").asText())) victim = i;
+    assertTrue(victim >= 0, "the line runs on " + figures.get("lineNode"));
+    long highest = before.stream().mapToLong(Joined::place).max().orElseThrow();
+    nodes.get(victim).kill();
+    // blocks the survivors' desks leased before the kill run out within the lease lifetime; every
+    // block after that comes from the lease mark on disk, above every place leased before
+    Thread.sleep(LEASE_LIFETIME.toMillis() + 500); // no signal when the survivors' old blocks run out: their lifetime
+    List<Api> survivors = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) if (i != victim) survivors.add(nodes.get(i).api());
+
+    List<Joined> after = join(survivors, "fifo", "after-kill-", 20, Duration.ofMillis(40));
+    for (Joined j : after) assertTrue(j.place() > highest, "place " + j.place() + " given again after the kill");
+
+    // every ticket from before the kill still counts, and the line lets them in in order
+    Await.value(Duration.ofSeconds(120), Duration.ofSeconds(1), "the early buyers were never all let in", () -> {
+      Map<String, String> states = states(survivors.get(0), "fifo", before);
+      assertAdmittedInOrder(before, states);
+      return states.values().stream().allMatch("ADMITTED"::equals) ? states : null;
+    });
+
+    nodes.get(victim).launch();
+    nodes.get(victim).awaitReady();
+    List<Joined> back = join(List.of(nodes.get(victim).api()), "fifo", "back-", 10, Duration.ofMillis(40));
+    Set<Long> places = new HashSet<>();
+    for (List<Joined> part : List.of(before, after, back)) {
+      for (Joined j : part) assertTrue(places.add(j.place()), "place " + j.place() + " given twice");
+    }
+    long highestAfter = after.stream().mapToLong(Joined::place).max().orElseThrow();
+    for (Joined j : back) assertTrue(j.place() > highestAfter, "a place at the restarted node went backwards");
   }
 
   /**
@@ -177,34 +202,28 @@ class WaitingRoomCrashIT {
    */
   @Test
   void aPreQueueBuyerJoiningAgainWithoutATicketAfterTheirDesksNodeDiedKeepsTheirDraw() throws Exception {
-    List<NodeProcess> nodes = ClusterCrashIT.cluster("room-draw", TestDatabases.postgres(), Map.of());
-    try {
-      ClusterCrashIT.startAll(nodes);
-      Api first = nodes.get(0).api();
-      ObjectNode sale = Api.sale(1_000, 1, "ON_ORDER", null);
-      sale.put("startsAt", Instant.now().plus(Duration.ofMinutes(30)).toString());
-      sale.putObject("waitingRoom").put("admitPerSecond", 10).put("maxActive", 1_000)
-          .put("preQueueFrom", Instant.now().minusSeconds(1).toString()).put("shuffleAtOpen", true);
-      first.defineSale("roomed", sale);
-      List<Api> all = new ArrayList<>();
-      for (NodeProcess n : nodes) {
-        n.api().awaitState("roomed", "UPCOMING");
-        all.add(n.api());
-      }
-      List<Joined> before = join(all, "pre-", 60, Duration.ZERO);
+    Api first = nodes.get(0).api();
+    ObjectNode sale = Api.sale(1_000, 1, "ON_ORDER", null);
+    sale.put("startsAt", Instant.now().plus(Duration.ofMinutes(30)).toString());
+    sale.putObject("waitingRoom").put("admitPerSecond", 10).put("maxActive", 1_000)
+        .put("preQueueFrom", Instant.now().minusSeconds(1).toString()).put("shuffleAtOpen", true);
+    first.defineSale("draw", sale);
+    List<Api> all = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      n.api().awaitState("draw", "UPCOMING");
+      all.add(n.api());
+    }
+    List<Joined> before = join(all, "draw", "pre-", 60, Duration.ZERO);
 
-      int victim = 2;
-      nodes.get(victim).kill();
-      List<Api> survivors = List.of(nodes.get(0).api(), nodes.get(1).api());
-      Set<Long> places = new HashSet<>();
-      for (int i = 0; i < before.size(); i++) {
-        Joined j = before.get(i);
-        long again = Api.placeOf(ticketOf(survivors.get(i % 2), j.buyer()));
-        assertEquals(j.place(), again, j.buyer() + " drew again after the node of a desk died");
-        assertTrue(places.add(again), "place " + again + " given twice");
-      }
-    } finally {
-      for (NodeProcess n : nodes) n.close();
+    int victim = 2;
+    nodes.get(victim).kill();
+    List<Api> survivors = List.of(nodes.get(0).api(), nodes.get(1).api());
+    Set<Long> places = new HashSet<>();
+    for (int i = 0; i < before.size(); i++) {
+      Joined j = before.get(i);
+      long again = Api.placeOf(ticketOf(survivors.get(i % 2), "draw", j.buyer()));
+      assertEquals(j.place(), again, j.buyer() + " drew again after the node of a desk died");
+      assertTrue(places.add(again), "place " + again + " given twice");
     }
   }
 
@@ -218,38 +237,32 @@ class WaitingRoomCrashIT {
 
   @Test
   void anAdmissionTokenTakenOnOneNodeIsRefusedForAnotherRequestOnEveryOtherAlsoAfterTheSalesNodeDied() throws Exception {
-    List<NodeProcess> nodes = ClusterCrashIT.cluster("room-once", TestDatabases.postgres(), Map.of());
-    try {
-      ClusterCrashIT.startAll(nodes);
-      ObjectNode sale = Api.withRoom(Api.sale(10, 2, "ON_ORDER", null), 50, 5);
-      ((ObjectNode) sale.get("waitingRoom")).put("admissionTtlSeconds", 600);
-      nodes.get(0).api().defineSale("once", sale);
-      for (NodeProcess n : nodes) n.api().awaitState("once", "OPEN");
-      int host = ClusterCrashIT.hostOf(nodes, nodes.get(0).api(), "once");
-      Api a = nodes.get((host + 1) % 3).api();
-      Api b = nodes.get((host + 2) % 3).api();
-      String carol = a.token("carol");
-      String ticket = a.join("once", carol, null).json().get("ticket").asText();
-      String admission = a.admittedWith("once", ticket);
-      Api.Response first = a.reserveWithAdmission("once", carol, "r1", admission);
-      assertEquals(201, first.status(), first.text());
-      String reservation = first.json().get("reservationId").asText();
+    ObjectNode sale = Api.withRoom(Api.sale(10, 2, "ON_ORDER", null), 50, 5);
+    ((ObjectNode) sale.get("waitingRoom")).put("admissionTtlSeconds", 600);
+    nodes.get(0).api().defineSale("once", sale);
+    for (NodeProcess n : nodes) n.api().awaitState("once", "OPEN");
+    int host = ClusterCrashIT.hostOf(nodes, nodes.get(0).api(), "once");
+    Api a = nodes.get((host + 1) % 3).api();
+    Api b = nodes.get((host + 2) % 3).api();
+    String carol = a.token("carol");
+    String ticket = a.join("once", carol, null).json().get("ticket").asText();
+    String admission = a.admittedWith("once", ticket);
+    Api.Response first = a.reserveWithAdmission("once", carol, "r1", admission);
+    assertEquals(201, first.status(), first.text());
+    String reservation = first.json().get("reservationId").asText();
 
-      // the limit is 2: only the token's single use stops a second reservation on it
-      assertRefused(b.reserveWithAdmission("once", carol, "r2", admission), 403, "admission_used");
-      Api.Response retry = b.reserveWithAdmission("once", carol, "r1", admission);
-      assertEquals(201, retry.status(), retry.text());
-      assertEquals(reservation, retry.json().get("reservationId").asText(), "the first request's retry: its reservation");
+    // the limit is 2: only the token's single use stops a second reservation on it
+    assertRefused(b.reserveWithAdmission("once", carol, "r2", admission), 403, "admission_used");
+    Api.Response retry = b.reserveWithAdmission("once", carol, "r1", admission);
+    assertEquals(201, retry.status(), retry.text());
+    assertEquals(reservation, retry.json().get("reservationId").asText(), "the first request's retry: its reservation");
 
-      // the sale's node dies: the sale recovers elsewhere from the journal, and still knows the token was used
-      nodes.get(host).kill();
-      assertRefused(reserveAnswered(b, carol, "r3", admission), 403, "admission_used");
-      Api.Response again = reserveAnswered(b, carol, "r1", admission);
-      assertEquals(201, again.status(), again.text());
-      assertEquals(reservation, again.json().get("reservationId").asText());
-      assertEquals(1, b.counters("once").get("reservations").asInt(), "one admission, one reservation");
-    } finally {
-      for (NodeProcess n : nodes) n.close();
-    }
+    // the sale's node dies: the sale recovers elsewhere from the journal, and still knows the token was used
+    nodes.get(host).kill();
+    assertRefused(reserveAnswered(b, carol, "r3", admission), 403, "admission_used");
+    Api.Response again = reserveAnswered(b, carol, "r1", admission);
+    assertEquals(201, again.status(), again.text());
+    assertEquals(reservation, again.json().get("reservationId").asText());
+    assertEquals(1, b.counters("once").get("reservations").asInt(), "one admission, one reservation");
   }
 }
