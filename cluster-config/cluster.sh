@@ -263,13 +263,14 @@ start() {
 }
 
 status() {
-  local n pid sup
+  local n pid sup ready
   for n in 1 2 3; do
     printf "node%s: " $n
     sup=""
     if supervisor_of "$n" >/dev/null; then sup=", supervised, restarts $(cat "$RUN/node$n.restarts" 2>/dev/null || echo 0)"; fi
     if pid=$(pid_of "$n"); then
-      curl -s -o /dev/null -w "pid $pid, ready %{http_code}$sup\n" "http://127.0.0.1:855$n/ready" || echo "pid $pid, not answering$sup"
+      ready=$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:855$n/ready") || true
+      if [ "$ready" = 000 ]; then echo "pid $pid, not answering$sup"; else echo "pid $pid, ready $ready$sup"; fi
     elif [ -n "$sup" ]; then
       echo "exited, being started again$sup"
     else
