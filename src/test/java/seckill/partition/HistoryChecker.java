@@ -142,4 +142,20 @@ public final class HistoryChecker {
     double window = Double.isNaN(first) ? Double.NaN : first - (Double.isNaN(last) ? 0 : last);
     return new Timings(last, first, window, gap / 1000.0);
   }
+
+  /**
+   * How long after {@code healAt} (ms since the epoch) the sale served every node in {@code running}
+   * again: the latest, over those nodes, of the first 201 each gave to a request sent after the heal;
+   * in seconds, NaN when one of them gave none (or none runs).
+   */
+  public static double backToNormal(List<Exchange> history, long healAt, Set<Integer> running) {
+    Map<Integer, Long> first = new HashMap<>();
+    for (Exchange e : history) {
+      if (e.status() == 201 && e.sentAt() >= healAt && running.contains(e.node())) {
+        first.merge(e.node(), e.answeredAt(), Math::min);
+      }
+    }
+    if (running.isEmpty() || !first.keySet().containsAll(running)) return Double.NaN;
+    return (first.values().stream().mapToLong(Long::longValue).max().orElseThrow() - healAt) / 1000.0;
+  }
 }

@@ -125,4 +125,15 @@ class HistoryCheckerTest {
     overlapping.add(new Exchange(CUT + 7_500, CUT + 7_600, 0, "b8", "q-b8", 201, "r8")); // the loser still sells
     assertFalse(HistoryChecker.timings(overlapping, CUT, Set.of(0)).noOverlap());
   }
+
+  @Test
+  void backToNormalWaitsForTheLastRunningNodeToSellAgainAfterTheHeal() {
+    // healed at +5 s: node 1's first 201 to a request sent after it at +7.01 s, node 2 refused, node 0 sold before
+    assertEquals(2.01, HistoryChecker.backToNormal(clean(), CUT + 5_000, Set.of(1)), 1e-9);
+    assertTrue(Double.isNaN(HistoryChecker.backToNormal(clean(), CUT + 5_000, Set.of(0, 1))), "node 0 never sold again");
+    List<Exchange> later = clean();
+    later.add(new Exchange(CUT + 9_000, CUT + 9_500, 0, "b9", "q-b9", 201, "r9"));
+    assertEquals(4.5, HistoryChecker.backToNormal(later, CUT + 5_000, Set.of(0, 1)), 1e-9);
+    assertTrue(Double.isNaN(HistoryChecker.backToNormal(later, CUT + 5_000, Set.of())), "no node runs");
+  }
 }

@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -116,7 +117,21 @@ public final class Netns implements AutoCloseable {
 
   /** Node {@code i} loses its peers both ways, keeping the database and the clients. */
   public synchronized void cutFromPeers(int i) {
-    for (int p = 0; p < size; p++) if (p != i) block(i, p, true, true);
+    split(Set.of(i));
+  }
+
+  /**
+   * The nodes in {@code side} lose every node not in it, both ways, in one change; each side keeps
+   * its own links, the database and the clients.
+   */
+  public synchronized void split(Set<Integer> side) {
+    for (int a : side) {
+      for (int b = 0; b < size; b++) {
+        if (side.contains(b)) continue;
+        block(a, b, true, true);
+        block(b, a, true, true);
+      }
+    }
     applyAll();
   }
 
@@ -158,19 +173,26 @@ public final class Netns implements AutoCloseable {
   }
 
   /**
-   * The link between {@code a} and {@code b} cut and healed in turn, every {@code period}, for
-   * {@code total}, on a thread of its own; it ends healed. {@link #close} stops it.
+   * The link between {@code a} and {@code b} cut and healed in turn, each state lasting a random time
+   * from {@code shortest} to {@code longest}, for {@code total}. The first cut is in place when this
+   * returns; the rest runs on a thread of its own (returned), which ends with the link healed.
+   * {@link #close} stops it.
    */
-  public synchronized Thread flap(int a, int b, Duration period, Duration total) {
+  public synchronized Thread flap(int a, int b, Duration shortest, Duration longest, Duration total) {
+    long end = System.nanoTime() + total.toNanos();
+    cut(a, b);
     Thread t = new Thread(() -> {
-      long end = System.nanoTime() + total.toNanos();
-      boolean down = false;
+      boolean down = true;
       try {
-        while (System.nanoTime() < end && !closed.get()) {
+        while (!closed.get()) {
+          long left = end - System.nanoTime();
+          if (left <= 0) break;
+          long phase = ThreadLocalRandom.current().nextLong(shortest.toMillis(), longest.toMillis() + 1);
+          Thread.sleep(Math.min(phase, left / 1_000_000 + 1)); // the flapping's own rhythm: time is what this does
+          if (System.nanoTime() >= end) break;
           if (down) heal(a, b);
           else cut(a, b);
           down = !down;
-          Thread.sleep(period.toMillis()); // the flapping's own rhythm: time is what this does
         }
       } catch (InterruptedException stopped) {
         Thread.currentThread().interrupt();

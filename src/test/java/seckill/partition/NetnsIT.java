@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +40,10 @@ class NetnsIT {
       net.healAll();
       assertEquals(List.of(true, true, true, true, true), paths(net), "healed");
 
+      net.split(Set.of(0, 1));
+      assertEquals(List.of(true, true, false, false, true), paths(net), "0 and 1 on one side, 2 on the other");
+      net.healAll();
+
       net.cut(0, 1);
       assertEquals(List.of(false, false, true, true, true), paths(net), "only 0 and 1 cut from each other");
       net.heal(0, 1);
@@ -60,7 +65,7 @@ class NetnsIT {
       assertEquals(List.of(true, true, false, false, true), paths(net));
       net.healAll();
 
-      Thread flapping = net.flap(0, 1, Duration.ofMillis(300), Duration.ofSeconds(2));
+      Thread flapping = net.flap(0, 1, Duration.ofMillis(200), Duration.ofMillis(400), Duration.ofSeconds(2));
       flapping.join(10_000);
       assertFalse(flapping.isAlive(), "the flapping ended");
       assertEquals(List.of(true, true, true, true, true), paths(net), "a flapping link ends healed");

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -37,9 +39,10 @@ import seckill.sale.Sale;
 
 /**
  * What every partition scenario starts from: a {@link Netns} network, a PostgreSQL every node
- * namespace reaches (listening on the test's side of the bridge), three node processes, each in its
- * namespace, and one sale open on all of them; then {@link #finalState} reads the sale's counters and
- * journal for {@link HistoryChecker}. Closing it stops the nodes, the database and the network.
+ * namespace reaches (listening on the test's side of the bridge), node processes (three, or five),
+ * each in its namespace, and one sale open on all of them; then {@link #finalState} reads the sale's
+ * counters and journal for {@link HistoryChecker}. Closing it stops the nodes, the database and the
+ * network.
  */
 public final class PartitionRun implements AutoCloseable {
 
@@ -49,16 +52,21 @@ public final class PartitionRun implements AutoCloseable {
   public final List<NodeProcess> nodes = new ArrayList<>();
   public final int stock;
   private final EmbeddedPostgres postgres;
+  private final Map<String, String> extra;
 
-  private PartitionRun(Netns net, EmbeddedPostgres postgres, int stock) {
+  private PartitionRun(Netns net, EmbeddedPostgres postgres, int stock, Map<String, String> extra) {
     this.net = net;
     this.postgres = postgres;
     this.stock = stock;
+    this.extra = Map.copyOf(extra);
   }
 
-  /** The network, the database and three nodes with {@code extra} settings, ready; the sale open with {@code stock}. */
-  public static PartitionRun start(String scenario, int stock, Map<String, String> extra) throws Exception {
-    Netns net = Netns.create(3);
+  /**
+   * The network, the database and {@code size} nodes with {@code extra} settings, ready; the sale open
+   * with {@code stock}.
+   */
+  public static PartitionRun start(String scenario, int size, int stock, Map<String, String> extra) throws Exception {
+    Netns net = Netns.create(size);
     EmbeddedPostgres pg = null;
     PartitionRun run = null;
     try {
@@ -71,10 +79,11 @@ public final class PartitionRun implements AutoCloseable {
       try (Connection c = pg.getPostgresDatabase().getConnection()) {
         c.createStatement().execute("CREATE DATABASE seckill");
       }
-      run = new PartitionRun(net, pg, stock);
+      run = new PartitionRun(net, pg, stock, extra);
       Migrations.migrate(run.rootDb());
-      int[] remote = {TestPorts.reserve(), TestPorts.reserve(), TestPorts.reserve()};
-      for (int i = 0; i < 3; i++) {
+      int[] remote = new int[size];
+      for (int i = 0; i < size; i++) remote[i] = TestPorts.reserve();
+      for (int i = 0; i < size; i++) {
         Map<String, String> settings = new HashMap<>(Map.of(
             "seckill.db.url", "jdbc:postgresql://" + net.hostAddress() + ":" + pg.getPort() + "/seckill",
             "seckill.db.user", "postgres",
@@ -90,7 +99,7 @@ public final class PartitionRun implements AutoCloseable {
       for (NodeProcess n : run.nodes) n.awaitReady();
       Api first = run.api(0);
       first.defineSale(SALE, Api.sale(stock, 1, "HOLD", 3600L));
-      for (int i = 0; i < 3; i++) run.api(i).awaitState(SALE, "OPEN");
+      for (int i = 0; i < size; i++) run.api(i).awaitState(SALE, "OPEN");
       return run;
     } catch (Exception | Error e) {
       if (run != null) run.close();
@@ -124,6 +133,54 @@ public final class PartitionRun implements AutoCloseable {
 
   public List<String> baseUrls() {
     return nodes.stream().map(NodeProcess::baseUrl).toList();
+  }
+
+  /**
+   * A setting as the nodes read it: their own settings over application.conf, resolved with the
+   * environment they inherit from this JVM (so {@code SECKILL_SBR_STABLE_AFTER} and the like count).
+   */
+  public Duration setting(String path) {
+    return ConfigFactory.parseMap(extra).withFallback(ConfigFactory.load()).getDuration(path);
+  }
+
+  /** SIGSTOP to node {@code i}'s JVM: it stops at once, as in a long GC pause, and holds its sockets. */
+  public void pause(int i) throws Exception {
+    signal(i, "STOP");
+  }
+
+  /** SIGCONT: the paused JVM goes on where it stopped. */
+  public void resume(int i) throws Exception {
+    signal(i, "CONT");
+  }
+
+  private void signal(int i, String signal) throws Exception {
+    // `ip netns exec` execs java in place, so the process started is the JVM itself
+    Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(nodes.get(i).pid())).inheritIO().start();
+    if (kill.waitFor() != 0) throw new IllegalStateException("kill -" + signal + " of " + nodes.get(i).name + " failed");
+  }
+
+  /**
+   * Waits until the cluster has settled after a fault: every node's process has exited or it sees
+   * exactly the nodes still running, all Up, none unreachable (Pekko Management's
+   * {@code /cluster/members}).
+   */
+  public void awaitSettled(Duration atMost) {
+    Await.until(atMost, "the cluster never settled", () -> {
+      Set<String> running = new TreeSet<>();
+      for (NodeProcess n : nodes) if (n.isAlive()) running.add(n.address());
+      for (NodeProcess n : nodes) {
+        if (!n.isAlive()) continue;
+        JsonNode view = new Api(n.managementUrl()).get("/cluster/members", null).json();
+        if (view == null || !view.get("unreachable").isEmpty()) return false;
+        Set<String> up = new TreeSet<>();
+        for (JsonNode m : view.get("members")) {
+          if (!m.get("status").asText().equals("Up")) return false;
+          up.add(m.get("node").asText());
+        }
+        if (!up.equals(running)) return false;
+      }
+      return true;
+    });
   }
 
   /** The index of the node hosting the sale, as node {@code asked} tells (admin API). */

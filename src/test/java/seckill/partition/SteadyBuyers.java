@@ -149,6 +149,12 @@ public final class SteadyBuyers implements AutoCloseable {
     clock.shutdownNow();
   }
 
+  /** Stops everything at once, answered or not (a run that failed); nothing if already closed. */
+  public void halt() {
+    stopStarting();
+    clock.shutdownNow();
+  }
+
   /** No new buyers; the started ones go on (their retries are scheduled on the same clock). */
   private void stopStarting() {
     starters.forEach(f -> f.cancel(false));
