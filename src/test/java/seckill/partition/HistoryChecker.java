@@ -19,8 +19,12 @@ public final class HistoryChecker {
 
   private HistoryChecker() {}
 
-  /** One reservation as the sale's journal placed it. */
-  public record JournalEntry(String reservationId, String buyer, String requestId, int quantity) {}
+  /**
+   * One reservation as the sale's journal placed it, with the copy of the sale that wrote it (the
+   * journal's writer: one per incarnation of the entity) and when (ms since the epoch).
+   */
+  public record JournalEntry(String reservationId, String buyer, String requestId, int quantity, String writer,
+      long writtenAt) {}
 
   /** The sale at the end of the run: its definition, its counters (admin API) and its journal. */
   public record FinalState(int stock, int limit, int sold, int held, int available, int topBuyerUnits,
@@ -94,21 +98,27 @@ public final class HistoryChecker {
   }
 
   /**
-   * When the sale answered around a cut at {@code cutAt} (ms since the epoch) that put the nodes in
-   * {@code losing} on the losing side: the last 201 a losing node gave, the first 201 a winning node
-   * gave to a request sent after the cut, their difference (negative: both sides sold at once), and
-   * the longest time after the cut with no 201 from any node. Times in seconds after the cut, NaN
-   * when there was none.
+   * When the sale answered around a fault at {@code cutAt} (ms since the epoch), told apart by the
+   * copy of the sale that placed each reservation (its journal writer), not by the node that answered
+   * (a node that reaches both copies relays to either): the last 201 the copy serving at the cut gave,
+   * the first 201 a later copy gave, the time between (negative: two copies sold at once), and the
+   * longest time after the cut with no 201 at all. Times in seconds after the cut; the first three NaN
+   * when the sale stayed on one copy.
    */
   public record Timings(double lastLosing201, double firstWinning201, double no201Window, double longestGap) {
 
-    /** The losing side stopped selling before the winning side started. */
+    /** The sale moved to another copy, and the first stopped selling before the next one started. */
     public boolean noOverlap() {
       return !Double.isNaN(firstWinning201) && (Double.isNaN(lastLosing201) || lastLosing201 < firstWinning201);
     }
 
+    /** Both copies answered 201 at once: the old one after the new one began. */
+    public boolean overlap() {
+      return !Double.isNaN(firstWinning201) && !Double.isNaN(lastLosing201) && lastLosing201 >= firstWinning201;
+    }
+
     public String table(String scenario) {
-      return String.format("| scenario | last 201 on the losing side | first 201 on the winning side |"
+      return String.format("| scenario | last 201 of the copy at the cut | first 201 of a new copy |"
               + " no 201 between | longest gap between 201s after the cut |%n|---|---|---|---|---|%n"
               + "| %s | %s | %s | %s | %s |", scenario, seconds("+", lastLosing201), seconds("+", firstWinning201),
           seconds("", no201Window), seconds("", longestGap));
@@ -120,15 +130,31 @@ public final class HistoryChecker {
     }
   }
 
-  public static Timings timings(List<Exchange> history, long cutAt, Set<Integer> losing) {
+  /**
+   * Only the 201 that answered the request a reservation was written for counts for its copy: a
+   * request sent again after the write is answered from the ledger by whichever copy runs then.
+   */
+  public static Timings timings(List<Exchange> history, List<JournalEntry> journal, long cutAt) {
+    Map<String, JournalEntry> byId = new HashMap<>();
+    String atCut = null;
+    long atCutWritten = Long.MIN_VALUE;
+    for (JournalEntry p : journal) {
+      byId.put(p.reservationId(), p);
+      if (p.writtenAt() <= cutAt && p.writtenAt() >= atCutWritten) {
+        atCut = p.writer();
+        atCutWritten = p.writtenAt();
+      }
+    }
     long lastLosing = Long.MIN_VALUE;
     long firstWinning = Long.MAX_VALUE;
     List<Long> acks = new ArrayList<>();
     for (Exchange e : history) {
       if (e.status() != 201) continue;
-      if (losing.contains(e.node())) lastLosing = Math.max(lastLosing, e.answeredAt());
-      else if (e.sentAt() > cutAt) firstWinning = Math.min(firstWinning, e.answeredAt());
       if (e.answeredAt() >= cutAt) acks.add(e.answeredAt());
+      JournalEntry p = byId.get(e.reservationId());
+      if (p == null || e.sentAt() > p.writtenAt() || p.writtenAt() < cutAt) continue;
+      if (p.writer().equals(atCut)) lastLosing = Math.max(lastLosing, e.answeredAt());
+      else firstWinning = Math.min(firstWinning, e.answeredAt());
     }
     acks.sort(null);
     long gap = 0;
@@ -137,10 +163,10 @@ public final class HistoryChecker {
       gap = Math.max(gap, t - previous);
       previous = t;
     }
-    double last = lastLosing == Long.MIN_VALUE || lastLosing < cutAt ? Double.NaN : (lastLosing - cutAt) / 1000.0;
-    double first = firstWinning == Long.MAX_VALUE ? Double.NaN : (firstWinning - cutAt) / 1000.0;
-    double window = Double.isNaN(first) ? Double.NaN : first - (Double.isNaN(last) ? 0 : last);
-    return new Timings(last, first, window, gap / 1000.0);
+    if (firstWinning == Long.MAX_VALUE) return new Timings(Double.NaN, Double.NaN, Double.NaN, gap / 1000.0);
+    double last = lastLosing == Long.MIN_VALUE ? Double.NaN : (lastLosing - cutAt) / 1000.0;
+    double first = (firstWinning - cutAt) / 1000.0;
+    return new Timings(last, first, first - (Double.isNaN(last) ? 0 : last), gap / 1000.0);
   }
 
   /**

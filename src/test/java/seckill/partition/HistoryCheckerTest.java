@@ -32,9 +32,15 @@ class HistoryCheckerTest {
         new Exchange(CUT + 1_000, CUT + 1_020, 0, "b4", "q-b4", 201, "r4")));
   }
 
+  /** r1 and r4 written by the copy of the sale that ran at the cut (w1), r2 by the next one (w2). */
   private static List<JournalEntry> cleanJournal() {
-    return new ArrayList<>(List.of(new JournalEntry("r1", "b1", "q-b1", 1), new JournalEntry("r2", "b2", "q-b2", 1),
-        new JournalEntry("r4", "b4", "q-b4", 1)));
+    return new ArrayList<>(List.of(placed("r1", "b1", "w1", CUT - 495), placed("r2", "b2", "w2", CUT + 7_005),
+        placed("r4", "b4", "w1", CUT + 1_010)));
+  }
+
+  /** Reservation {@code id} of {@code buyer} (one unit, request q-buyer) as {@code writer} wrote it at {@code at}. */
+  private static JournalEntry placed(String id, String buyer, String writer, long at) {
+    return new JournalEntry(id, buyer, "q-" + buyer, 1, writer, at);
   }
 
   private static FinalState state(List<JournalEntry> journal, int held, int available) {
@@ -76,8 +82,8 @@ class HistoryCheckerTest {
   @Test
   void aReservationNobodyWasToldOfIsReportedUnlessItsAnswerWasLost() {
     List<JournalEntry> journal = cleanJournal();
-    journal.add(new JournalEntry("r3", "b3", "q-b3", 1)); // b3 was refused with a 410
-    journal.add(new JournalEntry("r5", "b5", "q-b5", 1)); // b5 never asked
+    journal.add(placed("r3", "b3", "w2", CUT + 8_005)); // b3 was refused with a 410
+    journal.add(placed("r5", "b5", "w2", CUT + 8_500)); // b5 never asked
     List<String> found = HistoryChecker.violations(clean(), state(journal, 5, 5));
     assertEquals(List.of("reservation r3 of b3 is in the journal, but the buyer was refused",
         "reservation r5 of b5, who never asked, is in the journal"), found);
@@ -86,14 +92,14 @@ class HistoryCheckerTest {
     List<Exchange> history = clean();
     history.add(new Exchange(CUT + 100, CUT + 5_000, 1, "b6", "q-b6", 503, null));
     List<JournalEntry> placedUntold = cleanJournal();
-    placedUntold.add(new JournalEntry("r6", "b6", "q-b6", 1));
+    placedUntold.add(placed("r6", "b6", "w1", CUT + 200));
     assertEquals(List.of(), HistoryChecker.violations(history, state(placedUntold, 4, 6)));
   }
 
   @Test
   void aUnitSoldTwiceABuyerAboveTheLimitAndUnbalancedCountersAreReported() {
     List<JournalEntry> journal = cleanJournal();
-    journal.add(new JournalEntry("r1", "b1", "q-b1", 1)); // the same reservation placed again
+    journal.add(placed("r1", "b1", "w1", CUT - 495)); // the same reservation placed again
     List<String> found = HistoryChecker.violations(clean(), new FinalState(10, 1, 0, 4, 5, 2, journal));
     assertEquals(List.of("reservation r1 is in the journal twice", "b1 holds 2 units, above the limit of 1",
         "the counters' top buyer holds 2 units, above the limit of 1", "sold 0 + held 4 + available 5 != stock 10"),
@@ -112,18 +118,42 @@ class HistoryCheckerTest {
   }
 
   @Test
-  void timingsMeasureBothSidesAroundTheCutAndTellAnOverlap() {
-    // node 0 lost: its last 201 at +1.02 s; node 1 won: its first 201 to a request sent after the cut at +7.01 s
-    Timings t = HistoryChecker.timings(clean(), CUT, Set.of(0));
+  void timingsTellTheCopiesOfTheSaleApartAndAnOverlap() {
+    // w1 ran at the cut: its last 201 at +1.02 s; w2 took over: its first 201 at +7.01 s
+    Timings t = HistoryChecker.timings(clean(), cleanJournal(), CUT);
     assertEquals(1.02, t.lastLosing201(), 1e-9);
     assertEquals(7.01, t.firstWinning201(), 1e-9);
     assertEquals(5.99, t.no201Window(), 1e-9);
     assertEquals(5.99, t.longestGap(), 1e-9);
     assertTrue(t.noOverlap());
+    assertFalse(t.overlap());
 
+    // b10's reservation, written by w1 at +2 s, reaches it only as the answer to a retry after w2 began,
+    // given by w2's node from its ledger: not a sale of w1 after w2's first
+    List<Exchange> replayed = clean();
+    replayed.add(new Exchange(CUT + 1_900, CUT + 6_900, 1, "b10", "q-b10", 503, null));
+    replayed.add(new Exchange(CUT + 11_900, CUT + 11_910, 1, "b10", "q-b10", 201, "r10"));
+    List<JournalEntry> journal = cleanJournal();
+    journal.add(placed("r10", "b10", "w1", CUT + 2_000));
+    assertFalse(HistoryChecker.timings(replayed, journal, CUT).overlap());
+    assertEquals(List.of(), HistoryChecker.violations(replayed, state(journal, 4, 6)));
+
+    // w1 still sells after w2 began: both copies at once
     List<Exchange> overlapping = clean();
-    overlapping.add(new Exchange(CUT + 7_500, CUT + 7_600, 0, "b8", "q-b8", 201, "r8")); // the loser still sells
-    assertFalse(HistoryChecker.timings(overlapping, CUT, Set.of(0)).noOverlap());
+    overlapping.add(new Exchange(CUT + 7_500, CUT + 7_600, 0, "b8", "q-b8", 201, "r8"));
+    List<JournalEntry> twoCopies = cleanJournal();
+    twoCopies.add(placed("r8", "b8", "w1", CUT + 7_550));
+    Timings both = HistoryChecker.timings(overlapping, twoCopies, CUT);
+    assertTrue(both.overlap());
+    assertFalse(both.noOverlap());
+    assertEquals(-0.59, both.no201Window(), 1e-9);
+
+    // the sale stayed on w1: no second copy, nothing to compare
+    List<JournalEntry> oneCopy = cleanJournal();
+    oneCopy.set(1, placed("r2", "b2", "w1", CUT + 7_005));
+    Timings stayed = HistoryChecker.timings(clean(), oneCopy, CUT);
+    assertTrue(Double.isNaN(stayed.lastLosing201()) && Double.isNaN(stayed.firstWinning201()), stayed.toString());
+    assertEquals(5.99, stayed.longestGap(), 1e-9);
   }
 
   @Test

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -222,8 +225,24 @@ public final class PartitionRun implements AutoCloseable {
         c.get("topBuyerUnits").asInt(), journal());
   }
 
-  /** Read with Pekko's JDBC read journal in an actor system of the test JVM (local, no cluster). */
+  /**
+   * Read with Pekko's JDBC read journal in an actor system of the test JVM (local, no cluster); each
+   * event's writer and write time come from its row, which the envelope does not carry.
+   */
   private List<JournalEntry> journal() throws Exception {
+    Map<Long, String> writers = new HashMap<>();
+    Map<Long, Long> written = new HashMap<>();
+    try (Connection c = DriverManager.getConnection(rootDb().getString("seckill.db.url"), "postgres", "postgres");
+        PreparedStatement q = c.prepareStatement(
+            "SELECT sequence_number, writer, write_timestamp FROM event_journal WHERE persistence_id = ?")) {
+      q.setString(1, "Sale|" + SALE);
+      try (ResultSet rows = q.executeQuery()) {
+        while (rows.next()) {
+          writers.put(rows.getLong(1), rows.getString(2));
+          written.put(rows.getLong(1), rows.getLong(3));
+        }
+      }
+    }
     Config config = TestNode.config(rootDb(), ConfigFactory.parseString("pekko.actor.provider = local"));
     ActorSystem<Void> reader = ActorSystem.create(Behaviors.empty(), "journal-reader", config);
     try {
@@ -233,7 +252,8 @@ public final class PartitionRun implements AutoCloseable {
           .runWith(Sink.seq(), reader).toCompletableFuture().get(60, TimeUnit.SECONDS)
           .forEach(e -> {
             if (e.event() instanceof Sale.ReservationsPlaced p) {
-              p.reservations().forEach(r -> placed.add(new JournalEntry(r.id(), r.buyer(), r.requestId(), r.quantity())));
+              p.reservations().forEach(r -> placed.add(new JournalEntry(r.id(), r.buyer(), r.requestId(), r.quantity(),
+                  writers.get(e.sequenceNr()), written.get(e.sequenceNr()))));
             }
           });
       return placed;

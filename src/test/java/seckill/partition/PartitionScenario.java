@@ -20,8 +20,9 @@ import seckill.partition.HistoryChecker.Timings;
  * Issue 32's partition scenarios, each run on a fresh {@link PartitionRun}: a client on every node
  * starting buyers, a fault around the sale's host (the {@code partner} is the node at the other end
  * of it), the fault healed, the cluster left to settle, then the history judged by
- * {@link HistoryChecker} and the timings measured. The nodes the resolver downed (their process
- * exited) are the losing side. {@link PartitionIT} runs the first in the build, {@link PartitionTable}
+ * {@link HistoryChecker} and the timings measured: per copy of the sale (the old one at the fault, a
+ * new one if the sale moved or restarted), and after the heal; the nodes the resolver downed are those
+ * whose process exited. {@link PartitionIT} runs the first in the build, {@link PartitionTable}
  * ({@code load-tests/partitions.sh}) any of them many times. Waits follow the nodes' own settings and
  * what their logs say, so a change of the failover timings needs no change here.
  */
@@ -57,16 +58,16 @@ public enum PartitionScenario {
 
   /**
    * What a run showed: the host and partner (indexes), every violation, the timings around the fault
-   * (the losing side: the nodes that exited), whether the sale left its host, the time after the heal
+   * (by copy of the sale), whether the sale left its host, the time after the heal
    * until every running node sold again (NaN: some never did), each exited node's exit code, and lines
    * telling the run (counts and where the time went).
    */
   public record Outcome(PartitionScenario scenario, int host, int partner, List<String> violations, Timings timings,
       boolean saleMoved, double backToNormal, Map<Integer, Integer> exits, String report) {
 
-    /** The losing side sold after the winning side began to: the sale answered on two sides at once. */
+    /** The copy of the sale at the fault sold after a new copy began to: two copies answered at once. */
     public boolean overlap() {
-      return saleMoved && !timings.noOverlap() && !Double.isNaN(timings.firstWinning201());
+      return timings.overlap();
     }
 
     /** The nodes downed, by role, with exit codes: "host 255, partner 255", or "none". */
@@ -82,7 +83,7 @@ public enum PartitionScenario {
   }
 
   private static String role(int i, int host, int partner) {
-    return i == host ? "host" : i == partner ? "partner" : "node " + (i + 1);
+    return i == host ? "host" : i == partner ? "partner" : "other";
   }
 
   /** Runs the scenario once; its history goes to {@code historyFile}. */
@@ -171,12 +172,11 @@ public enum PartitionScenario {
       throws Exception {
     List<Exchange> recorded = History.read(history.path());
     Set<Integer> running = running(run);
-    Set<Integer> losing = exited(run);
     Map<Integer, Integer> exits = exitCodes(run);
     int asked = running.iterator().next();
     FinalState end = run.finalState(asked);
     List<String> violations = HistoryChecker.violations(recorded, end);
-    Timings t = HistoryChecker.timings(recorded, fault.cutAt(), losing);
+    Timings t = HistoryChecker.timings(recorded, end.journal(), fault.cutAt());
     boolean moved = run.hostOf(asked) != host;
     double back = HistoryChecker.backToNormal(recorded, fault.healAt(), running);
     StringBuilder report = new StringBuilder(String.format(

@@ -56,8 +56,8 @@ public final class PartitionTable {
 
   static String table(List<PartitionScenario> chosen, int runs, Map<PartitionScenario, List<Outcome>> outcomes,
       Map<PartitionScenario, List<String>> failures) {
-    StringBuilder t = new StringBuilder("| scenario | runs | failed | violations | overlaps | last 201, losing side"
-        + " | first 201, winning side | no 201 between | longest gap after the cut | back to normal after the heal"
+    StringBuilder t = new StringBuilder("| scenario | runs | failed | violations | overlaps | last 201, old copy"
+        + " | first 201, new copy | no 201 between | longest gap after the cut | back to normal after the heal"
         + " | downed (exit code) |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (PartitionScenario s : chosen) {
       List<Outcome> done = outcomes.getOrDefault(s, List.of());
