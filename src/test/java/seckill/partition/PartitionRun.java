@@ -217,19 +217,6 @@ public final class PartitionRun implements AutoCloseable {
 
   /** The sale's counters (asked of node {@code asked}) and every reservation its journal placed. */
   public FinalState finalState(int asked) throws Exception {
-    JsonNode c = Await.value(Duration.ofSeconds(60), "node " + asked + " never gave the counters", () -> {
-      Api.Response r = api(asked).admin("GET", "/admin/sales/" + SALE, null);
-      return r.status() == 200 ? r.json() : null;
-    });
-    return new FinalState(stock, 1, c.get("sold").asInt(), c.get("held").asInt(), c.get("available").asInt(),
-        c.get("topBuyerUnits").asInt(), journal());
-  }
-
-  /**
-   * Read with Pekko's JDBC read journal in an actor system of the test JVM (local, no cluster); each
-   * event's writer and write time come from its row, which the envelope does not carry.
-   */
-  private List<JournalEntry> journal() throws Exception {
     Map<Long, String> writers = new HashMap<>();
     Map<Long, Long> written = new HashMap<>();
     try (Connection c = DriverManager.getConnection(rootDb().getString("seckill.db.url"), "postgres", "postgres");
@@ -246,21 +233,41 @@ public final class PartitionRun implements AutoCloseable {
     Config config = TestNode.config(rootDb(), ConfigFactory.parseString("pekko.actor.provider = local"));
     ActorSystem<Void> reader = ActorSystem.create(Behaviors.empty(), "journal-reader", config);
     try {
-      List<JournalEntry> placed = new ArrayList<>();
-      PersistenceQuery.get(reader).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
-          .currentEventsByPersistenceId("Sale|" + SALE, 0, Long.MAX_VALUE)
-          .runWith(Sink.seq(), reader).toCompletableFuture().get(60, TimeUnit.SECONDS)
-          .forEach(e -> {
-            if (e.event() instanceof Sale.ReservationsPlaced p) {
-              p.reservations().forEach(r -> placed.add(new JournalEntry(r.id(), r.buyer(), r.requestId(), r.quantity(),
-                  writers.get(e.sequenceNr()), written.get(e.sequenceNr()))));
-            }
-          });
-      return placed;
+      return finalState(api(asked), stock, placements(reader, writers, written));
     } finally {
       reader.terminate();
       reader.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** The sale's definition and counters, as {@code api}'s node tells them, with {@code journal}. */
+  public static FinalState finalState(Api api, int stock, List<JournalEntry> journal) {
+    JsonNode c = Await.value(Duration.ofSeconds(60), "the node never gave the counters", () -> {
+      Api.Response r = api.admin("GET", "/admin/sales/" + SALE, null);
+      return r.status() == 200 ? r.json() : null;
+    });
+    return new FinalState(stock, 1, c.get("sold").asInt(), c.get("held").asInt(), c.get("available").asInt(),
+        c.get("topBuyerUnits").asInt(), journal);
+  }
+
+  /**
+   * Every reservation the sale's journal placed, read with Pekko's JDBC read journal in {@code reader};
+   * each event's writer and write time, which the envelope does not carry, from the journal's rows
+   * (by sequence number; null and 0 where not given).
+   */
+  public static List<JournalEntry> placements(ActorSystem<?> reader, Map<Long, String> writers, Map<Long, Long> written)
+      throws Exception {
+    List<JournalEntry> placed = new ArrayList<>();
+    PersistenceQuery.get(reader).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
+        .currentEventsByPersistenceId("Sale|" + SALE, 0, Long.MAX_VALUE)
+        .runWith(Sink.seq(), reader).toCompletableFuture().get(60, TimeUnit.SECONDS)
+        .forEach(e -> {
+          if (e.event() instanceof Sale.ReservationsPlaced p) {
+            p.reservations().forEach(r -> placed.add(new JournalEntry(r.id(), r.buyer(), r.requestId(), r.quantity(),
+                writers.get(e.sequenceNr()), written.getOrDefault(e.sequenceNr(), 0L))));
+          }
+        });
+    return placed;
   }
 
   /** Kills what still runs, then removes the database and the network. */
