@@ -44,6 +44,7 @@ public enum PartitionScenario {
   private static final int PER_NODE_PER_SECOND = 10;
   private static final Duration DECISION = Duration.ofSeconds(90);
   private static final String UNREACHABLE = "Marking node as UNREACHABLE";
+  private static final String RECOVERED = "sale " + PartitionRun.SALE + " recovered in";
 
   public final String label;
   public final int size;
@@ -147,16 +148,27 @@ public enum PartitionScenario {
       case PAUSED_HOST -> {
         run.pause(host);
         cutAt = System.currentTimeMillis();
-        // paused until the others sell without it: longer than detection, stable-after and the removal margin
-        Await.until(DECISION, "the others never sold while the host was paused",
-            () -> sold(history, cutAt, Set.of(host)) >= 1);
-        run.resume(host);
+        Set<Integer> others = new TreeSet<>(running(run));
+        others.remove(host);
+        // paused until the others sell, which takes longer than detection, stable-after and the removal
+        // margin; or, if their copy cannot sell (a host paused inside a journal transaction holds its
+        // locks until it goes on), until stable-after has passed since they started the sale
+        double patience = run.setting("pekko.cluster.split-brain-resolver.stable-after").toMillis() / 1000.0;
+        try {
+          Await.until(DECISION, "the others never took the sale over while the host was paused", () -> {
+            if (sold(history, cutAt, Set.of(host)) >= 1) return true;
+            double started = firstLogged(run, others, cutAt, RECOVERED);
+            return started >= 0 && (System.currentTimeMillis() - cutAt) / 1000.0 > started + patience;
+          });
+        } finally {
+          run.resume(host);
+        }
         return new Fault(cutAt, System.currentTimeMillis());
       }
       case HEALED_BEFORE_DECISION -> {
         net.cutFromPeers(host);
         cutAt = System.currentTimeMillis();
-        Await.until(DECISION, "no node saw the cut", () -> firstLogged(run, cutAt, UNREACHABLE) >= 0);
+        Await.until(DECISION, "no node saw the cut", () -> firstLogged(run, running(run), cutAt, UNREACHABLE) >= 0);
         long stableAfter = run.setting("pekko.cluster.split-brain-resolver.stable-after").toMillis();
         // the resolver decides once reachability has not changed for stable-after: healing half of it
         // after the first node saw the cut is what this scenario tests
@@ -179,14 +191,16 @@ public enum PartitionScenario {
     Timings t = HistoryChecker.timings(recorded, end.journal(), fault.cutAt());
     boolean moved = run.hostOf(asked) != host;
     double back = HistoryChecker.backToNormal(recorded, fault.healAt(), running);
+    double faultSeconds = (fault.healAt() - fault.cutAt()) / 1000.0;
     StringBuilder report = new StringBuilder(String.format(
         "PARTITION %s: %d nodes, host node %d, partner node %d; fault %.1f s; %d buyers, %d requests, %d 201s, %d 503s,"
             + " %d without answer, %d reservations in the journal, %d violations%s; history %s%n", label, size,
-        host + 1, partner + 1, (fault.healAt() - fault.cutAt()) / 1000.0, buyersStarted, recorded.size(),
+        host + 1, partner + 1, faultSeconds, buyersStarted, recorded.size(),
         count(recorded, 201), count(recorded, 503), count(recorded, History.NO_ANSWER), end.journal().size(),
         violations.size(), violations.isEmpty() ? "" : " " + violations, history.path()));
-    report.append(String.format("PARTITION %s: downed %s; the sale %s; back to normal %s after the heal%n", label,
+    report.append(String.format("PARTITION %s: downed %s; the sale %s%s; back to normal %s after the heal%n", label,
         downed(exits, host, partner), moved ? "moved" : "stayed on its host",
+        t.firstWinning201() > faultSeconds ? ", its new copy sold only after the heal" : "",
         Double.isNaN(back) ? "never" : String.format("%.1f s", back)));
     report.append(t.table(label)).append('\n');
     report.append(timeline(run, host, partner, fault.cutAt()));
@@ -207,7 +221,7 @@ public enum PartitionScenario {
       parts.add(String.format("node %d (%s): unreachable seen %s, resolver decided %s, sale recovered %s",
           i + 1, role(i, host, partner), after(run.loggedAfter(i, cutAt, UNREACHABLE)),
           after(run.loggedAfter(i, cutAt, "SBR took decision")),
-          after(run.loggedAfter(i, cutAt, "sale " + PartitionRun.SALE + " recovered in"))));
+          after(run.loggedAfter(i, cutAt, RECOVERED))));
     }
     return "PARTITION " + label + " where the time went after the fault: " + String.join("; ", parts) + "\n";
   }
@@ -216,10 +230,10 @@ public enum PartitionScenario {
     return Double.isNaN(seconds) ? "-" : String.format("%+.1f s", seconds);
   }
 
-  /** The earliest time after the cut at which any node logged {@code text}, or -1 (none yet). */
-  private double firstLogged(PartitionRun run, long cutAt, String text) {
+  /** The earliest time after the cut at which one of {@code nodes} logged {@code text}, or -1 (none yet). */
+  private static double firstLogged(PartitionRun run, Set<Integer> nodes, long cutAt, String text) {
     double first = -1;
-    for (int i = 0; i < size; i++) {
+    for (int i : nodes) {
       try {
         double t = run.loggedAfter(i, cutAt, text);
         if (!Double.isNaN(t) && (first < 0 || t < first)) first = t;
