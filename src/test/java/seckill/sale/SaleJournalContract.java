@@ -41,8 +41,8 @@ abstract class SaleJournalContract {
   private static final SaleSettings SETTINGS =
       new SaleSettings(5, 0.2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 0.2, 10);
 
-  private Config config;
-  private ActorTestKit testKit;
+  Config config;
+  ActorTestKit testKit;
 
   /** The journal's connection settings (seckill.db.*). */
   protected abstract Config database();
@@ -64,11 +64,11 @@ abstract class SaleJournalContract {
     testKit.shutdownTestKit();
   }
 
-  private String newSaleId() {
+  String newSaleId() {
     return "p" + ids.incrementAndGet() + "-" + System.nanoTime();
   }
 
-  private ActorRef<Command> spawn(String saleId) {
+  ActorRef<Command> spawn(String saleId) {
     return testKit.spawn(Sale.create(saleId, SETTINGS, testKit.system().ignoreRef()));
   }
 
@@ -78,7 +78,7 @@ abstract class SaleJournalContract {
     return probe.receiveMessage(Duration.ofSeconds(10));
   }
 
-  private Reservation reserve(ActorRef<Command> sale, String buyer, String requestId) {
+  Reservation reserve(ActorRef<Command> sale, String buyer, String requestId) {
     ReserveReply reply = ask(sale, r -> new ReserveBatch(List.of(new Reserve(buyer, requestId, 1, r)), null));
     return assertInstanceOf(Reserved.class, reply, () -> "not reserved: " + reply).reservation();
   }
@@ -87,7 +87,7 @@ abstract class SaleJournalContract {
     return ask(sale, GetStatus::new);
   }
 
-  private void define(ActorRef<Command> sale, int stock, DeductionMode mode, Duration hold) {
+  void define(ActorRef<Command> sale, int stock, DeductionMode mode, Duration hold) {
     Confirmation c = ask(sale, r -> new Define(SaleTest.openNow(stock, 1, mode, hold), r));
     assertInstanceOf(Accepted.class, c, () -> "define rejected: " + c);
   }
