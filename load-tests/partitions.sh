@@ -11,6 +11,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "partitions.sh needs root: it makes network namespaces, veth pairs and nftables rules" >&2
   exit 2
 fi
+# Maven 3.8 prints colour resets even in batch mode
 mvn -q -B -Dstyle.color=never test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test
+  -Dmdep.outputFile=target/local.classpath -Dmdep.includeScope=test 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 exec java -cp "target/test-classes:target/classes:$(cat target/local.classpath)" seckill.partition.PartitionTable "$@"
