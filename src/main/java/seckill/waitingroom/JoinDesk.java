@@ -33,9 +33,9 @@ import seckill.serialization.CborSerializable;
  * node sends a desk the joins it received together as one {@link JoinBatch} ({@link JoinLanes}). A
  * desk gives places from a block leased from the {@link WaitingLine}, used for at most
  * {@code lease-lifetime} from when it was asked for and its rest handed back unused, so places given
- * at one moment are close. Blocks are sized by the desk's join rate, and a desk running through its
- * block asks for the next one before it is used up, so a burst of joins waits for the line about
- * once, at the desk's first block.
+ * at one moment are close. Blocks are sized by the desk's join pace, and a desk asks for the next
+ * block while the one in use still serves, so a burst of joins waits for the line about once, at
+ * the desk's first block.
  * The places it gives in the pre-queue are persisted before they are answered (a batch of joins per
  * write), so a desk that moves to another node gives the same buyer the same place, the same draw
  * in a shuffled pre-queue; later places live in its memory only (a buyer back without the ticket
@@ -375,9 +375,10 @@ public final class JoinDesk {
     }
 
     /**
-     * Asks for the next block while the one in use still serves, once half of it is given and, at
-     * the pace it went so far, the rest would run out before it expires: the joins of a burst then
-     * find places ready instead of waiting for the line.
+     * Asks for the next block while the one in use still serves, once it is half gone: half of it
+     * given, when at the pace it went so far the rest would run out before it expires, or half its
+     * lifetime over, when joins keep coming (it gave more than one place). The joins of a burst, or
+     * of a steady stream, then find places ready instead of waiting for the line.
      */
     private void askAhead() {
       if (leasing || spare != null || to == blockFrom) return;
@@ -385,8 +386,10 @@ public final class JoinDesk {
       long left = to - next;
       long age = System.nanoTime() - leasedAtNanos;
       long lifetime = settings.leaseLifetime().toNanos();
-      if (age >= lifetime || 2 * used < to - blockFrom) return;
-      if (used * (lifetime - age) > left * age) lease(nextSize());
+      if (age >= lifetime) return;
+      boolean halfGiven = 2 * used >= to - blockFrom && used * (lifetime - age) > left * age;
+      boolean halfLived = 2 * age >= lifetime && used >= 2;
+      if (halfGiven || halfLived) lease(nextSize());
     }
 
     /** Hands back what the blocks held hold once too old to give (no join came to use them up). */

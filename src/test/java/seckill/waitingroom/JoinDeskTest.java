@@ -25,7 +25,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * block, and a place given after the opening lives in memory only. Batches: a batch of joins is
  * answered in one message with each buyer's place in order (a buyer twice in it: one place), its
  * pre-queue places survive a restart, a line that does not answer leaves every join of the batch
- * without a place, and a desk that uses its block fast asks for the next one before it runs out.
+ * without a place, and a desk whose block is half gone (half given fast, or half its lifetime over
+ * while joins keep coming) asks for the next one before it runs out.
  */
 @ExtendWith(LogCapturingExtension.class)
 class JoinDeskTest {
@@ -215,5 +216,19 @@ class JoinDeskTest {
     // the rest of the block in use first, then the one asked ahead: no join waits for the line
     assertEquals(List.of(2L, 3L, 100L, 101L), places(answered()));
     line.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aDeskWhoseJoinsKeepComingAsksForTheNextBlockOnceHalfItsLifetimeIsOver() throws InterruptedException {
+    ActorRef<JoinDesk.Command> desk = desk("batchlife" + (++deskNo) + "~5",
+        new JoinDesk.Settings(Duration.ofSeconds(2), 1, 100, Duration.ofSeconds(5)));
+    send(desk, 0, "b1", "b2");
+    lease(0, 50, false);
+    assertEquals(List.of(0L, 1L), places(answered()));
+    line.expectNoMessage(Duration.ofMillis(100)); // a block barely used and young: nothing asked ahead
+    Thread.sleep(1100); // time is what is tested: past half of the block's two seconds, before their end
+    send(desk, 0, "b3");
+    assertEquals(List.of(2L), places(answered())); // still from the block in use
+    assertTrue(line.receiveMessage() instanceof WaitingLine.Lease, "the next block is asked for ahead");
   }
 }
