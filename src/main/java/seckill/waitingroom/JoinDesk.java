@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -28,9 +29,13 @@ import seckill.serialization.CborSerializable;
 
 /**
  * One of a sale's join desks, sharded as {@code saleId~desk}: a buyer always joins at the same desk
- * (by the buyer's name), so joining again gives the same place wherever the request lands. A desk
- * gives places from a block leased from the {@link WaitingLine}, used for at most
- * {@code lease-lifetime} and its rest handed back unused, so places given at one moment are close.
+ * (by the buyer's name), so joining again gives the same place wherever the request lands. Each
+ * node sends a desk the joins it received together as one {@link JoinBatch} ({@link JoinLanes}). A
+ * desk gives places from a block leased from the {@link WaitingLine}, used for at most
+ * {@code lease-lifetime} from when it was asked for and its rest handed back unused, so places given
+ * at one moment are close. Blocks are sized by the desk's join pace, and a desk asks for the next
+ * block while the one in use still serves, so a burst of joins waits for the line about once, at
+ * the desk's first block.
  * The places it gives in the pre-queue are persisted before they are answered (a batch of joins per
  * write), so a desk that moves to another node gives the same buyer the same place, the same draw
  * in a shuffled pre-queue; later places live in its memory only (a buyer back without the ticket
@@ -51,6 +56,31 @@ public final class JoinDesk {
    * none is over).
    */
   public record Join(String buyer, long opensAtMillis, long expiredPlace, ActorRef<Answer> replyTo) implements Command {}
+
+  /**
+   * Joins a node received together: the desk answers them with one {@link JoinsAnswered}, in the
+   * same order, once each has its answer (pre-queue places written first).
+   */
+  public record JoinBatch(List<Joining> joins, ActorRef<JoinsAnswered> answerTo) implements Command {}
+
+  /** One buyer's join in a {@link JoinBatch}; the fields are those of a {@link Join}. */
+  public record Joining(String buyer, long opensAtMillis, long expiredPlace) implements CborSerializable {}
+
+  /** The answers to a {@link JoinBatch}, in its order. */
+  public record JoinsAnswered(List<JoinAnswer> answers) implements CborSerializable {}
+
+  /** One answer in {@link JoinsAnswered}, flat so that a list of them needs no type names: {@code notPlaced} is null when placed. */
+  public record JoinAnswer(long place, long joinedAtMillis, boolean again, String notPlaced) implements CborSerializable {
+    static JoinAnswer of(Answer answer) {
+      if (answer instanceof Placed p) return new JoinAnswer(p.place(), p.joinedAtMillis(), p.again(), null);
+      return new JoinAnswer(-1, 0, false, ((NotPlaced) answer).why());
+    }
+
+    /** The answer as the desk's reply to one {@link Join}. */
+    public Answer answer() {
+      return notPlaced != null ? new NotPlaced(notPlaced) : new Placed(place, joinedAtMillis, again);
+    }
+  }
 
   /** The places this desk gave {@code buyers}, for a revocation; the desk changes nothing. */
   public record PlacesOf(List<String> buyers, ActorRef<KnownPlaces> replyTo) implements Command {}
@@ -123,6 +153,33 @@ public final class JoinDesk {
         saleOver, shard)));
   }
 
+  /** A join waiting for its place, and where its answer goes: the buyer's ask, or its slot in a batch's answer. */
+  private record Waiting(Joining join, Consumer<Answer> reply) {}
+
+  /** A batch's answers as they come: the batch is answered once the last one is in. */
+  private static final class BatchReply {
+    private final JoinAnswer[] answers;
+    private final ActorRef<JoinsAnswered> to;
+    private int left;
+
+    BatchReply(int size, ActorRef<JoinsAnswered> to) {
+      this.answers = new JoinAnswer[size];
+      this.to = to;
+      this.left = size;
+      if (size == 0) to.tell(new JoinsAnswered(List.of()));
+    }
+
+    Consumer<Answer> slot(int i) {
+      return answer -> {
+        answers[i] = JoinAnswer.of(answer);
+        if (--left == 0) to.tell(new JoinsAnswered(List.of(answers)));
+      };
+    }
+  }
+
+  /** A block of places from the line, and when the desk asked for it (its age counts from then). */
+  private record Block(long from, long to, boolean preQueue, long askedAtNanos) {}
+
   private static final class Desk extends EventSourcedBehavior<Command, Event, State> {
     private final String saleId;
     private final Settings settings;
@@ -131,15 +188,21 @@ public final class JoinDesk {
     private final ActorContext<Command> ctx;
     /** Every place this desk gave since it started (those of the pre-queue are in its state too, persisted). */
     private final Map<String, Placed> placed = new HashMap<>();
-    private final List<Join> pending = new ArrayList<>();
+    private final List<Waiting> pending = new ArrayList<>();
     private boolean serveScheduled;
+    /** The block in use: places {@code next} to {@code to} are left of those from {@code blockFrom}. */
+    private long blockFrom;
     private long next;
     private long to;
     private boolean preQueue;
     /** When the block in use was asked for: its places are numbered after that, so its age bounds how far out of order they can be. */
     private long leasedAtNanos;
+    /** A block asked for ahead, used once the one in use is done. */
+    private Block spare;
     private long askedAtNanos;
     private boolean leasing;
+    /** The opening as the latest join saw it: whether a block asked for ahead may be a pre-queue one. */
+    private long opensAtMillis = Long.MAX_VALUE;
     private long windowStartNanos = System.nanoTime();
     private long joinsThisWindow;
     private long joinsLastWindow;
@@ -177,17 +240,12 @@ public final class JoinDesk {
     public CommandHandler<Command, Event, State> commandHandler() {
       return newCommandHandlerBuilder().forAnyState()
           .onCommand(Join.class, (state, join) -> {
-            Placed known = current(state, join);
-            if (known != null) {
-              join.replyTo().tell(new Placed(known.place(), known.joinedAtMillis(), true));
-            } else {
-              counted();
-              pending.add(join);
-              if (!serveScheduled) {
-                serveScheduled = true;
-                ctx.getSelf().tell(new ServePending(0));
-              }
-            }
+            arrive(state, new Joining(join.buyer(), join.opensAtMillis(), join.expiredPlace()), join.replyTo()::tell);
+            return Effect().none();
+          })
+          .onCommand(JoinBatch.class, (state, batch) -> {
+            BatchReply reply = new BatchReply(batch.joins().size(), batch.answerTo());
+            for (int i = 0; i < batch.joins().size(); i++) arrive(state, batch.joins().get(i), reply.slot(i));
             return Effect().none();
           })
           .onCommand(ServePending.class, (state, serve) -> {
@@ -205,25 +263,44 @@ public final class JoinDesk {
           })
           .onCommand(GotLease.class, (state, got) -> {
             leasing = false;
-            next = got.leased().from();
-            to = got.leased().to();
-            preQueue = got.leased().preQueue();
-            leasedAtNanos = askedAtNanos;
+            Block block = new Block(got.leased().from(), got.leased().to(), got.leased().preQueue(), askedAtNanos);
+            if (next < to && !expired(leasedAtNanos, preQueue, clock.millis(), Long.MAX_VALUE)) {
+              spare = block; // asked for ahead: the block in use still serves
+            } else {
+              if (next < to) dropBlock();
+              use(block);
+            }
             return serve(state);
           })
           .onCommand(LeaseFailed.class, (state, failed) -> {
             leasing = false;
-            pending.forEach(j -> j.replyTo().tell(new NotPlaced(failed.why())));
+            pending.forEach(w -> w.reply().accept(new NotPlaced(failed.why())));
             pending.clear();
             return Effect().none();
           })
           .onCommand(CheckLease.class, (state, check) -> {
-            if (pending.isEmpty() && next < to && expired(clock.millis(), Long.MAX_VALUE)) dropBlock();
+            if (pending.isEmpty()) dropExpired();
             // the sale ended or closed: nobody joins any more, and the buyers it knows need not stay in memory
             if (pending.isEmpty() && saleOver.test(saleId) && shard != null) shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
             return Effect().none();
           })
           .build();
+    }
+
+    /** A join: answered at once when the desk knows the buyer's place, else it waits for the next serve. */
+    private void arrive(State state, Joining join, Consumer<Answer> reply) {
+      opensAtMillis = join.opensAtMillis();
+      Placed known = current(state, join);
+      if (known != null) {
+        reply.accept(new Placed(known.place(), known.joinedAtMillis(), true));
+        return;
+      }
+      counted();
+      pending.add(new Waiting(join, reply));
+      if (!serveScheduled) {
+        serveScheduled = true;
+        ctx.getSelf().tell(new ServePending(0));
+      }
     }
 
     /** The place the desk gave the buyer: a later one (in memory) before a pre-queue one (persisted). */
@@ -233,50 +310,95 @@ public final class JoinDesk {
     }
 
     /** The buyer's place, unless it is the one the join says is over (the buyer then gets a new one). */
-    private Placed current(State state, Join join) {
+    private Placed current(State state, Joining join) {
       Placed known = known(state, join.buyer());
       return known == null || known.place() == join.expiredPlace() ? null : known;
     }
 
-    private boolean expired(long nowMillis, long opensAtMillis) {
-      return System.nanoTime() - leasedAtNanos >= settings.leaseLifetime().toNanos()
-          || (preQueue && nowMillis >= opensAtMillis);
+    /** Whether a block asked for at {@code askedAtNanos} may give no more places: too old, or pre-queue once the sale opened. */
+    private boolean expired(long askedAtNanos, boolean preQueueBlock, long nowMillis, long opensAtMillis) {
+      return System.nanoTime() - askedAtNanos >= settings.leaseLifetime().toNanos()
+          || (preQueueBlock && nowMillis >= opensAtMillis);
     }
 
     /**
-     * Gives places to the buyers waiting, leasing a new block when this one is used up or too old.
-     * When pre-queue places were among them, every answer waits for their write.
+     * Gives places to the buyers waiting, from the block in use, then from the one asked for ahead,
+     * leasing a new block when both are used up or too old. When pre-queue places were among them,
+     * every answer waits for their write.
      */
     private Effect<Event, State> serve(State state) {
       List<Runnable> answers = new ArrayList<>();
       List<Drawn> drawn = new ArrayList<>();
       while (!pending.isEmpty()) {
-        Join join = pending.get(0);
+        Waiting waiting = pending.get(0);
+        Joining join = waiting.join();
         long now = clock.millis();
         Placed known = current(state, join); // the same buyer twice in one wait
         if (known != null) {
           Placed again = new Placed(known.place(), known.joinedAtMillis(), true);
-          answers.add(() -> join.replyTo().tell(again));
+          answers.add(() -> waiting.reply().accept(again));
           pending.remove(0);
           continue;
         }
-        if (next < to && !expired(now, join.opensAtMillis())) {
+        if (next < to && !expired(leasedAtNanos, preQueue, now, join.opensAtMillis())) {
           Placed given = new Placed(next++, now, false);
           placed.put(join.buyer(), given);
           if (preQueue) drawn.add(new Drawn(join.buyer(), given.place(), now));
-          answers.add(() -> join.replyTo().tell(given));
+          answers.add(() -> waiting.reply().accept(given));
           pending.remove(0);
           continue;
         }
         if (next < to) dropBlock();
+        if (spare != null) {
+          Block ahead = spare;
+          spare = null;
+          use(ahead); // checked like any block on the next turn
+          continue;
+        }
         if (!leasing) lease(nextSize());
         break;
       }
+      askAhead();
       if (drawn.isEmpty()) {
         answers.forEach(Runnable::run);
         return Effect().none();
       }
       return Effect().persist(new PlacesDrawn(List.copyOf(drawn))).thenRun(s -> answers.forEach(Runnable::run));
+    }
+
+    private void use(Block block) {
+      blockFrom = block.from();
+      next = block.from();
+      to = block.to();
+      preQueue = block.preQueue();
+      leasedAtNanos = block.askedAtNanos();
+    }
+
+    /**
+     * Asks for the next block while the one in use still serves, once it is half gone: half of it
+     * given, when at the pace it went so far the rest would run out before it expires, or half its
+     * lifetime over, when joins keep coming (it gave more than one place). The joins of a burst, or
+     * of a steady stream, then find places ready instead of waiting for the line.
+     */
+    private void askAhead() {
+      if (leasing || spare != null || to == blockFrom) return;
+      long used = next - blockFrom;
+      long left = to - next;
+      long age = System.nanoTime() - leasedAtNanos;
+      long lifetime = settings.leaseLifetime().toNanos();
+      if (age >= lifetime) return;
+      boolean halfGiven = 2 * used >= to - blockFrom && used * (lifetime - age) > left * age;
+      boolean halfLived = 2 * age >= lifetime && used >= 2;
+      if (halfGiven || halfLived) lease(nextSize());
+    }
+
+    /** Hands back what the blocks held hold once too old to give (no join came to use them up). */
+    private void dropExpired() {
+      if (next < to && expired(leasedAtNanos, preQueue, clock.millis(), Long.MAX_VALUE)) dropBlock();
+      if (spare != null && expired(spare.askedAtNanos(), false, 0, Long.MAX_VALUE)) {
+        lines.line(saleId).tell(new WaitingLine.Unused(spare.from(), spare.to()));
+        spare = null;
+      }
     }
 
     /** Ends a block before it was used up: the rest is void. */
@@ -298,13 +420,18 @@ public final class JoinDesk {
     }
 
     /**
-     * The next block: the buyers waiting now, or what one lease lifetime brought lately and a tenth
-     * more, whichever is more (every place a block still has when it expires is void, so a block
-     * is sized by the joins of the last lifetime, not by a burst's first moment).
+     * The next block: the buyers waiting now, or the joins expected in one lease lifetime and a tenth
+     * more, whichever is more (every place a block still has when it expires is void). Expected: the
+     * last lifetime's joins, or this one's so far at their pace (taken over at least a quarter of a
+     * lifetime, so a first join alone asks for a small block): a burst's blocks grow with it from its
+     * first moments, not one lifetime later.
      */
     private int nextSize() {
-      long recent = Math.max(joinsLastWindow, joinsThisWindow);
-      return bounded(Math.max(pending.size(), (long) Math.ceil(recent * 1.1)));
+      long lifetime = settings.leaseLifetime().toNanos();
+      long elapsed = Math.max(System.nanoTime() - windowStartNanos, lifetime / 4);
+      double pace = (double) joinsThisWindow * lifetime / elapsed;
+      double expected = Math.max(joinsLastWindow, pace);
+      return bounded(Math.max(pending.size(), (long) Math.ceil(expected * 1.1)));
     }
 
     private int bounded(long size) {
@@ -314,9 +441,9 @@ public final class JoinDesk {
     private void lease(int size) {
       leasing = true;
       askedAtNanos = System.nanoTime();
+      long opening = pending.isEmpty() ? opensAtMillis : pending.get(0).join().opensAtMillis();
       ctx.ask(WaitingLine.Leased.class, lines.line(saleId), settings.leaseTimeout(),
-          replyTo -> new WaitingLine.Lease(size, !pending.isEmpty() && clock.millis() >= pending.get(0).opensAtMillis(),
-              replyTo),
+          replyTo -> new WaitingLine.Lease(size, clock.millis() >= opening, replyTo),
           (leased, failure) -> leased != null ? new GotLease(leased)
               : new LeaseFailed("the line did not answer: " + failure.getMessage()));
     }

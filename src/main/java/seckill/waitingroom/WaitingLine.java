@@ -7,9 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -42,7 +40,7 @@ import seckill.serialization.CborSerializable;
  * never more than {@code maxActive} not yet done, and tells every node where it stands
  * ({@link LineView}). Ranks are the order of admission: a place's own number,
  * shuffled ({@link Shuffle}) within a pre-queue that asks for it; void places (leased, never given
- * out, or taken out before their turn) are skipped.
+ * out, or taken out before their turn) are skipped ({@link PlacesOut}).
  */
 public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command, WaitingLine.Event, WaitingLine.State> {
 
@@ -234,7 +232,8 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
    */
   private static final class Memory {
     final ActiveAdmissions admissions = new ActiveAdmissions();
-    final VoidPlaces voids = new VoidPlaces();
+    final PlacesOut out = new PlacesOut(admissions);
+    final VoidPlaces voids = out.voids();
     /** Leases waiting for the next flush, and whether that flush is on its way. */
     final List<Lease> leases = new ArrayList<>();
     boolean flushScheduled;
@@ -286,8 +285,7 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
       for (Wave wave : state.recent()) memory.admissions.add(wave, 0);
-      state.out().forEach(w -> takeOut(state, w)); // persisted, so a place out stays out after a restart
-      state.voids().forEach(v -> voided(state, v.from(), v.to())); // and a void place stays void
+      memory.voidSkipped += memory.out.restore(state); // persisted, so a place out or void stays so after a restart
       memory.settledThrough = state.leasedThrough(); // leases from before a restart are older than any desk's block
       timers.startTimerWithFixedDelay(new Tick(0), settings.tick());
     }).build();
@@ -299,7 +297,8 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         .onCommand(Lease.class, this::onLease)
         .onCommand(FlushLeases.class, this::onFlushLeases)
         .onCommand(Unused.class, (state, c) -> c.to() <= c.from() ? Effect().none()
-            : Effect().persist(new PlacesVoided(c.from(), c.to())).thenRun(s -> voided(s, c.from(), c.to())))
+            : Effect().persist(new PlacesVoided(c.from(), c.to()))
+                .thenRun(s -> memory.voidSkipped += memory.out.voided(s, c.from(), c.to())))
         .onCommand(Finished.class, (state, c) -> {
           c.ranks().forEach(memory.admissions::finish);
           return Effect().none();
@@ -363,36 +362,20 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
   /**
    * Records the places not yet out (one event), then frees what they held: a place not let in turns
    * void, so its turn costs nothing; one let in is done, so its slot is free for the next tick.
-   * Places never leased are no one's and are left out of the answer.
    */
   private Effect<Event, State> onWithdraw(State state, Withdraw withdraw) {
-    Map<Long, Withdrawal> out = new HashMap<>();
-    for (Withdrawal w : state.out()) out.put(w.place(), w);
-    List<Withdrawal> added = new ArrayList<>();
-    List<Withdrawal> answer = new ArrayList<>();
-    for (Withdrawal w : withdraw.withdrawals()) {
-      if (w.place() < 0 || w.place() >= state.leasedThrough()) continue;
-      Withdrawal known = out.putIfAbsent(w.place(), w);
-      if (known == null) added.add(w);
-      answer.add(known != null ? known : w);
-    }
-    Withdrawn reply = new Withdrawn(List.copyOf(answer));
-    if (added.isEmpty()) {
+    PlacesOut.Withdrawing change = PlacesOut.withdrawing(state, withdraw.withdrawals());
+    Withdrawn reply = new Withdrawn(change.answer());
+    if (change.added().isEmpty()) {
       withdraw.replyTo().tell(reply);
       return Effect().none();
     }
     Instant now = clock.instant();
-    return Effect().persist(new PlacesWithdrawn(List.copyOf(added), now.toEpochMilli())).thenRun(s -> {
-      added.forEach(w -> takeOut(s, w));
+    return Effect().persist(new PlacesWithdrawn(change.added(), now.toEpochMilli())).thenRun(s -> {
+      change.added().forEach(w -> memory.out.takeOut(s, w));
       tellViews(s, now, true); // every node hears of it now, not at the next publish
       withdraw.replyTo().tell(reply);
     });
-  }
-
-  /** A place out of the line: done if it was let in (its slot frees), else void (its turn is skipped). */
-  private void takeOut(State state, Withdrawal w) {
-    if (state.letIn(w.place())) memory.admissions.markDone(state.rankOf(w.place()));
-    else memory.voids.add(w.place(), w.place() + 1);
   }
 
   private LineOpened opening(State state, Conditions sale, Instant now) {
@@ -477,23 +460,6 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         .thenRun(s -> tellViews(s, now, true));
   }
 
-  /** Places a desk left void: skipped when their turn comes, and their slots freed if it already came. */
-  private void voided(State state, long from, long to) {
-    memory.voids.add(from, to);
-    creditAdmittedVoids(state, from, to);
-  }
-
-  /**
-   * Void places a desk reported after the line had let their ranks in (its lease outlived the settle
-   * time, say): they hold no slot. Counted as done in their wave, like a finished admission.
-   */
-  private void creditAdmittedVoids(State state, long from, long to) {
-    for (long place = from; place < to; place++) {
-      long rank = state.rankOf(place);
-      if (rank < state.admittedThrough() && memory.admissions.markDone(rank)) memory.voidSkipped++;
-    }
-  }
-
   /** Void places the line passed for good: below the mark after the pre-queue, or the whole pre-queue once passed. */
   private void forgetPassedVoids(State state, long admittedThrough) {
     long passed = state.placesPassed(admittedThrough);
@@ -543,27 +509,6 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         memory.voidSkipped, memory.admissions.active(), memory.admissions.finished(), memory.admissions.abandoned());
   }
 
-  /** The places out that still matter: not let in, or let in no earlier than the oldest wave kept. */
-  private static List<Withdrawal> stillOut(State state) {
-    if (state.out().isEmpty()) return state.out();
-    long oldest = oldestKept(state);
-    List<Withdrawal> kept = new ArrayList<>(state.out().size());
-    for (Withdrawal w : state.out()) if (state.rankOf(w.place()) >= oldest) kept.add(w);
-    return kept.size() == state.out().size() ? state.out() : List.copyOf(kept);
-  }
-
-  /** The void ranges that still matter, as {@link #stillOut}: with a place not passed before the oldest wave kept. */
-  private static List<VoidRange> stillVoid(State state) {
-    if (state.voids().isEmpty()) return state.voids();
-    long passed = state.placesPassed(oldestKept(state));
-    List<VoidRange> kept = state.voids().stream().filter(v -> v.to() > passed).toList();
-    return kept.size() == state.voids().size() ? state.voids() : kept;
-  }
-
-  private static long oldestKept(State state) {
-    return state.recent().isEmpty() ? state.admittedThrough() : state.recent().get(0).from();
-  }
-
   @Override
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
@@ -574,23 +519,15 @@ public final class WaitingLine extends EventSourcedBehavior<WaitingLine.Command,
         .onEvent(AdmissionsDeferred.class, (s, e) -> new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(),
             s.admittedThrough(), s.recent().stream()
                 .map(w -> new Wave(w.from(), w.through(), w.atMillis() + e.millis())).toList(), s.out(), s.voids()))
-        .onEvent(PlacesWithdrawn.class, (s, e) -> {
-          List<Withdrawal> out = new ArrayList<>(s.out());
-          out.addAll(e.withdrawals());
-          return s.withOut(List.copyOf(out));
-        })
-        .onEvent(PlacesVoided.class, (s, e) -> {
-          List<VoidRange> voids = new ArrayList<>(s.voids());
-          voids.add(new VoidRange(e.from(), e.to()));
-          return s.withVoids(List.copyOf(voids));
-        })
+        .onEvent(PlacesWithdrawn.class, PlacesOut::withdrawn)
+        .onEvent(PlacesVoided.class, PlacesOut::voided)
         .onEvent(Admitted.class, (s, e) -> {
           List<Wave> recent = new ArrayList<>(s.recent().size() + 1);
           for (Wave w : s.recent()) if (w.atMillis() > e.keepAfterMillis()) recent.add(w);
           recent.add(new Wave(s.admittedThrough(), e.through(), e.atMillis()));
           State next = new State(s.leasedThrough(), s.preQueue(), s.shuffleKey(), e.through(), List.copyOf(recent), s.out(),
               s.voids());
-          return next.withOut(stillOut(next)).withVoids(stillVoid(next));
+          return PlacesOut.trimmed(next);
         })
         .build();
   }

@@ -36,11 +36,11 @@ import seckill.switches.Switches;
 public final class WaitingRoom {
 
   public record Settings(int desks, Duration pollMin, Duration pollMax, double pollJitter, Duration joinTimeout,
-      Duration publishInterval, long usedMax) {
+      Duration publishInterval, long usedMax, int joinBatch) {
     static Settings fromConfig(Config room) {
       return new Settings(room.getInt("desks"), room.getDuration("poll-min"), room.getDuration("poll-max"),
           room.getDouble("poll-jitter"), room.getDuration("join-timeout"), room.getDuration("publish-interval"),
-          room.getLong("used-max"));
+          room.getLong("used-max"), room.getInt("join-batch"));
     }
   }
 
@@ -55,6 +55,7 @@ public final class WaitingRoom {
   private final AdmissionTokens admissions;
   private final PriorityLane priorityLane;
   private final Polls polls;
+  private final JoinLanes joins;
 
   /** Starts this node's line copies, the desks' and lines' sharding, and the flush of finished admissions. */
   public static WaitingRoom init(ActorSystem<?> system) {
@@ -80,6 +81,8 @@ public final class WaitingRoom {
     this.admissions = new AdmissionTokens(signer, clock, settings.usedMax(), sharding, copies);
     this.priorityLane = new PriorityLane(admissions);
     this.polls = new Polls(settings, clock, switches, sharding, copies, admissions, metrics);
+    this.joins = new JoinLanes(system, desk -> sharding.entityRefFor(JoinDesk.ENTITY_KEY, desk), settings.joinTimeout(),
+        settings.joinBatch());
   }
 
   Tickets tickets() {
@@ -137,12 +140,13 @@ public final class WaitingRoom {
   }
 
   /**
-   * The buyer's place from the buyer's desk: the same place on every join, except after the place's
-   * admission expired unused ({@code expiredPlace}), when the buyer goes to the back.
+   * The buyer's place from the buyer's desk (in a batch with the other joins this node has for it):
+   * the same place on every join, except after the place's admission expired unused
+   * ({@code expiredPlace}), when the buyer goes to the back.
    */
   CompletionStage<JoinDesk.Answer> join(String saleId, String buyer, Instant opensAt, long expiredPlace) {
-    return sharding.entityRefFor(JoinDesk.ENTITY_KEY, JoinDesk.deskId(saleId, buyer, settings.desks()))
-        .ask(replyTo -> new JoinDesk.Join(buyer, opensAt.toEpochMilli(), expiredPlace, replyTo), settings.joinTimeout());
+    return joins.join(JoinDesk.deskId(saleId, buyer, settings.desks()),
+        new JoinDesk.Joining(buyer, opensAt.toEpochMilli(), expiredPlace));
   }
 
   /** Takes places out of the sale's line (see {@link WaitingLine.Withdraw}); the places out now, with their reasons. */
