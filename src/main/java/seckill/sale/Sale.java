@@ -274,10 +274,10 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     Instant now = now();
     Optional<String> problem = cmd.definition().problem(now);
     if (problem.isPresent()) return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID_DEFINITION, problem.get()));
+    // the same definition again (a client resending its PUT) is answered as the first one was, in any phase
+    if (cmd.definition().equals(state.definition())) return Effect().reply(cmd.replyTo(), new Accepted(state.status(saleId, now)));
     if (state.lifecycle() != Lifecycle.NEW && state.phase(now) != SalePhase.UPCOMING)
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.ALREADY_STARTED, "a sale can only be changed before it opens"));
-    if (cmd.definition().equals(state.definition()))
-      return Effect().reply(cmd.replyTo(), new Accepted(state.status(saleId, now)));
     return persist(new SaleDefined(cmd.definition(), now))
         .thenReply(cmd.replyTo(), s -> new Accepted(s.status(saleId, now)));
   }

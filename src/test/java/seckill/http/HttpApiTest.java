@@ -288,6 +288,9 @@ class HttpApiTest {
     assertEquals(7, updated.json().get("stock").asInt());
 
     assertEquals("OPEN", api.admin("POST", "/admin/sales/" + id + "/open", null).json().get("phase").asText());
+    Response resent = api.admin("PUT", "/admin/sales/" + id, def.toString());
+    assertEquals(200, resent.status(), "the same definition again: its answer again, " + resent.text());
+    assertEquals("OPEN", resent.json().get("phase").asText());
     def.put("stock", 9);
     assertError(api.admin("PUT", "/admin/sales/" + id, def.toString()), 409, "already_started");
     assertEquals(7, api.counters(id).get("stock").asInt());

@@ -161,6 +161,10 @@ class SaleTest {
     sale.runCommand(Open::new);
     assertEquals(SalePhase.OPEN, status().phase());
     assertEquals(Reason.ALREADY_STARTED, confirmationRejection(r -> new Define(d, r)));
+    // a client resending the define it already made (after a 503, say) gets its answer again, changing nothing
+    CommandResultWithReply<Command, Event, SaleState, Confirmation> resent = sale.runCommand(r -> new Define(bigger, r));
+    assertTrue(resent.hasNoEvents(), "the same definition after the opening persists nothing");
+    assertEquals(SalePhase.OPEN, assertInstanceOf(Accepted.class, resent.reply()).status().phase());
   }
 
   @Test
