@@ -43,6 +43,7 @@ public class OpeningSecond {
   static final int REAL_BITS = Integer.parseInt(env("BENCH_REAL_BITS", "12"));
   static final int TRIES = 5;
   static final String BASE = "http://127.0.0.1:" + PORT;
+  static final int NOOP_PORT = Integer.parseInt(env("BENCH_NOOP_PORT", "18082"));
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   static final ScheduledExecutorService TIMER = Executors.newScheduledThreadPool(2);
   static final java.util.concurrent.ExecutorService SOLVER = Executors.newFixedThreadPool(2);
@@ -238,9 +239,22 @@ public class OpeningSecond {
   // ---------------------------------------------------------------- server and admin API
 
   static Process start(Path work) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("java", "-Xms1g", "-Xmx1g",
+    return start(work, false);
+  }
+
+  /**
+   * The server; with {@code withNoop} as the benchmark node (the service as Main starts it, from the
+   * test classes) with a bare Pekko HTTP no-op on NOOP_PORT beside it, the same-run reference.
+   */
+  static Process start(Path work, boolean withNoop) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("java", "-Xms1g", "-Xmx1g",
         "-Dseckill.challenge.per-sale.opening-off=0", "-Dseckill.challenge.per-sale.warmup=0",
-        "-Dseckill.challenge.per-sale.room-warmup=0", "-Dseckill.challenge.per-sale.opening-room=0", "-jar", "target/seckill.jar");
+        "-Dseckill.challenge.per-sale.room-warmup=0", "-Dseckill.challenge.per-sale.opening-room=0"));
+    cmd.addAll(withNoop
+        ? List.of("-Dlogback.configurationFile=logback.xml", "-cp", "target/seckill.jar:target/test-classes",
+            "seckill.bench.BenchNode", String.valueOf(NOOP_PORT))
+        : List.of("-jar", "target/seckill.jar"));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> e = pb.environment();
     e.put("SECKILL_DB_URL", "jdbc:h2:file:" + work.resolve("seckill") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
     e.put("SECKILL_HTTP_PORT", String.valueOf(PORT));
@@ -308,7 +322,7 @@ class WaitingRoomOpening {
 
   static void run() throws Exception {
     Path work = Files.createTempDirectory("seckill-opening-room-");
-    Process server = OpeningSecond.start(work);
+    Process server = OpeningSecond.start(work, true);
     try {
       BuyerTokens tokens = OpeningSecond.minter();
       List<String> off = new ArrayList<>();
@@ -323,6 +337,12 @@ class WaitingRoomOpening {
       OpeningSecond.run("warmup", warm.subList(0, Math.min(500, warm.size())), 0);
       defineRoom("room-warmup");
       queued("room-warmup", warm);
+      Thread.sleep(2000);
+
+      // the reference: the same client sends every buyer's request at once to the bare no-op
+      noopBurst(warm);
+      Thread.sleep(2000);
+      List<OpeningSecond.Attempt> noop = noopBurst(off);
       Thread.sleep(2000);
 
       OpeningSecond.define("opening-off");
@@ -359,6 +379,8 @@ class WaitingRoomOpening {
         System.out.printf("| %s | %d | %s | %d | %s |%n", kind, answers(plain, kind).length, p99(answers(plain, kind)),
             answers(room, kind).length, p99(answers(room, kind)));
       }
+      System.out.printf("reference: %d POSTs at t = 0 to a bare Pekko HTTP no-op in the same process, same client: p99 %s ms%n",
+          answers(noop, "noop 200").length, p99(answers(noop, "noop 200")));
       summary("off", plain);
       summary("on", room);
       System.out.println("server log: " + work.resolve("server.log"));
@@ -381,6 +403,23 @@ class WaitingRoomOpening {
         .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) throw new IllegalStateException("define " + saleId + ": " + r.body());
     while (!OpeningSecond.get("/api/sales/" + saleId + "/status", null).body().contains("\"state\":\"OPEN\"")) Thread.sleep(20);
+  }
+
+  /** One request per buyer at t = 0 to the bare no-op (its token in the header, as a join carries it). */
+  static List<OpeningSecond.Attempt> noopBurst(List<String> buyers) throws Exception {
+    ConcurrentLinkedQueue<OpeningSecond.Attempt> attempts = new ConcurrentLinkedQueue<>();
+    long t0 = System.nanoTime();
+    List<CompletableFuture<?>> done = new ArrayList<>();
+    for (String token : buyers) {
+      long sent = since(t0);
+      done.add(OpeningSecond.HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + OpeningSecond.NOOP_PORT + "/"))
+          .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + token)
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString())
+          .whenComplete((r, failure) -> attempts.add(
+              new OpeningSecond.Attempt(sent, failure != null ? 599 : r.statusCode(), "noop", since(t0) - sent))));
+    }
+    CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(60, TimeUnit.SECONDS);
+    return new ArrayList<>(attempts);
   }
 
   /** Every buyer joins at t = 0, polls as told and reserves once let in; returns every request with its answer. */
