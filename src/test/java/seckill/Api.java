@@ -58,6 +58,22 @@ public final class Api {
     }
   }
 
+  /**
+   * Sends the request, once more if a kept-alive connection turned out closed before any byte of
+   * an answer came back (the client's pool reused a connection as the other end closed it; the JDK
+   * client retries only GETs on its own). Every request the tests send may be sent twice: the
+   * service makes them idempotent (a reserve by its requestId, a define by its content), and a
+   * real client sends them again the same way. A request that gets no answer twice fails.
+   */
+  private static HttpResponse<String> exchange(HttpRequest request) throws IOException, InterruptedException {
+    try {
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("received no bytes")) throw e;
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+  }
+
   public Response send(String method, String path, String token, String body, Map<String, String> headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -65,7 +81,7 @@ public final class Api {
     if (token != null) b.header("Authorization", "Bearer " + token);
     headers.forEach(b::setHeader);
     try {
-      HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = exchange(b.build());
       JsonNode json = null;
       if (r.headers().firstValue("Content-Type").orElse("").startsWith("application/json") && !r.body().isEmpty()) {
         json = Json.MAPPER.readTree(r.body());
