@@ -41,7 +41,7 @@ public class Soak {
     Files.write(tokens, lines);
 
     Map<Integer, Long> logStart = new HashMap<>();
-    for (int n = 1; n <= 3; n++) logStart.put(n, Files.lines(RUN.resolve("node" + n + ".log")).count());
+    for (int n = 1; n <= 3; n++) logStart.put(n, (long) Files.readAllLines(RUN.resolve("node" + n + ".log")).size());
     List<Process> wrks = new ArrayList<>();
     long run = Instant.now().getEpochSecond(); // new sales each run: the cluster's journal outlives it
     for (int n = 1; n <= 3; n++) {
